@@ -1,0 +1,1044 @@
+//! [`Array`]: open, create, read and write Zarr arrays.
+//!
+//! Reads decode each chunk straight into its place in the output buffer, in parallel across
+//! chunks (rayon), bounded by [`CodecOptions::concurrent_target`]. Writes encode chunks in
+//! parallel; partial chunk writes are read-modify-write under a per-chunk lock, so
+//! concurrent writers through one `Array` (or clones of it) never lose each other's data.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::array_bytes::{extract_subset, ArrayBytes};
+use crate::chunk_grid::ChunkGrid;
+use crate::chunk_key_encoding::ChunkKeyEncoding;
+use crate::codec::{
+    ArrayOutputView, ArrayToArrayCodecTraits, ArrayToBytesCodecTraits, BytesToBytesCodecTraits,
+    ChunkRepresentation, Codec, CodecChain, StoragePartialDecoder,
+};
+use crate::config::CodecOptions;
+use crate::data_type::{DataType, DataTypeSize};
+use crate::element::{bytes_to_elements, check_element, elements_as_bytes, Element};
+use crate::error::{ArrayError, CodecError, MetadataError, PluginError};
+use crate::fill_value::FillValue;
+use crate::metadata::{ArrayMetadataV3, MetadataV3};
+use crate::node::{read_node_metadata, NodePath};
+use crate::registry;
+use crate::storage::{ReadableStorageTraits, StoreKey, WritableStorageTraits};
+use crate::subset::{copy_subset, ArraySubset};
+
+/// Per-chunk locks for read-modify-write (in-process only).
+#[derive(Debug, Default)]
+struct ChunkLocks {
+    map: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+}
+
+impl ChunkLocks {
+    fn with<R>(&self, key: &StoreKey, f: impl FnOnce() -> R) -> R {
+        let lock = self
+            .map
+            .lock()
+            .entry(key.as_str().to_string())
+            .or_default()
+            .clone();
+        let r = {
+            let _g = lock.lock();
+            f()
+        };
+        let mut map = self.map.lock();
+        if Arc::strong_count(&lock) == 2 {
+            map.remove(key.as_str());
+        }
+        r
+    }
+}
+
+/// A Zarr array in a store.
+///
+/// `S` is the store type (e.g. `MemoryStore`, `FilesystemStore`, or a trait object such as
+/// `dyn ReadableWritableListableStorageTraits`). Read methods need a readable store, write
+/// methods a writable one.
+pub struct Array<S: ?Sized> {
+    storage: Arc<S>,
+    path: NodePath,
+    metadata: ArrayMetadataV3,
+    data_type: DataType,
+    fill_value: FillValue,
+    chunk_grid: ChunkGrid,
+    chunk_key_encoding: ChunkKeyEncoding,
+    codecs: Arc<CodecChain>,
+    locks: Arc<ChunkLocks>,
+}
+
+impl<S: ?Sized> Clone for Array<S> {
+    fn clone(&self) -> Self {
+        Self {
+            storage: self.storage.clone(),
+            path: self.path.clone(),
+            metadata: self.metadata.clone(),
+            data_type: self.data_type.clone(),
+            fill_value: self.fill_value.clone(),
+            chunk_grid: self.chunk_grid.clone(),
+            chunk_key_encoding: self.chunk_key_encoding.clone(),
+            codecs: self.codecs.clone(),
+            locks: self.locks.clone(),
+        }
+    }
+}
+
+impl<S: ?Sized> std::fmt::Debug for Array<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Array")
+            .field("path", &self.path)
+            .field("shape", &self.metadata.shape)
+            .field("data_type", &self.data_type.name())
+            .finish_non_exhaustive()
+    }
+}
+
+fn plugin_err(node: &NodePath, e: PluginError) -> MetadataError {
+    MetadataError::Plugin {
+        node: node.to_string(),
+        source: e,
+    }
+}
+
+/// Resolve codec metadata through the registry (skipping unknown codecs marked
+/// `must_understand: false`) and check the order.
+pub fn codecs_from_metadata(node: &str, codecs: &[MetadataV3]) -> Result<CodecChain, MetadataError> {
+    let mut v = Vec::with_capacity(codecs.len());
+    for m in codecs {
+        match registry::create_codec(m) {
+            Ok(c) => v.push(c),
+            Err(PluginError::Unknown { .. }) if !m.must_understand() => {}
+            Err(e) => {
+                return Err(MetadataError::Plugin {
+                    node: node.to_string(),
+                    source: e,
+                })
+            }
+        }
+    }
+    CodecChain::from_codecs(v).map_err(|e| MetadataError::invalid(node, e))
+}
+
+impl<S: ?Sized> Array<S> {
+    /// Bind metadata to plugins: resolve the data type, fill value, chunk grid, key encoding
+    /// and codecs through the registries and validate them together. Nothing is read or
+    /// written.
+    pub fn new_with_metadata(storage: Arc<S>, path: &str, metadata: ArrayMetadataV3) -> Result<Self, ArrayError> {
+        let node = NodePath::new(path)?;
+        let codecs = codecs_from_metadata(node.as_str(), &metadata.codecs)?;
+        Self::bind(storage, node, metadata, codecs)
+    }
+
+    fn bind(storage: Arc<S>, node: NodePath, metadata: ArrayMetadataV3, codecs: CodecChain) -> Result<Self, ArrayError> {
+        let n = node.as_str();
+        metadata.validate(n)?;
+        let data_type = registry::create_data_type(&metadata.data_type).map_err(|e| plugin_err(&node, e))?;
+        let fill_value = data_type
+            .fill_value_from_json(&metadata.fill_value)
+            .map_err(|e| MetadataError::invalid(n, e))?;
+        let chunk_grid = registry::create_chunk_grid(&metadata.chunk_grid).map_err(|e| plugin_err(&node, e))?;
+        chunk_grid
+            .validate(&metadata.shape)
+            .map_err(|e| MetadataError::invalid(n, format!("chunk_grid: {e}")))?;
+        let chunk_key_encoding =
+            registry::create_chunk_key_encoding(&metadata.chunk_key_encoding).map_err(|e| plugin_err(&node, e))?;
+        if let Some(st) = &metadata.storage_transformers {
+            if let Some(t) = st.iter().find(|t| t.must_understand()) {
+                return Err(MetadataError::Plugin {
+                    node: n.to_string(),
+                    source: PluginError::Unknown {
+                        kind: crate::error::ExtensionKind::StorageTransformer,
+                        name: t.name().to_string(),
+                    },
+                }
+                .into());
+            }
+        }
+        let zeros = vec![0u64; metadata.shape.len()];
+        if let Some(cs) = chunk_grid.chunk_shape(&zeros, &metadata.shape) {
+            let repr = ChunkRepresentation::new(cs, data_type.clone(), fill_value.clone());
+            codecs
+                .validate(&repr)
+                .map_err(|e| MetadataError::invalid(n, format!("codecs: {e}")))?;
+        }
+        Ok(Self {
+            storage,
+            path: node,
+            metadata,
+            data_type,
+            fill_value,
+            chunk_grid,
+            chunk_key_encoding,
+            codecs: Arc::new(codecs),
+            locks: Arc::new(ChunkLocks::default()),
+        })
+    }
+
+    /// The store.
+    pub fn storage(&self) -> &Arc<S> {
+        &self.storage
+    }
+    /// The node path.
+    pub fn path(&self) -> &NodePath {
+        &self.path
+    }
+    /// The metadata (as read, or as built).
+    pub fn metadata(&self) -> &ArrayMetadataV3 {
+        &self.metadata
+    }
+    /// The shape.
+    pub fn shape(&self) -> &[u64] {
+        &self.metadata.shape
+    }
+    /// The rank.
+    pub fn dimensionality(&self) -> usize {
+        self.metadata.shape.len()
+    }
+    /// The data type.
+    pub fn data_type(&self) -> &DataType {
+        &self.data_type
+    }
+    /// The fill value.
+    pub fn fill_value(&self) -> &FillValue {
+        &self.fill_value
+    }
+    /// The chunk grid.
+    pub fn chunk_grid(&self) -> &ChunkGrid {
+        &self.chunk_grid
+    }
+    /// The chunk key encoding.
+    pub fn chunk_key_encoding(&self) -> &ChunkKeyEncoding {
+        &self.chunk_key_encoding
+    }
+    /// The codec chain.
+    pub fn codecs(&self) -> &Arc<CodecChain> {
+        &self.codecs
+    }
+    /// The dimension names, if any.
+    pub fn dimension_names(&self) -> Option<&[Option<String>]> {
+        self.metadata.dimension_names.as_deref()
+    }
+    /// The user attributes.
+    pub fn attributes(&self) -> &Map<String, Value> {
+        self.metadata.attributes()
+    }
+    /// Mutable user attributes (call [`Array::store_metadata`] to persist).
+    pub fn attributes_mut(&mut self) -> &mut Map<String, Value> {
+        self.metadata.attributes.get_or_insert_with(Map::new)
+    }
+
+    /// Change the shape (call [`Array::store_metadata`] to persist). Chunks that fall
+    /// outside the new shape are left in the store; use [`Array::erase_chunk`] to remove them.
+    pub fn set_shape(&mut self, shape: Vec<u64>) -> Result<(), ArrayError> {
+        self.chunk_grid
+            .validate(&shape)
+            .map_err(|e| MetadataError::invalid(self.path.as_str(), format!("chunk_grid: {e}")))?;
+        if let Some(d) = &self.metadata.dimension_names {
+            if d.len() != shape.len() {
+                return Err(MetadataError::invalid(self.path.as_str(), "the new shape changes the rank").into());
+            }
+        }
+        self.metadata.shape = shape;
+        Ok(())
+    }
+
+    /// The number of chunks per dimension.
+    pub fn chunk_grid_shape(&self) -> Vec<u64> {
+        self.chunk_grid.grid_shape(self.shape())
+    }
+
+    fn check_chunk(&self, chunk_indices: &[u64]) -> Result<(), ArrayError> {
+        let grid = self.chunk_grid_shape();
+        if chunk_indices.len() != grid.len() || chunk_indices.iter().zip(&grid).any(|(i, g)| i >= g) {
+            return Err(ArrayError::InvalidChunkIndices {
+                indices: chunk_indices.to_vec(),
+                grid,
+            });
+        }
+        Ok(())
+    }
+
+    /// The store key of a chunk.
+    pub fn chunk_key(&self, chunk_indices: &[u64]) -> Result<StoreKey, ArrayError> {
+        Ok(self.path.prefix().join(&self.chunk_key_encoding.encode(chunk_indices))?)
+    }
+
+    /// The shape of a chunk (full size, also at the array edge).
+    pub fn chunk_shape(&self, chunk_indices: &[u64]) -> Result<Vec<u64>, ArrayError> {
+        self.check_chunk(chunk_indices)?;
+        self.chunk_grid
+            .chunk_shape(chunk_indices, self.shape())
+            .ok_or_else(|| ArrayError::InvalidChunkIndices {
+                indices: chunk_indices.to_vec(),
+                grid: self.chunk_grid_shape(),
+            })
+    }
+
+    /// The region of the array a chunk covers (unclipped).
+    pub fn chunk_subset(&self, chunk_indices: &[u64]) -> Result<ArraySubset, ArrayError> {
+        self.check_chunk(chunk_indices)?;
+        self.chunk_grid
+            .chunk_subset(chunk_indices, self.shape())
+            .ok_or_else(|| ArrayError::InvalidChunkIndices {
+                indices: chunk_indices.to_vec(),
+                grid: self.chunk_grid_shape(),
+            })
+    }
+
+    /// The region of the array a chunk covers, clipped to the array.
+    pub fn chunk_subset_bounded(&self, chunk_indices: &[u64]) -> Result<ArraySubset, ArrayError> {
+        let s = self.chunk_subset(chunk_indices)?;
+        Ok(s.overlap(&ArraySubset::new_with_shape(self.shape().to_vec())))
+    }
+
+    /// The representation (shape, data type, fill value) of a chunk.
+    pub fn chunk_representation(&self, chunk_indices: &[u64]) -> Result<ChunkRepresentation, ArrayError> {
+        Ok(ChunkRepresentation::new(
+            self.chunk_shape(chunk_indices)?,
+            self.data_type.clone(),
+            self.fill_value.clone(),
+        ))
+    }
+
+    /// The box of chunk indices intersecting an array subset.
+    pub fn chunks_in_array_subset(&self, subset: &ArraySubset) -> Result<ArraySubset, ArrayError> {
+        subset.check_inbounds(self.shape())?;
+        self.chunk_grid
+            .chunks_in_subset(subset, self.shape())
+            .ok_or_else(|| ArrayError::InvalidSubset {
+                subset: subset.to_string(),
+                shape: self.shape().to_vec(),
+            })
+    }
+
+    fn element_size(&self) -> Option<usize> {
+        self.data_type.size().fixed()
+    }
+
+    fn codec_err(key: &StoreKey, e: CodecError) -> ArrayError {
+        match e {
+            CodecError::Storage(s) => ArrayError::Storage(s),
+            e => ArrayError::Codec {
+                key: key.to_string(),
+                source: e,
+            },
+        }
+    }
+
+    fn check_bytes(&self, bytes: &ArrayBytes, num_elements: u64) -> Result<(), ArrayError> {
+        let n = usize::try_from(num_elements).map_err(|_| ArrayError::TooLarge(num_elements as u128))?;
+        bytes.validate(n, self.element_size()).map_err(|e| match (bytes, self.element_size()) {
+            (ArrayBytes::Fixed(b), Some(s)) => ArrayError::InvalidBytesLength {
+                expected: num_elements.saturating_mul(s as u64),
+                actual: b.len() as u64,
+            },
+            _ => ArrayError::Unsupported(e),
+        })
+    }
+
+    fn is_fill(&self, bytes: &ArrayBytes) -> bool {
+        match bytes {
+            ArrayBytes::Fixed(b) => self.fill_value.equals_all(b),
+            ArrayBytes::Variable { bytes, offsets } => {
+                let fv = self.fill_value.as_bytes();
+                offsets.windows(2).all(|w| &bytes[w[0]..w[1]] == fv)
+            }
+        }
+    }
+
+    /// Split the concurrency target between `n` parallel chunk tasks.
+    fn split_concurrency(options: &CodecOptions, n: usize) -> CodecOptions {
+        let per = (options.concurrent_target / n.max(1)).max(1);
+        options.with_concurrent_target(per)
+    }
+
+    /// Store metadata with the V3 `zarr.json` as it will be written.
+    pub fn metadata_json(&self) -> Vec<u8> {
+        self.metadata.to_json_pretty()
+    }
+}
+
+impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
+    /// Open the array at `path` (reads `zarr.json`).
+    pub fn open(storage: Arc<S>, path: &str) -> Result<Self, ArrayError> {
+        let node = NodePath::new(path)?;
+        match read_node_metadata(&*storage, &node)? {
+            None => Err(ArrayError::NotFound(path.to_string())),
+            Some(crate::metadata::NodeMetadata::Group(_)) => Err(ArrayError::NotAnArray(path.to_string())),
+            Some(crate::metadata::NodeMetadata::Array(m)) => Self::new_with_metadata(storage, path, m),
+        }
+    }
+
+    /// The encoded bytes of a chunk, or `None` if it is not stored.
+    pub fn retrieve_encoded_chunk(&self, chunk_indices: &[u64]) -> Result<Option<Vec<u8>>, ArrayError> {
+        self.check_chunk(chunk_indices)?;
+        Ok(self.storage.get(&self.chunk_key(chunk_indices)?)?)
+    }
+
+    /// Decode a chunk, or `None` if it is not stored.
+    pub fn retrieve_chunk_if_exists_opt(
+        &self,
+        chunk_indices: &[u64],
+        options: &CodecOptions,
+    ) -> Result<Option<ArrayBytes>, ArrayError> {
+        let key = self.chunk_key(chunk_indices)?;
+        let repr = self.chunk_representation(chunk_indices)?;
+        let Some(encoded) = self.storage.get(&key)? else {
+            return Ok(None);
+        };
+        self.codecs
+            .decode(encoded, &repr, options)
+            .map(Some)
+            .map_err(|e| Self::codec_err(&key, e))
+    }
+
+    /// Decode a chunk, or `None` if it is not stored.
+    pub fn retrieve_chunk_if_exists(&self, chunk_indices: &[u64]) -> Result<Option<ArrayBytes>, ArrayError> {
+        self.retrieve_chunk_if_exists_opt(chunk_indices, &CodecOptions::default())
+    }
+
+    /// Decode a chunk (the fill value if not stored). Edge chunks have the full chunk shape.
+    pub fn retrieve_chunk_opt(&self, chunk_indices: &[u64], options: &CodecOptions) -> Result<ArrayBytes, ArrayError> {
+        match self.retrieve_chunk_if_exists_opt(chunk_indices, options)? {
+            Some(b) => Ok(b),
+            None => {
+                let key = self.chunk_key(chunk_indices)?;
+                self.chunk_representation(chunk_indices)?
+                    .fill()
+                    .map_err(|e| Self::codec_err(&key, e))
+            }
+        }
+    }
+
+    /// Decode a chunk (the fill value if not stored).
+    pub fn retrieve_chunk(&self, chunk_indices: &[u64]) -> Result<ArrayBytes, ArrayError> {
+        self.retrieve_chunk_opt(chunk_indices, &CodecOptions::default())
+    }
+
+    /// Decode a chunk as typed elements.
+    pub fn retrieve_chunk_elements<T: Element>(&self, chunk_indices: &[u64]) -> Result<Vec<T>, ArrayError> {
+        check_element::<T>(&*self.data_type)?;
+        let b = self.retrieve_chunk(chunk_indices)?;
+        self.to_elements(b)
+    }
+
+    /// Decode a region of one chunk (`chunk_subset` is relative to the chunk).
+    pub fn retrieve_chunk_subset_opt(
+        &self,
+        chunk_indices: &[u64],
+        chunk_subset: &ArraySubset,
+        options: &CodecOptions,
+    ) -> Result<ArrayBytes, ArrayError> {
+        let repr = self.chunk_representation(chunk_indices)?;
+        chunk_subset.check_inbounds(&repr.shape)?;
+        let key = self.chunk_key(chunk_indices)?;
+        if chunk_subset.shape() == repr.shape.as_slice() {
+            return self.retrieve_chunk_opt(chunk_indices, options);
+        }
+        let input = Arc::new(StoragePartialDecoder::new(self.storage.clone(), key.clone()));
+        let decoder = self
+            .codecs
+            .clone()
+            .partial_decoder(input, &repr, options)
+            .map_err(|e| Self::codec_err(&key, e))?;
+        let mut v = decoder
+            .partial_decode(std::slice::from_ref(chunk_subset), options)
+            .map_err(|e| Self::codec_err(&key, e))?;
+        let out = v.pop().ok_or_else(|| ArrayError::Unsupported("partial decoder returned nothing".into()))?;
+        self.check_bytes(&out, chunk_subset.num_elements())?;
+        Ok(out)
+    }
+
+    /// Decode a region of one chunk (`chunk_subset` is relative to the chunk).
+    pub fn retrieve_chunk_subset(&self, chunk_indices: &[u64], chunk_subset: &ArraySubset) -> Result<ArrayBytes, ArrayError> {
+        self.retrieve_chunk_subset_opt(chunk_indices, chunk_subset, &CodecOptions::default())
+    }
+
+    /// Decode the chunks in a box of chunk indices, as one C-order array covering them
+    /// (clipped to the array).
+    pub fn retrieve_chunks(&self, chunks: &ArraySubset) -> Result<ArrayBytes, ArrayError> {
+        let subset = self.chunks_subset_bounded(chunks)?;
+        self.retrieve_array_subset(&subset)
+    }
+
+    /// The array region covered by a box of chunks, clipped to the array.
+    pub fn chunks_subset_bounded(&self, chunks: &ArraySubset) -> Result<ArraySubset, ArrayError> {
+        if chunks.is_empty() {
+            return Ok(ArraySubset::new_with_shape(vec![0; self.dimensionality()]));
+        }
+        let first = self.chunk_subset(chunks.start())?;
+        let last_idx: Vec<u64> = chunks.end_exc().iter().map(|e| e - 1).collect();
+        let last = self.chunk_subset(&last_idx)?;
+        let ranges: Vec<_> = first.start().iter().zip(last.end_exc()).map(|(a, b)| *a..b).collect();
+        Ok(ArraySubset::new_with_ranges(&ranges).overlap(&ArraySubset::new_with_shape(self.shape().to_vec())))
+    }
+
+    /// Decode a region of the array.
+    pub fn retrieve_array_subset(&self, subset: &ArraySubset) -> Result<ArrayBytes, ArrayError> {
+        self.retrieve_array_subset_opt(subset, &CodecOptions::default())
+    }
+
+    /// Decode a region of the array with options.
+    pub fn retrieve_array_subset_opt(&self, subset: &ArraySubset, options: &CodecOptions) -> Result<ArrayBytes, ArrayError> {
+        subset.check_inbounds(self.shape())?;
+        match self.data_type.size() {
+            DataTypeSize::Fixed(elem) => {
+                let n = subset.num_elements_usize()?;
+                let len = n.checked_mul(elem).ok_or(ArrayError::TooLarge(n as u128 * elem as u128))?;
+                let mut out = vec![0u8; len];
+                if n > 0 {
+                    self.retrieve_array_subset_into(subset, &mut out, options)?;
+                }
+                Ok(ArrayBytes::Fixed(out))
+            }
+            DataTypeSize::Variable => self.retrieve_array_subset_variable(subset, options),
+        }
+    }
+
+    /// Decode a region of a fixed-size array into `output` (C order, exactly the subset's
+    /// size in bytes), each chunk straight into its place.
+    pub fn retrieve_array_subset_into(
+        &self,
+        subset: &ArraySubset,
+        output: &mut [u8],
+        options: &CodecOptions,
+    ) -> Result<(), ArrayError> {
+        subset.check_inbounds(self.shape())?;
+        let elem = self
+            .element_size()
+            .ok_or_else(|| ArrayError::Unsupported("variable-size data cannot be decoded into a fixed buffer".into()))?;
+        let expected = subset.num_elements().saturating_mul(elem as u64);
+        if output.len() as u64 != expected {
+            return Err(ArrayError::InvalidBytesLength {
+                expected,
+                actual: output.len() as u64,
+            });
+        }
+        if subset.is_empty() {
+            return Ok(());
+        }
+        let chunks: Vec<Vec<u64>> = self.chunks_in_array_subset(subset)?.indices().collect();
+        let opts = Self::split_concurrency(options, chunks.len());
+        let ptr = output.as_mut_ptr() as usize;
+        let len = output.len();
+        let out_shape = subset.shape().to_vec();
+        let partial_ok = self.codecs_support_partial();
+        let work = |idx: &Vec<u64>| -> Result<(), ArrayError> {
+            let chunk_subset = self.chunk_subset(idx)?;
+            let overlap = chunk_subset.overlap(subset);
+            let out_region = overlap.relative_to(subset.start());
+            let chunk_region = overlap.relative_to(chunk_subset.start());
+            // SAFETY: chunks are disjoint, so their overlaps with `subset` are disjoint
+            // regions of `output`, which outlives this call.
+            let mut view = unsafe { ArrayOutputView::new_unchecked(ptr as *mut u8, len, &out_shape, out_region) };
+            let key = self.chunk_key(idx)?;
+            let repr = self.chunk_representation(idx)?;
+            let whole = chunk_region.shape() == repr.shape.as_slice();
+            if !whole && partial_ok {
+                let b = self.retrieve_chunk_subset_opt(idx, &chunk_region, &opts)?;
+                let b = b.into_fixed().ok_or_else(|| ArrayError::Unsupported("variable bytes".into()))?;
+                let s = ArraySubset::new_with_shape(chunk_region.shape().to_vec());
+                return view
+                    .write_region(&b, chunk_region.shape(), &s, elem)
+                    .map_err(|e| Self::codec_err(&key, e));
+            }
+            match self.storage.get(&key)? {
+                None => view.fill(self.fill_value.as_bytes()),
+                Some(encoded) => self.codecs.decode_into(encoded, &repr, &chunk_region, &mut view, &opts),
+            }
+            .map_err(|e| Self::codec_err(&key, e))
+        };
+        if chunks.len() == 1 || options.concurrent_target <= 1 {
+            chunks.iter().try_for_each(work)
+        } else {
+            chunks.par_iter().try_for_each(work)
+        }
+    }
+
+    fn codecs_support_partial(&self) -> bool {
+        // Partial decoding pays off when nothing in the chain has to decode everything:
+        // no bytes->bytes codec (compressors, checksums) and no array->array codec.
+        // Codecs with a real partial decoder inside (sharding) say so by name-free
+        // capability: an array->bytes codec reports more than one chunk of concurrency.
+        self.codecs.bytes_to_bytes().is_empty() && self.codecs.array_to_array().is_empty()
+    }
+
+    fn retrieve_array_subset_variable(&self, subset: &ArraySubset, options: &CodecOptions) -> Result<ArrayBytes, ArrayError> {
+        let n = subset.num_elements_usize()?;
+        if n == 0 {
+            return Ok(ArrayBytes::Variable {
+                bytes: Vec::new(),
+                offsets: vec![0],
+            });
+        }
+        let chunks: Vec<Vec<u64>> = self.chunks_in_array_subset(subset)?.indices().collect();
+        let opts = Self::split_concurrency(options, chunks.len());
+        let parts: Vec<(ArraySubset, ArrayBytes)> = chunks
+            .par_iter()
+            .map(|idx| {
+                let chunk_subset = self.chunk_subset(idx)?;
+                let overlap = chunk_subset.overlap(subset);
+                let chunk_region = overlap.relative_to(chunk_subset.start());
+                let b = self.retrieve_chunk_subset_opt(idx, &chunk_region, &opts)?;
+                Ok((overlap.relative_to(subset.start()), b))
+            })
+            .collect::<Result<_, ArrayError>>()?;
+        assemble_variable(subset.shape(), n, &parts)
+    }
+
+    fn to_elements<T: Element>(&self, b: ArrayBytes) -> Result<Vec<T>, ArrayError> {
+        let b = b
+            .into_fixed()
+            .ok_or_else(|| ArrayError::Unsupported("typed access to variable-size data".into()))?;
+        self.data_type
+            .validate_elements(&b)
+            .map_err(|e| ArrayError::Codec {
+                key: self.path.to_string(),
+                source: CodecError::InvalidElements(e),
+            })?;
+        bytes_to_elements(&b)
+    }
+
+    /// Decode a region of the array as typed elements (C order).
+    pub fn retrieve_array_subset_elements<T: Element>(&self, subset: &ArraySubset) -> Result<Vec<T>, ArrayError> {
+        check_element::<T>(&*self.data_type)?;
+        let b = self.retrieve_array_subset(subset)?;
+        self.to_elements(b)
+    }
+
+    /// Decode a region of one chunk as typed elements.
+    pub fn retrieve_chunk_subset_elements<T: Element>(
+        &self,
+        chunk_indices: &[u64],
+        chunk_subset: &ArraySubset,
+    ) -> Result<Vec<T>, ArrayError> {
+        check_element::<T>(&*self.data_type)?;
+        let b = self.retrieve_chunk_subset(chunk_indices, chunk_subset)?;
+        self.to_elements(b)
+    }
+
+    /// Decode a region of the array as an `ndarray`.
+    #[cfg(feature = "ndarray")]
+    pub fn retrieve_array_subset_ndarray<T: Element>(&self, subset: &ArraySubset) -> Result<ndarray::ArrayD<T>, ArrayError> {
+        let v = self.retrieve_array_subset_elements::<T>(subset)?;
+        let shape: Vec<usize> = subset.shape().iter().map(|&s| s as usize).collect();
+        ndarray::ArrayD::from_shape_vec(shape, v).map_err(|e| ArrayError::Unsupported(e.to_string()))
+    }
+
+    /// Decode a chunk as an `ndarray` (full chunk shape).
+    #[cfg(feature = "ndarray")]
+    pub fn retrieve_chunk_ndarray<T: Element>(&self, chunk_indices: &[u64]) -> Result<ndarray::ArrayD<T>, ArrayError> {
+        let v = self.retrieve_chunk_elements::<T>(chunk_indices)?;
+        let shape: Vec<usize> = self.chunk_shape(chunk_indices)?.iter().map(|&s| s as usize).collect();
+        ndarray::ArrayD::from_shape_vec(shape, v).map_err(|e| ArrayError::Unsupported(e.to_string()))
+    }
+}
+
+/// Assemble variable-size parts (each a region of the output) into one C-order output.
+fn assemble_variable(shape: &[u64], n: usize, parts: &[(ArraySubset, ArrayBytes)]) -> Result<ArrayBytes, ArrayError> {
+    let lin = |idx: &[u64]| -> usize {
+        let mut o = 0u64;
+        for (s, i) in shape.iter().zip(idx) {
+            o = o * s + i;
+        }
+        o as usize
+    };
+    // (part, element) for each output element.
+    let mut src: Vec<(u32, u32)> = vec![(u32::MAX, 0); n];
+    for (p, (region, b)) in parts.iter().enumerate() {
+        let ArrayBytes::Variable { offsets, .. } = b else {
+            return Err(ArrayError::Unsupported("fixed bytes for a variable-size data type".into()));
+        };
+        if offsets.len() != region.num_elements() as usize + 1 {
+            return Err(ArrayError::Unsupported("variable-size part of the wrong length".into()));
+        }
+        for (e, idx) in region.indices().enumerate() {
+            src[lin(&idx)] = (p as u32, e as u32);
+        }
+    }
+    let mut bytes = Vec::new();
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0);
+    for (p, e) in src {
+        let ArrayBytes::Variable { bytes: b, offsets: o } = &parts
+            .get(p as usize)
+            .ok_or_else(|| ArrayError::Unsupported("uncovered output element".into()))?
+            .1
+        else {
+            continue;
+        };
+        let e = e as usize;
+        bytes.extend_from_slice(&b[o[e]..o[e + 1]]);
+        offsets.push(bytes.len());
+    }
+    Ok(ArrayBytes::Variable { bytes, offsets })
+}
+
+/// Overwrite `region` of a chunk (shape `chunk_shape`) with `src` (the region's elements).
+fn update_chunk(chunk: ArrayBytes, chunk_shape: &[u64], region: &ArraySubset, src: &ArrayBytes, elem: Option<usize>) -> Result<ArrayBytes, ArrayError> {
+    match (chunk, src, elem) {
+        (ArrayBytes::Fixed(mut c), ArrayBytes::Fixed(s), Some(elem)) => {
+            let rs = ArraySubset::new_with_shape(region.shape().to_vec());
+            copy_subset(s, region.shape(), &rs, &mut c, chunk_shape, region, elem);
+            Ok(ArrayBytes::Fixed(c))
+        }
+        (ArrayBytes::Variable { bytes, offsets }, ArrayBytes::Variable { bytes: sb, offsets: so }, None) => {
+            let n = offsets.len().saturating_sub(1);
+            let lin = |idx: &[u64]| -> usize {
+                let mut o = 0u64;
+                for (s, i) in chunk_shape.iter().zip(idx) {
+                    o = o * s + i;
+                }
+                o as usize
+            };
+            let mut from_src: Vec<Option<usize>> = vec![None; n];
+            for (e, idx) in region.indices().enumerate() {
+                from_src[lin(&idx)] = Some(e);
+            }
+            let mut ob = Vec::with_capacity(bytes.len());
+            let mut oo = Vec::with_capacity(n + 1);
+            oo.push(0);
+            for (i, f) in from_src.iter().enumerate() {
+                match f {
+                    Some(e) => ob.extend_from_slice(&sb[so[*e]..so[*e + 1]]),
+                    None => ob.extend_from_slice(&bytes[offsets[i]..offsets[i + 1]]),
+                }
+                oo.push(ob.len());
+            }
+            Ok(ArrayBytes::Variable { bytes: ob, offsets: oo })
+        }
+        _ => Err(ArrayError::Unsupported("array bytes do not match the data type size".into())),
+    }
+}
+
+impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<S> {
+    /// Write `zarr.json`.
+    pub fn store_metadata(&self) -> Result<(), ArrayError> {
+        let key = self.path.key("zarr.json")?;
+        self.storage.set(&key, &self.metadata.to_json_pretty())?;
+        Ok(())
+    }
+
+    /// Erase `zarr.json`.
+    pub fn erase_metadata(&self) -> Result<(), ArrayError> {
+        self.storage.erase(&self.path.key("zarr.json")?)?;
+        Ok(())
+    }
+
+    /// Store already-encoded chunk bytes as they are.
+    pub fn store_encoded_chunk(&self, chunk_indices: &[u64], encoded: &[u8]) -> Result<(), ArrayError> {
+        self.check_chunk(chunk_indices)?;
+        self.storage.set(&self.chunk_key(chunk_indices)?, encoded)?;
+        Ok(())
+    }
+
+    /// Erase a chunk (reads then return the fill value).
+    pub fn erase_chunk(&self, chunk_indices: &[u64]) -> Result<(), ArrayError> {
+        self.check_chunk(chunk_indices)?;
+        self.storage.erase(&self.chunk_key(chunk_indices)?)?;
+        Ok(())
+    }
+
+    /// Erase every chunk in a box of chunk indices.
+    pub fn erase_chunks(&self, chunks: &ArraySubset) -> Result<(), ArrayError> {
+        chunks.indices().try_for_each(|i| self.erase_chunk(&i))
+    }
+
+    fn store_chunk_unlocked(&self, key: &StoreKey, repr: &ChunkRepresentation, bytes: ArrayBytes, options: &CodecOptions) -> Result<(), ArrayError> {
+        if !options.store_empty_chunks && self.is_fill(&bytes) {
+            self.storage.erase(key)?;
+            return Ok(());
+        }
+        let encoded = self
+            .codecs
+            .encode(bytes, repr, options)
+            .map_err(|e| Self::codec_err(key, e))?;
+        self.storage.set(key, &encoded)?;
+        Ok(())
+    }
+
+    /// Encode and store a whole chunk (full chunk shape, also at the array edge). A chunk
+    /// whose elements all equal the fill value is erased instead, unless
+    /// [`CodecOptions::store_empty_chunks`] is set.
+    pub fn store_chunk_opt(&self, chunk_indices: &[u64], bytes: impl Into<ArrayBytes>, options: &CodecOptions) -> Result<(), ArrayError> {
+        let bytes = bytes.into();
+        let repr = self.chunk_representation(chunk_indices)?;
+        self.check_bytes(&bytes, repr.num_elements())?;
+        let key = self.chunk_key(chunk_indices)?;
+        self.locks.with(&key, || self.store_chunk_unlocked(&key, &repr, bytes, options))
+    }
+
+    /// Encode and store a whole chunk.
+    pub fn store_chunk(&self, chunk_indices: &[u64], bytes: impl Into<ArrayBytes>) -> Result<(), ArrayError> {
+        self.store_chunk_opt(chunk_indices, bytes, &CodecOptions::default())
+    }
+
+    /// Store a whole chunk from typed elements.
+    pub fn store_chunk_elements<T: Element>(&self, chunk_indices: &[u64], elements: &[T]) -> Result<(), ArrayError> {
+        check_element::<T>(&*self.data_type)?;
+        self.store_chunk(chunk_indices, elements_as_bytes(elements))
+    }
+
+    /// Store the chunks of a box of chunk indices from one C-order array covering them
+    /// (clipped to the array).
+    pub fn store_chunks(&self, chunks: &ArraySubset, bytes: impl Into<ArrayBytes>) -> Result<(), ArrayError> {
+        let subset = self.chunks_subset_bounded(chunks)?;
+        self.store_array_subset(&subset, bytes)
+    }
+
+    /// Overwrite a region of one chunk (`chunk_subset` relative to the chunk):
+    /// read-modify-write under the chunk's lock.
+    pub fn store_chunk_subset_opt(
+        &self,
+        chunk_indices: &[u64],
+        chunk_subset: &ArraySubset,
+        bytes: impl Into<ArrayBytes>,
+        options: &CodecOptions,
+    ) -> Result<(), ArrayError> {
+        let bytes = bytes.into();
+        let repr = self.chunk_representation(chunk_indices)?;
+        chunk_subset.check_inbounds(&repr.shape)?;
+        self.check_bytes(&bytes, chunk_subset.num_elements())?;
+        let key = self.chunk_key(chunk_indices)?;
+        if chunk_subset.shape() == repr.shape.as_slice() {
+            return self.locks.with(&key, || self.store_chunk_unlocked(&key, &repr, bytes, options));
+        }
+        self.locks.with(&key, || {
+            let chunk = self.retrieve_chunk_opt(chunk_indices, options)?;
+            let chunk = update_chunk(chunk, &repr.shape, chunk_subset, &bytes, self.element_size())?;
+            self.store_chunk_unlocked(&key, &repr, chunk, options)
+        })
+    }
+
+    /// Overwrite a region of one chunk.
+    pub fn store_chunk_subset(&self, chunk_indices: &[u64], chunk_subset: &ArraySubset, bytes: impl Into<ArrayBytes>) -> Result<(), ArrayError> {
+        self.store_chunk_subset_opt(chunk_indices, chunk_subset, bytes, &CodecOptions::default())
+    }
+
+    /// Overwrite a region of the array with C-order element bytes. Chunks fully covered
+    /// (within the array) are encoded without reading the old chunk; others are
+    /// read-modify-write under their lock. Chunks are processed in parallel.
+    pub fn store_array_subset_opt(&self, subset: &ArraySubset, bytes: impl Into<ArrayBytes>, options: &CodecOptions) -> Result<(), ArrayError> {
+        let bytes = bytes.into();
+        subset.check_inbounds(self.shape())?;
+        self.check_bytes(&bytes, subset.num_elements())?;
+        if subset.is_empty() {
+            return Ok(());
+        }
+        let chunks: Vec<Vec<u64>> = self.chunks_in_array_subset(subset)?.indices().collect();
+        let opts = Self::split_concurrency(options, chunks.len());
+        let work = |idx: &Vec<u64>| -> Result<(), ArrayError> {
+            let chunk_subset = self.chunk_subset(idx)?;
+            let bounded = self.chunk_subset_bounded(idx)?;
+            let overlap = chunk_subset.overlap(subset);
+            let region_in_input = overlap.relative_to(subset.start());
+            let region_in_chunk = overlap.relative_to(chunk_subset.start());
+            let part = if region_in_input.shape() == subset.shape() {
+                bytes.clone()
+            } else {
+                extract_subset(&bytes, subset.shape(), &region_in_input, self.data_type.size()).map_err(ArrayError::Unsupported)?
+            };
+            let repr = self.chunk_representation(idx)?;
+            let key = self.chunk_key(idx)?;
+            if overlap == bounded {
+                // Whole chunk (within the array): no read needed.
+                let chunk = if overlap == chunk_subset {
+                    part
+                } else {
+                    let fill = repr.fill().map_err(|e| Self::codec_err(&key, e))?;
+                    update_chunk(fill, &repr.shape, &region_in_chunk, &part, self.element_size())?
+                };
+                self.locks.with(&key, || self.store_chunk_unlocked(&key, &repr, chunk, &opts))
+            } else {
+                self.store_chunk_subset_opt(idx, &region_in_chunk, part, &opts)
+            }
+        };
+        if chunks.len() == 1 || options.concurrent_target <= 1 {
+            chunks.iter().try_for_each(work)
+        } else {
+            chunks.par_iter().try_for_each(work)
+        }
+    }
+
+    /// Overwrite a region of the array with C-order element bytes.
+    pub fn store_array_subset(&self, subset: &ArraySubset, bytes: impl Into<ArrayBytes>) -> Result<(), ArrayError> {
+        self.store_array_subset_opt(subset, bytes, &CodecOptions::default())
+    }
+
+    /// Overwrite a region of the array with typed elements (C order).
+    pub fn store_array_subset_elements<T: Element>(&self, subset: &ArraySubset, elements: &[T]) -> Result<(), ArrayError> {
+        check_element::<T>(&*self.data_type)?;
+        self.store_array_subset(subset, elements_as_bytes(elements))
+    }
+
+    /// Overwrite a region of one chunk with typed elements.
+    pub fn store_chunk_subset_elements<T: Element>(&self, chunk_indices: &[u64], chunk_subset: &ArraySubset, elements: &[T]) -> Result<(), ArrayError> {
+        check_element::<T>(&*self.data_type)?;
+        self.store_chunk_subset(chunk_indices, chunk_subset, elements_as_bytes(elements))
+    }
+
+    /// Overwrite the region starting at `start` with an `ndarray`.
+    #[cfg(feature = "ndarray")]
+    pub fn store_array_subset_ndarray<T: Element, D: ndarray::Dimension>(&self, start: &[u64], array: ndarray::ArrayView<'_, T, D>) -> Result<(), ArrayError> {
+        let shape: Vec<u64> = array.shape().iter().map(|&s| s as u64).collect();
+        let subset = ArraySubset::new(start.to_vec(), shape)?;
+        let std = array.as_standard_layout();
+        let slice = std.as_slice().ok_or_else(|| ArrayError::Unsupported("non-contiguous ndarray".into()))?;
+        self.store_array_subset_elements(&subset, slice)
+    }
+}
+
+/// Builds a new V3 array.
+///
+/// ```ignore
+/// let array = ArrayBuilder::new(vec![100, 100], vec![10, 10], "float32", 0.0)
+///     .bytes_to_bytes_codecs_metadata(vec![MetadataV3::new_with_configuration("zstd", cfg)])
+///     .dimension_names(["y", "x"])
+///     .build(store, "/data")?;
+/// array.store_metadata()?;
+/// ```
+#[derive(Debug, Clone)]
+pub struct ArrayBuilder {
+    shape: Vec<u64>,
+    chunk_grid: MetadataV3,
+    data_type: MetadataV3,
+    fill_value: Value,
+    chunk_key_encoding: Option<MetadataV3>,
+    array_to_array: Vec<Codec>,
+    array_to_bytes: Option<Codec>,
+    bytes_to_bytes: Vec<Codec>,
+    codec_metadata: Vec<MetadataV3>,
+    attributes: Map<String, Value>,
+    dimension_names: Option<Vec<Option<String>>>,
+}
+
+impl ArrayBuilder {
+    /// A builder for an array of `shape` in regular chunks of `chunk_shape`, of the data
+    /// type named `data_type` (resolved through the registry) and the given fill value JSON.
+    pub fn new(shape: Vec<u64>, chunk_shape: Vec<u64>, data_type: impl Into<String>, fill_value: impl Into<Value>) -> Self {
+        let mut grid = Map::new();
+        grid.insert("chunk_shape".into(), Value::from(chunk_shape));
+        Self {
+            shape,
+            chunk_grid: MetadataV3::new_with_configuration("regular", grid),
+            data_type: MetadataV3::new(data_type),
+            fill_value: fill_value.into(),
+            chunk_key_encoding: None,
+            array_to_array: Vec::new(),
+            array_to_bytes: None,
+            bytes_to_bytes: Vec::new(),
+            codec_metadata: Vec::new(),
+            attributes: Map::new(),
+            dimension_names: None,
+        }
+    }
+
+    /// Use another chunk grid (metadata resolved through the registry).
+    pub fn chunk_grid(mut self, grid: MetadataV3) -> Self {
+        self.chunk_grid = grid;
+        self
+    }
+    /// Use data type metadata with a configuration.
+    pub fn data_type(mut self, data_type: MetadataV3) -> Self {
+        self.data_type = data_type;
+        self
+    }
+    /// Use another chunk key encoding (default: `default` with separator `/`).
+    pub fn chunk_key_encoding(mut self, encoding: MetadataV3) -> Self {
+        self.chunk_key_encoding = Some(encoding);
+        self
+    }
+    /// The array→array codecs.
+    pub fn array_to_array_codecs(mut self, codecs: Vec<Arc<dyn ArrayToArrayCodecTraits>>) -> Self {
+        self.array_to_array = codecs.into_iter().map(Codec::ArrayToArray).collect();
+        self
+    }
+    /// The array→bytes codec (default: `bytes`, little endian).
+    pub fn array_to_bytes_codec(mut self, codec: Arc<dyn ArrayToBytesCodecTraits>) -> Self {
+        self.array_to_bytes = Some(Codec::ArrayToBytes(codec));
+        self
+    }
+    /// The bytes→bytes codecs.
+    pub fn bytes_to_bytes_codecs(mut self, codecs: Vec<Arc<dyn BytesToBytesCodecTraits>>) -> Self {
+        self.bytes_to_bytes = codecs.into_iter().map(Codec::BytesToBytes).collect();
+        self
+    }
+    /// All codecs as metadata, resolved through the registry (overrides the typed setters).
+    pub fn codecs_metadata(mut self, codecs: Vec<MetadataV3>) -> Self {
+        self.codec_metadata = codecs;
+        self
+    }
+    /// User attributes.
+    pub fn attributes(mut self, attributes: Map<String, Value>) -> Self {
+        self.attributes = attributes;
+        self
+    }
+    /// Dimension names.
+    pub fn dimension_names<I: IntoIterator<Item = N>, N: Into<DimName>>(mut self, names: I) -> Self {
+        self.dimension_names = Some(names.into_iter().map(|n| n.into().0).collect());
+        self
+    }
+
+    /// Build the array (validated; nothing is written until [`Array::store_metadata`]).
+    pub fn build<S: ?Sized>(&self, storage: Arc<S>, path: &str) -> Result<Array<S>, ArrayError> {
+        let node = NodePath::new(path)?;
+        let chain = if self.codec_metadata.is_empty() {
+            let a2b = match &self.array_to_bytes {
+                Some(c) => c.clone(),
+                None => {
+                    let mut c = Map::new();
+                    c.insert("endian".into(), Value::String("little".into()));
+                    registry::create_codec(&MetadataV3::new_with_configuration("bytes", c)).map_err(|e| plugin_err(&node, e))?
+                }
+            };
+            let mut all = self.array_to_array.clone();
+            all.push(a2b);
+            all.extend(self.bytes_to_bytes.iter().cloned());
+            CodecChain::from_codecs(all).map_err(|e| MetadataError::invalid(node.as_str(), e))?
+        } else {
+            codecs_from_metadata(node.as_str(), &self.codec_metadata)?
+        };
+        let codecs = if self.codec_metadata.is_empty() {
+            chain.create_metadatas()
+        } else {
+            self.codec_metadata.clone()
+        };
+        let mut metadata = ArrayMetadataV3::new(self.shape.clone(), self.data_type.clone(), self.chunk_grid.clone(), self.fill_value.clone(), codecs);
+        if let Some(k) = &self.chunk_key_encoding {
+            metadata.chunk_key_encoding = k.clone();
+        }
+        metadata.attributes = Some(self.attributes.clone());
+        metadata.dimension_names = self.dimension_names.clone();
+        Array::bind(storage, node, metadata, chain)
+    }
+}
+
+/// A dimension name (`None` for an unnamed dimension).
+#[derive(Debug, Clone)]
+pub struct DimName(Option<String>);
+impl From<&str> for DimName {
+    fn from(s: &str) -> Self {
+        Self(Some(s.to_string()))
+    }
+}
+impl From<String> for DimName {
+    fn from(s: String) -> Self {
+        Self(Some(s))
+    }
+}
+impl From<Option<&str>> for DimName {
+    fn from(s: Option<&str>) -> Self {
+        Self(s.map(str::to_string))
+    }
+}
+impl From<Option<String>> for DimName {
+    fn from(s: Option<String>) -> Self {
+        Self(s)
+    }
+}

@@ -1,0 +1,391 @@
+//! The codec extension point: three traits by what a codec transforms, the chunk and bytes
+//! representations they are bound to, partial decoders, and the [`CodecChain`].
+//!
+//! Codecs are pure CPU work. They never touch a store: partial decoders read their input
+//! through a [`BytesPartialDecoder`], which the array backs with a store (sync today, async
+//! later) — so the same codecs serve both.
+
+mod chain;
+mod partial;
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+pub use chain::CodecChain;
+pub use partial::{
+    ArrayPartialDecoder, BytesPartialDecoder, FullArrayPartialDecoder, FullArrayToArrayPartialDecoder,
+    FullBytesPartialDecoder,
+    StoragePartialDecoder, VecBytesPartialDecoder,
+};
+
+use crate::array_bytes::ArrayBytes;
+use crate::config::CodecOptions;
+use crate::data_type::{DataType, DataTypeSize};
+use crate::error::CodecError;
+use crate::fill_value::FillValue;
+use crate::subset::ArraySubset;
+
+/// What an array→array or array→bytes codec is bound to: the chunk shape, data type and fill
+/// value of the data it decodes to.
+#[derive(Debug, Clone)]
+pub struct ChunkRepresentation {
+    /// The chunk shape.
+    pub shape: Vec<u64>,
+    /// The data type.
+    pub data_type: DataType,
+    /// The fill value.
+    pub fill_value: FillValue,
+}
+
+impl ChunkRepresentation {
+    /// Create a representation.
+    pub fn new(shape: Vec<u64>, data_type: DataType, fill_value: FillValue) -> Self {
+        Self {
+            shape,
+            data_type,
+            fill_value,
+        }
+    }
+
+    /// The number of elements (saturating).
+    pub fn num_elements(&self) -> u64 {
+        self.shape.iter().fold(1u64, |a, &b| a.saturating_mul(b))
+    }
+
+    /// The number of elements as usize, or an error if it does not fit.
+    pub fn num_elements_usize(&self) -> Result<usize, CodecError> {
+        self.shape
+            .iter()
+            .try_fold(1u64, |a, &b| a.checked_mul(b))
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| CodecError::new("chunk", format!("chunk shape {:?} is too large", self.shape)))
+    }
+
+    /// The fixed element size, if the data type has one.
+    pub fn element_size(&self) -> Option<usize> {
+        self.data_type.size().fixed()
+    }
+
+    /// The decoded size in bytes of a fixed-size chunk.
+    pub fn fixed_size(&self) -> Option<u64> {
+        let s = self.element_size()? as u64;
+        self.num_elements().checked_mul(s)
+    }
+
+    /// The whole chunk as a subset.
+    pub fn subset(&self) -> ArraySubset {
+        ArraySubset::new_with_shape(self.shape.clone())
+    }
+
+    /// A chunk of this representation filled with the fill value.
+    pub fn fill(&self) -> Result<ArrayBytes, CodecError> {
+        let n = self.num_elements_usize()?;
+        Ok(match self.data_type.size() {
+            DataTypeSize::Fixed(_) => ArrayBytes::Fixed(self.fill_value.as_bytes().repeat(n)),
+            DataTypeSize::Variable => {
+                let fv = self.fill_value.as_bytes();
+                ArrayBytes::Variable {
+                    bytes: fv.repeat(n),
+                    offsets: (0..=n).map(|i| i * fv.len()).collect(),
+                }
+            }
+        })
+    }
+}
+
+/// The size of encoded bytes, as far as it is known before encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BytesRepresentation {
+    /// Exactly this many bytes.
+    Fixed(u64),
+    /// At most this many bytes.
+    Bounded(u64),
+    /// Unknown.
+    Unbounded,
+}
+
+impl BytesRepresentation {
+    /// The exact or maximum size, if known.
+    pub fn bound(&self) -> Option<u64> {
+        match self {
+            Self::Fixed(n) | Self::Bounded(n) => Some(*n),
+            Self::Unbounded => None,
+        }
+    }
+}
+
+/// How many threads a codec can use on one chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecommendedConcurrency {
+    /// Minimum useful.
+    pub min: usize,
+    /// Maximum useful.
+    pub max: usize,
+}
+
+impl RecommendedConcurrency {
+    /// Exactly one thread.
+    pub const ONE: Self = Self { min: 1, max: 1 };
+}
+
+/// What every codec has.
+pub trait CodecTraits: Send + Sync + Debug {
+    /// The V3 name written to new metadata.
+    fn name(&self) -> &str;
+
+    /// The V3 configuration written to new metadata (`None`: no configuration member).
+    fn configuration(&self) -> Option<serde_json::Map<String, serde_json::Value>>;
+
+    /// How many threads this codec can use for one chunk.
+    fn recommended_concurrency(&self, _decoded: &ChunkRepresentation) -> RecommendedConcurrency {
+        RecommendedConcurrency::ONE
+    }
+}
+
+/// An array→array codec (transpose, bitround, ...).
+pub trait ArrayToArrayCodecTraits: CodecTraits {
+    /// The representation of the encoded array, given the decoded one. Errors when the codec
+    /// cannot handle it (wrong rank, unsupported data type).
+    fn encoded_representation(
+        &self,
+        decoded: &ChunkRepresentation,
+    ) -> Result<ChunkRepresentation, CodecError>;
+
+    /// Encode.
+    fn encode(
+        &self,
+        input: ArrayBytes,
+        decoded: &ChunkRepresentation,
+        options: &CodecOptions,
+    ) -> Result<ArrayBytes, CodecError>;
+
+    /// Decode into the decoded representation.
+    fn decode(
+        &self,
+        input: ArrayBytes,
+        decoded: &ChunkRepresentation,
+        options: &CodecOptions,
+    ) -> Result<ArrayBytes, CodecError>;
+
+    /// A partial decoder over an input partial decoder of the encoded representation.
+    /// The default decodes the whole chunk.
+    fn partial_decoder(
+        self: Arc<Self>,
+        input: Arc<dyn ArrayPartialDecoder>,
+        decoded: &ChunkRepresentation,
+        options: &CodecOptions,
+    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError>;
+}
+
+/// An array→bytes codec (bytes, sharding_indexed, vlen-*, ...).
+pub trait ArrayToBytesCodecTraits: CodecTraits {
+    /// The representation of the encoded bytes. Errors when the codec cannot handle the
+    /// decoded representation.
+    fn encoded_representation(
+        &self,
+        decoded: &ChunkRepresentation,
+    ) -> Result<BytesRepresentation, CodecError>;
+
+    /// Encode.
+    fn encode(
+        &self,
+        input: ArrayBytes,
+        decoded: &ChunkRepresentation,
+        options: &CodecOptions,
+    ) -> Result<Vec<u8>, CodecError>;
+
+    /// Decode. The result must have exactly the size of `decoded`.
+    fn decode(
+        &self,
+        input: Vec<u8>,
+        decoded: &ChunkRepresentation,
+        options: &CodecOptions,
+    ) -> Result<ArrayBytes, CodecError>;
+
+    /// Decode the region `chunk_subset` of the chunk straight into an output view (whose
+    /// subset has the same shape). The default decodes then copies.
+    fn decode_into(
+        &self,
+        input: Vec<u8>,
+        decoded: &ChunkRepresentation,
+        chunk_subset: &ArraySubset,
+        output: &mut ArrayOutputView<'_>,
+        options: &CodecOptions,
+    ) -> Result<(), CodecError> {
+        let bytes = self.decode(input, decoded, options)?;
+        output.write_array_bytes(&bytes, &decoded.shape, chunk_subset, decoded)
+    }
+
+    /// A partial decoder over the encoded bytes. The default decodes the whole chunk.
+    fn partial_decoder(
+        self: Arc<Self>,
+        input: Arc<dyn BytesPartialDecoder>,
+        decoded: &ChunkRepresentation,
+        options: &CodecOptions,
+    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError>;
+}
+
+/// A bytes→bytes codec (compressors, checksums).
+pub trait BytesToBytesCodecTraits: CodecTraits {
+    /// The representation of the encoded bytes given the decoded one.
+    fn encoded_representation(&self, decoded: &BytesRepresentation) -> BytesRepresentation;
+
+    /// Encode.
+    fn encode(&self, input: Vec<u8>, options: &CodecOptions) -> Result<Vec<u8>, CodecError>;
+
+    /// Decode. `decoded` bounds the output: a codec must not allocate more than its bound
+    /// (plus a small constant) whatever the input claims, and must error if the output
+    /// would exceed it.
+    fn decode(
+        &self,
+        input: Vec<u8>,
+        decoded: &BytesRepresentation,
+        options: &CodecOptions,
+    ) -> Result<Vec<u8>, CodecError>;
+
+    /// A partial decoder over the encoded bytes. The default decodes everything.
+    fn partial_decoder(
+        self: Arc<Self>,
+        input: Arc<dyn BytesPartialDecoder>,
+        decoded: &BytesRepresentation,
+        options: &CodecOptions,
+    ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError>;
+}
+
+/// A codec of one of the three kinds.
+#[derive(Debug, Clone)]
+pub enum Codec {
+    /// array→array.
+    ArrayToArray(Arc<dyn ArrayToArrayCodecTraits>),
+    /// array→bytes.
+    ArrayToBytes(Arc<dyn ArrayToBytesCodecTraits>),
+    /// bytes→bytes.
+    BytesToBytes(Arc<dyn BytesToBytesCodecTraits>),
+}
+
+impl Codec {
+    /// The codec's V3 name.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::ArrayToArray(c) => c.name(),
+            Self::ArrayToBytes(c) => c.name(),
+            Self::BytesToBytes(c) => c.name(),
+        }
+    }
+
+    /// The codec's metadata (name and configuration).
+    pub fn metadata(&self) -> crate::metadata::MetadataV3 {
+        let (name, conf) = match self {
+            Self::ArrayToArray(c) => (c.name(), c.configuration()),
+            Self::ArrayToBytes(c) => (c.name(), c.configuration()),
+            Self::BytesToBytes(c) => (c.name(), c.configuration()),
+        };
+        crate::metadata::MetadataV3::new_with_configuration(name, conf.unwrap_or_default())
+    }
+}
+
+/// A writable view of a region (`subset`) of a C-order output buffer of shape `shape`,
+/// into which a chunk decodes directly. Several views of disjoint regions of one buffer may
+/// be used from several threads.
+pub struct ArrayOutputView<'a> {
+    ptr: *mut u8,
+    len: usize,
+    shape: &'a [u64],
+    subset: ArraySubset,
+    _marker: std::marker::PhantomData<&'a mut [u8]>,
+}
+
+// SAFETY: views are only created over disjoint regions (see `new_unchecked`).
+unsafe impl Send for ArrayOutputView<'_> {}
+// SAFETY: as above.
+unsafe impl Sync for ArrayOutputView<'_> {}
+
+impl<'a> ArrayOutputView<'a> {
+    /// A view of the whole of `buffer` region `subset`.
+    pub fn new(buffer: &'a mut [u8], shape: &'a [u64], subset: ArraySubset) -> Self {
+        Self {
+            ptr: buffer.as_mut_ptr(),
+            len: buffer.len(),
+            shape,
+            subset,
+            _marker: std::marker::PhantomData,
+        }
+    }
+
+    /// A view from a raw buffer.
+    ///
+    /// # Safety
+    /// `ptr..ptr+len` must be valid for writes for `'a`, and no two views used concurrently
+    /// may have overlapping subsets.
+    pub unsafe fn new_unchecked(ptr: *mut u8, len: usize, shape: &'a [u64], subset: ArraySubset) -> Self {
+        Self {
+            ptr,
+            len,
+            shape,
+            subset,
+            _marker: std::marker::PhantomData,
+        }
+    }
+
+    /// The region of the output this view covers.
+    pub fn subset(&self) -> &ArraySubset {
+        &self.subset
+    }
+
+    /// The shape of the whole output buffer.
+    pub fn shape(&self) -> &[u64] {
+        self.shape
+    }
+
+    /// Copy a decoded region (`src` of shape `src_shape`, region `src_subset`, same shape
+    /// as this view's subset) into the view.
+    pub fn write_region(
+        &mut self,
+        src: &[u8],
+        src_shape: &[u64],
+        src_subset: &ArraySubset,
+        elem: usize,
+    ) -> Result<(), CodecError> {
+        let need = src_subset.num_elements().saturating_mul(elem as u64);
+        if src_subset.shape() != self.subset.shape() || (src.len() as u64) < need {
+            return Err(CodecError::new(
+                "output",
+                format!("region {src_subset} does not fit output region {}", self.subset),
+            ));
+        }
+        // SAFETY: the constructor's contract: exclusive access to our subset of the buffer.
+        unsafe {
+            crate::subset::copy_subset_raw(
+                src, src_shape, src_subset, self.ptr, self.len, self.shape, &self.subset, elem,
+            );
+        }
+        Ok(())
+    }
+
+    /// Copy region `src_subset` of decoded chunk bytes (of shape `src_shape`) into the view.
+    pub fn write_array_bytes(
+        &mut self,
+        bytes: &ArrayBytes,
+        src_shape: &[u64],
+        src_subset: &ArraySubset,
+        decoded: &ChunkRepresentation,
+    ) -> Result<(), CodecError> {
+        let ArrayBytes::Fixed(b) = bytes else {
+            return Err(CodecError::Unsupported {
+                codec: "output".into(),
+                message: "variable-size data cannot be decoded into a fixed buffer".into(),
+            });
+        };
+        let elem = decoded.element_size().unwrap_or(1);
+        self.write_region(b, src_shape, src_subset, elem)
+    }
+
+    /// Fill the view with one repeated element.
+    pub fn fill(&mut self, value: &[u8]) -> Result<(), CodecError> {
+        let n = self.subset.num_elements() as usize;
+        let src = value.repeat(n);
+        let shape = self.subset.shape().to_vec();
+        let s = ArraySubset::new_with_shape(shape.clone());
+        self.write_region(&src, &shape, &s, value.len())
+    }
+}

@@ -1,0 +1,81 @@
+//! Global configuration and per-call codec options.
+
+use parking_lot::RwLock;
+
+/// Options that control encoding and decoding of one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodecOptions {
+    /// How many threads an operation aims to keep busy (split between chunks and codecs).
+    pub concurrent_target: usize,
+    /// Verify checksums (crc32c, zstd content checksums, ...) when decoding.
+    pub validate_checksums: bool,
+    /// Store chunks whose elements all equal the fill value (otherwise they are erased).
+    pub store_empty_chunks: bool,
+}
+
+impl Default for CodecOptions {
+    fn default() -> Self {
+        let c = global_config();
+        Self {
+            concurrent_target: c.codec_concurrent_target,
+            validate_checksums: c.validate_checksums,
+            store_empty_chunks: c.store_empty_chunks,
+        }
+    }
+}
+
+impl CodecOptions {
+    /// These options with another concurrency target.
+    pub fn with_concurrent_target(mut self, n: usize) -> Self {
+        self.concurrent_target = n.max(1);
+        self
+    }
+    /// These options with checksum validation on or off.
+    pub fn with_validate_checksums(mut self, v: bool) -> Self {
+        self.validate_checksums = v;
+        self
+    }
+    /// These options with storing of fill-value chunks on or off.
+    pub fn with_store_empty_chunks(mut self, v: bool) -> Self {
+        self.store_empty_chunks = v;
+        self
+    }
+}
+
+/// Process-wide defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Default [`CodecOptions::concurrent_target`] (default: the number of CPUs).
+    pub codec_concurrent_target: usize,
+    /// Default [`CodecOptions::validate_checksums`] (default: true).
+    pub validate_checksums: bool,
+    /// Default [`CodecOptions::store_empty_chunks`] (default: false).
+    pub store_empty_chunks: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            codec_concurrent_target: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            validate_checksums: true,
+            store_empty_chunks: false,
+        }
+    }
+}
+
+static CONFIG: RwLock<Option<Config>> = RwLock::new(None);
+
+/// The current global configuration.
+pub fn global_config() -> Config {
+    if let Some(c) = CONFIG.read().as_ref() {
+        return c.clone();
+    }
+    Config::default()
+}
+
+/// Replace the global configuration.
+pub fn set_global_config(config: Config) {
+    *CONFIG.write() = Some(config);
+}

@@ -1,0 +1,300 @@
+//! Error types. Every fallible path in zarrkit returns one of these values.
+
+use thiserror::Error;
+
+/// An error from a store.
+#[derive(Debug, Error)]
+pub enum StorageError {
+    /// A key or prefix that is not valid (for example it contains `..`).
+    #[error("invalid store key {key:?}: {reason}")]
+    InvalidKey {
+        /// The offending key.
+        key: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// An I/O error while accessing a key.
+    #[error("I/O error on {key:?}: {source}")]
+    Io {
+        /// The key (or path) being accessed.
+        key: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A byte range that does not fit in the stored value.
+    #[error("byte range {range} is out of bounds for {key:?} of {size} bytes")]
+    RangeOutOfBounds {
+        /// The key.
+        key: String,
+        /// The requested range.
+        range: String,
+        /// The size of the stored value.
+        size: u64,
+    },
+    /// The store does not support an operation.
+    #[error("the store does not support {0}")]
+    Unsupported(String),
+    /// No store plugin handles a URL scheme.
+    #[error("no store plugin is registered for URL scheme {0:?}")]
+    UnknownScheme(String),
+    /// Any other error.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// An error from a codec while encoding or decoding.
+#[derive(Debug, Error)]
+pub enum CodecError {
+    /// A codec-specific failure (corrupt stream, bad header, ...).
+    #[error("codec {codec}: {message}")]
+    Codec {
+        /// The codec's name.
+        codec: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The decoded data does not have the size the chunk requires.
+    #[error("codec {codec}: decoded {actual} bytes but the chunk needs {expected}")]
+    UnexpectedSize {
+        /// The codec's name.
+        codec: String,
+        /// The size the chunk representation implies.
+        expected: u64,
+        /// The size that was produced.
+        actual: u64,
+    },
+    /// A stored checksum does not match the data.
+    #[error("codec {codec}: checksum mismatch (stored {stored:#010x}, computed {computed:#010x})")]
+    ChecksumMismatch {
+        /// The codec's name.
+        codec: String,
+        /// The checksum read from the data.
+        stored: u64,
+        /// The checksum computed over the data.
+        computed: u64,
+    },
+    /// The codec cannot handle a data type, shape or representation.
+    #[error("codec {codec}: unsupported: {message}")]
+    Unsupported {
+        /// The codec's name.
+        codec: String,
+        /// Why.
+        message: String,
+    },
+    /// An error from the store while a partial decoder read its input.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The decoded bytes are not valid for the data type.
+    #[error("invalid element bytes: {0}")]
+    InvalidElements(String),
+}
+
+impl CodecError {
+    /// Shorthand for [`CodecError::Codec`].
+    pub fn new(codec: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        Self::Codec {
+            codec: codec.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// The kind of extension point a plugin implements (used in error messages and listings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ExtensionKind {
+    /// A data type.
+    DataType,
+    /// A codec.
+    Codec,
+    /// A chunk grid.
+    ChunkGrid,
+    /// A chunk key encoding.
+    ChunkKeyEncoding,
+    /// A storage transformer.
+    StorageTransformer,
+    /// A store, by URL scheme.
+    Store,
+}
+
+impl std::fmt::Display for ExtensionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::DataType => "data type",
+            Self::Codec => "codec",
+            Self::ChunkGrid => "chunk grid",
+            Self::ChunkKeyEncoding => "chunk key encoding",
+            Self::StorageTransformer => "storage transformer",
+            Self::Store => "store",
+        })
+    }
+}
+
+/// An error resolving or creating a plugin from metadata.
+#[derive(Debug, Error)]
+pub enum PluginError {
+    /// No registered plugin has this name.
+    #[error("unknown {kind} {name:?} (no registered plugin has this name; is its crate linked?)")]
+    Unknown {
+        /// The kind of extension.
+        kind: ExtensionKind,
+        /// The name from the metadata.
+        name: String,
+    },
+    /// The plugin rejected its configuration.
+    #[error("invalid configuration for {kind} {name:?}: {message}")]
+    InvalidConfiguration {
+        /// The kind of extension.
+        kind: ExtensionKind,
+        /// The name from the metadata.
+        name: String,
+        /// Why.
+        message: String,
+    },
+}
+
+impl PluginError {
+    /// Shorthand for an invalid configuration error.
+    pub fn config(kind: ExtensionKind, name: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        Self::InvalidConfiguration {
+            kind,
+            name: name.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// An error in metadata: malformed JSON, wrong types, or values the spec forbids.
+#[derive(Debug, Error)]
+pub enum MetadataError {
+    /// JSON that does not parse, or has the wrong structure.
+    #[error("metadata of node {node:?}: invalid JSON at `{location}`: {message}")]
+    Json {
+        /// The node path.
+        node: String,
+        /// The JSON location (serde path), `.` for the root.
+        location: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// Metadata that parses but violates the specification.
+    #[error("metadata of node {node:?}: {message}")]
+    Invalid {
+        /// The node path.
+        node: String,
+        /// Why.
+        message: String,
+    },
+    /// A plugin could not be resolved or rejected its configuration.
+    #[error("metadata of node {node:?}: {source}")]
+    Plugin {
+        /// The node path.
+        node: String,
+        /// The plugin error.
+        #[source]
+        source: PluginError,
+    },
+}
+
+impl MetadataError {
+    /// Shorthand for [`MetadataError::Invalid`].
+    pub fn invalid(node: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        Self::Invalid {
+            node: node.into(),
+            message: message.to_string(),
+        }
+    }
+
+    /// The plugin error, if this is one.
+    pub fn plugin_error(&self) -> Option<&PluginError> {
+        match self {
+            Self::Plugin { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// An error from an array operation.
+#[derive(Debug, Error)]
+pub enum ArrayError {
+    /// A store error.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A metadata error.
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+    /// A codec error while encoding or decoding a chunk, naming the chunk's store key.
+    #[error("chunk {key:?}: {source}")]
+    Codec {
+        /// The store key of the chunk.
+        key: String,
+        /// The codec error.
+        #[source]
+        source: CodecError,
+    },
+    /// No array metadata at the path.
+    #[error("no array at {0:?} (no zarr.json or .zarray found)")]
+    NotFound(String),
+    /// The node at the path is a group, not an array.
+    #[error("node {0:?} is a group, not an array")]
+    NotAnArray(String),
+    /// Chunk grid indices outside the grid.
+    #[error("chunk indices {indices:?} are outside the chunk grid {grid:?}")]
+    InvalidChunkIndices {
+        /// The indices.
+        indices: Vec<u64>,
+        /// The grid shape.
+        grid: Vec<u64>,
+    },
+    /// A subset that does not fit in the array (or chunk), or has the wrong rank.
+    #[error("subset {subset} is invalid for shape {shape:?}")]
+    InvalidSubset {
+        /// The subset.
+        subset: String,
+        /// The shape it must fit in.
+        shape: Vec<u64>,
+    },
+    /// Input bytes of the wrong length.
+    #[error("expected {expected} bytes of element data, got {actual}")]
+    InvalidBytesLength {
+        /// Expected length.
+        expected: u64,
+        /// Actual length.
+        actual: u64,
+    },
+    /// A typed access whose element type does not match the array's data type.
+    #[error("element type {requested} does not match the array data type {data_type}")]
+    ElementTypeMismatch {
+        /// The Rust element type requested.
+        requested: String,
+        /// The array data type.
+        data_type: String,
+    },
+    /// An operation not supported for this array (for example variable-size data in a
+    /// fixed-size operation).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// Data that does not fit in memory addressing on this platform.
+    #[error("array of {0} bytes is too large for this platform")]
+    TooLarge(u128),
+}
+
+/// An error from a group operation.
+#[derive(Debug, Error)]
+pub enum GroupError {
+    /// A store error.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// A metadata error.
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+    /// No group metadata at the path.
+    #[error("no group at {0:?} (no zarr.json or .zgroup found)")]
+    NotFound(String),
+    /// The node at the path is an array, not a group.
+    #[error("node {0:?} is an array, not a group")]
+    NotAGroup(String),
+    /// An error opening a child array.
+    #[error(transparent)]
+    Array(#[from] Box<ArrayError>),
+}

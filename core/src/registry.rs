@@ -1,0 +1,328 @@
+//! The registries: one [`inventory`] collection per extension kind, plus run-time
+//! registration. Names in metadata resolve only through here.
+//!
+//! A plugin crate registers itself with, for example:
+//!
+//! ```ignore
+//! zarrkit_core::inventory::submit! {
+//!     zarrkit_core::registry::CodecPlugin {
+//!         name: "zstd",
+//!         aliases: &["numcodecs.zstd"],
+//!         v2_ids: &["zstd"],
+//!         create: create_zstd,
+//!         create_v2: Some(create_zstd_v2),
+//!     }
+//! }
+//! ```
+
+use parking_lot::RwLock;
+use serde_json::{Map, Value};
+
+use crate::chunk_grid::ChunkGrid;
+use crate::chunk_key_encoding::ChunkKeyEncoding;
+use crate::codec::Codec;
+use crate::data_type::DataType;
+use crate::error::{ExtensionKind, PluginError, StorageError};
+use crate::metadata::MetadataV3;
+use crate::storage::ReadableWritableListableStorage;
+
+/// What every registry entry has.
+pub trait PluginEntry: Sync + 'static {
+    /// The extension kind.
+    const KIND: ExtensionKind;
+    /// The primary (V3) name; for pattern-named types a description such as `r*`.
+    fn name(&self) -> &'static str;
+    /// Other V3 names.
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Zarr V2 / numcodecs ids.
+    fn v2_ids(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// Whether this plugin handles a V3 name.
+    fn matches(&self, name: &str) -> bool {
+        self.name() == name || self.aliases().contains(&name)
+    }
+}
+
+/// A codec plugin.
+pub struct CodecPlugin {
+    /// The V3 name.
+    pub name: &'static str,
+    /// Other V3 names (e.g. `numcodecs.zlib`).
+    pub aliases: &'static [&'static str],
+    /// numcodecs ids used in Zarr V2 `compressor` / `filters`.
+    pub v2_ids: &'static [&'static str],
+    /// Create from V3 metadata (the name it was read under and its configuration).
+    pub create: fn(&MetadataV3) -> Result<Codec, PluginError>,
+    /// Create from a numcodecs configuration (Zarr V2), when supported.
+    pub create_v2: Option<fn(&Map<String, Value>) -> Result<Codec, PluginError>>,
+}
+
+/// A data type plugin.
+pub struct DataTypePlugin {
+    /// The V3 name (or a pattern description such as `r*`).
+    pub name: &'static str,
+    /// Other V3 names.
+    pub aliases: &'static [&'static str],
+    /// Matcher for pattern-named data types (e.g. `r8`, `r16`, ...); `None`: by name.
+    pub matches: Option<fn(&str) -> bool>,
+    /// Create from V3 metadata.
+    pub create: fn(&MetadataV3) -> Result<DataType, PluginError>,
+}
+
+/// A chunk grid plugin.
+pub struct ChunkGridPlugin {
+    /// The V3 name.
+    pub name: &'static str,
+    /// Other V3 names.
+    pub aliases: &'static [&'static str],
+    /// Create from V3 metadata.
+    pub create: fn(&MetadataV3) -> Result<ChunkGrid, PluginError>,
+}
+
+/// A chunk key encoding plugin.
+pub struct ChunkKeyEncodingPlugin {
+    /// The V3 name.
+    pub name: &'static str,
+    /// Other V3 names.
+    pub aliases: &'static [&'static str],
+    /// Create from V3 metadata.
+    pub create: fn(&MetadataV3) -> Result<ChunkKeyEncoding, PluginError>,
+}
+
+/// A store plugin, by URL scheme (`file`, `memory`, `s3`, ...).
+pub struct StorePlugin {
+    /// The URL scheme (without `://`).
+    pub scheme: &'static str,
+    /// Open a store from a URL (or, for `file`, also a plain path).
+    pub open: fn(&str) -> Result<ReadableWritableListableStorage, StorageError>,
+}
+
+impl PluginEntry for CodecPlugin {
+    const KIND: ExtensionKind = ExtensionKind::Codec;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.aliases
+    }
+    fn v2_ids(&self) -> &'static [&'static str] {
+        self.v2_ids
+    }
+}
+impl PluginEntry for DataTypePlugin {
+    const KIND: ExtensionKind = ExtensionKind::DataType;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.aliases
+    }
+    fn matches(&self, name: &str) -> bool {
+        match self.matches {
+            Some(f) => f(name),
+            None => self.name == name || self.aliases.contains(&name),
+        }
+    }
+}
+impl PluginEntry for ChunkGridPlugin {
+    const KIND: ExtensionKind = ExtensionKind::ChunkGrid;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.aliases
+    }
+}
+impl PluginEntry for ChunkKeyEncodingPlugin {
+    const KIND: ExtensionKind = ExtensionKind::ChunkKeyEncoding;
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.aliases
+    }
+}
+impl PluginEntry for StorePlugin {
+    const KIND: ExtensionKind = ExtensionKind::Store;
+    fn name(&self) -> &'static str {
+        self.scheme
+    }
+}
+
+inventory::collect!(CodecPlugin);
+inventory::collect!(DataTypePlugin);
+inventory::collect!(ChunkGridPlugin);
+inventory::collect!(ChunkKeyEncodingPlugin);
+inventory::collect!(StorePlugin);
+
+/// A registry of one kind: compile-time (`inventory`) plus run-time entries.
+pub struct Registry<P: PluginEntry> {
+    runtime: RwLock<Vec<&'static P>>,
+}
+
+impl<P: PluginEntry + inventory::Collect> Registry<P> {
+    const fn new() -> Self {
+        Self {
+            runtime: RwLock::new(Vec::new()),
+        }
+    }
+
+    /// Register a plugin at run time (it takes precedence over compile-time entries of the
+    /// same name). The entry lives for the rest of the process.
+    pub fn register(&self, plugin: P) {
+        self.runtime.write().push(Box::leak(Box::new(plugin)));
+    }
+
+    /// Every entry: run-time first (newest first), then compile-time.
+    pub fn entries(&self) -> Vec<&'static P> {
+        let mut v: Vec<&'static P> = self.runtime.read().iter().rev().copied().collect();
+        v.extend(inventory::iter::<P>());
+        v
+    }
+
+    /// The entry for a V3 name or alias.
+    pub fn get(&self, name: &str) -> Option<&'static P> {
+        self.entries().into_iter().find(|p| p.matches(name))
+    }
+
+    /// The entry for a V2 / numcodecs id.
+    pub fn get_v2(&self, id: &str) -> Option<&'static P> {
+        self.entries().into_iter().find(|p| p.v2_ids().contains(&id))
+    }
+
+    /// The entry for a name, or a [`PluginError::Unknown`].
+    pub fn resolve(&self, name: &str) -> Result<&'static P, PluginError> {
+        self.get(name).ok_or_else(|| PluginError::Unknown {
+            kind: P::KIND,
+            name: name.to_string(),
+        })
+    }
+
+    /// The primary names of all entries, sorted.
+    pub fn names(&self) -> Vec<&'static str> {
+        let mut v: Vec<_> = self.entries().iter().map(|p| p.name()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Names (primary names, aliases and V2 ids) claimed by more than one entry, sorted.
+    /// A run-time registration that overrides a compile-time one counts too.
+    pub fn duplicates(&self) -> Vec<String> {
+        let mut seen = std::collections::BTreeMap::<String, usize>::new();
+        for p in self.entries() {
+            let mut own: Vec<String> = vec![p.name().to_string()];
+            own.extend(p.aliases().iter().map(|a| a.to_string()));
+            own.extend(p.v2_ids().iter().map(|a| format!("v2:{a}")));
+            own.sort();
+            own.dedup();
+            for n in own {
+                *seen.entry(n).or_default() += 1;
+            }
+        }
+        seen.into_iter().filter(|(_, c)| *c > 1).map(|(n, _)| n).collect()
+    }
+}
+
+/// The codec registry.
+pub static CODECS: Registry<CodecPlugin> = Registry::new();
+/// The data type registry.
+pub static DATA_TYPES: Registry<DataTypePlugin> = Registry::new();
+/// The chunk grid registry.
+pub static CHUNK_GRIDS: Registry<ChunkGridPlugin> = Registry::new();
+/// The chunk key encoding registry.
+pub static CHUNK_KEY_ENCODINGS: Registry<ChunkKeyEncodingPlugin> = Registry::new();
+/// The store registry (by URL scheme).
+pub static STORES: Registry<StorePlugin> = Registry::new();
+
+/// Create a codec from metadata.
+pub fn create_codec(metadata: &MetadataV3) -> Result<Codec, PluginError> {
+    (CODECS.resolve(metadata.name())?.create)(metadata)
+}
+
+/// Create a codec from a V2 (numcodecs) configuration: `{"id": ..., ...}`.
+pub fn create_codec_v2(config: &Map<String, Value>) -> Result<Codec, PluginError> {
+    let id = config.get("id").and_then(Value::as_str).unwrap_or_default();
+    let p = CODECS.get_v2(id).ok_or_else(|| PluginError::Unknown {
+        kind: ExtensionKind::Codec,
+        name: id.to_string(),
+    })?;
+    match p.create_v2 {
+        Some(f) => f(config),
+        None => Err(PluginError::config(
+            ExtensionKind::Codec,
+            id,
+            "this codec cannot be created from a Zarr V2 configuration",
+        )),
+    }
+}
+
+/// Create a data type from metadata.
+pub fn create_data_type(metadata: &MetadataV3) -> Result<DataType, PluginError> {
+    (DATA_TYPES.resolve(metadata.name())?.create)(metadata)
+}
+
+/// Create a data type from a name without configuration (e.g. `"float32"`).
+pub fn data_type_by_name(name: &str) -> Result<DataType, PluginError> {
+    create_data_type(&MetadataV3::new(name))
+}
+
+/// Create a chunk grid from metadata.
+pub fn create_chunk_grid(metadata: &MetadataV3) -> Result<ChunkGrid, PluginError> {
+    (CHUNK_GRIDS.resolve(metadata.name())?.create)(metadata)
+}
+
+/// Create a chunk key encoding from metadata.
+pub fn create_chunk_key_encoding(metadata: &MetadataV3) -> Result<ChunkKeyEncoding, PluginError> {
+    (CHUNK_KEY_ENCODINGS.resolve(metadata.name())?.create)(metadata)
+}
+
+fn open_memory(_url: &str) -> Result<ReadableWritableListableStorage, StorageError> {
+    Ok(std::sync::Arc::new(crate::storage::MemoryStore::new()))
+}
+
+inventory::submit! {
+    StorePlugin { scheme: "memory", open: open_memory }
+}
+
+/// Open a store from a URL such as `file:///data/x.zarr` or `memory://`. A string without
+/// a scheme is a filesystem path (needs the `file` store plugin).
+pub fn open_store(url: &str) -> Result<ReadableWritableListableStorage, StorageError> {
+    let scheme = match url.find("://") {
+        Some(i) => &url[..i],
+        None => "file",
+    };
+    let p = STORES
+        .get(scheme)
+        .ok_or_else(|| StorageError::UnknownScheme(scheme.to_string()))?;
+    (p.open)(url)
+}
+
+/// A listing of every registered plugin, by kind, sorted by name.
+pub fn list_plugins() -> Vec<(ExtensionKind, Vec<&'static str>)> {
+    vec![
+        (ExtensionKind::DataType, DATA_TYPES.names()),
+        (ExtensionKind::Codec, CODECS.names()),
+        (ExtensionKind::ChunkGrid, CHUNK_GRIDS.names()),
+        (ExtensionKind::ChunkKeyEncoding, CHUNK_KEY_ENCODINGS.names()),
+        (ExtensionKind::Store, STORES.names()),
+    ]
+}
+
+/// Every name claimed twice within a kind, as `kind: name`.
+pub fn duplicate_names() -> Vec<String> {
+    let mut v = Vec::new();
+    for (k, d) in [
+        (ExtensionKind::DataType, DATA_TYPES.duplicates()),
+        (ExtensionKind::Codec, CODECS.duplicates()),
+        (ExtensionKind::ChunkGrid, CHUNK_GRIDS.duplicates()),
+        (ExtensionKind::ChunkKeyEncoding, CHUNK_KEY_ENCODINGS.duplicates()),
+        (ExtensionKind::Store, STORES.duplicates()),
+    ] {
+        v.extend(d.into_iter().map(|n| format!("{k}: {n}")));
+    }
+    v
+}

@@ -1,0 +1,444 @@
+//! [`ArraySubset`]: a hyper-rectangle (start + shape) and the copy helpers that move element
+//! bytes between buffers laid out in C order.
+
+use crate::error::ArrayError;
+
+/// A hyper-rectangular region: `start` and `shape` per dimension.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct ArraySubset {
+    start: Vec<u64>,
+    shape: Vec<u64>,
+}
+
+impl std::fmt::Display for ArraySubset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[")?;
+        for (i, (s, n)) in self.start.iter().zip(&self.shape).enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{s}..{}", s.saturating_add(*n))?;
+        }
+        f.write_str("]")
+    }
+}
+
+impl ArraySubset {
+    /// A subset from `start` and `shape`. Panics never; ranks must match (checked).
+    pub fn new(start: Vec<u64>, shape: Vec<u64>) -> Result<Self, ArrayError> {
+        if start.len() != shape.len() || start.iter().zip(&shape).any(|(s, n)| s.checked_add(*n).is_none()) {
+            return Err(ArrayError::InvalidSubset {
+                subset: format!("start {start:?} shape {shape:?}"),
+                shape: shape.clone(),
+            });
+        }
+        Ok(Self { start, shape })
+    }
+
+    /// The subset covering `[0, shape)`.
+    pub fn new_with_shape(shape: Vec<u64>) -> Self {
+        Self {
+            start: vec![0; shape.len()],
+            shape,
+        }
+    }
+
+    /// A subset from per-dimension ranges.
+    pub fn new_with_ranges(ranges: &[std::ops::Range<u64>]) -> Self {
+        Self {
+            start: ranges.iter().map(|r| r.start).collect(),
+            shape: ranges.iter().map(|r| r.end.saturating_sub(r.start)).collect(),
+        }
+    }
+
+    /// The start.
+    pub fn start(&self) -> &[u64] {
+        &self.start
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[u64] {
+        &self.shape
+    }
+
+    /// The exclusive end per dimension.
+    pub fn end_exc(&self) -> Vec<u64> {
+        self.start
+            .iter()
+            .zip(&self.shape)
+            .map(|(s, n)| s + n)
+            .collect()
+    }
+
+    /// The rank.
+    pub fn dimensionality(&self) -> usize {
+        self.start.len()
+    }
+
+    /// The number of elements (saturating).
+    pub fn num_elements(&self) -> u64 {
+        self.shape.iter().fold(1u64, |a, &b| a.saturating_mul(b))
+    }
+
+    /// The number of elements as a usize, or an error if it does not fit.
+    pub fn num_elements_usize(&self) -> Result<usize, ArrayError> {
+        let n = self
+            .shape
+            .iter()
+            .try_fold(1u64, |a, &b| a.checked_mul(b))
+            .ok_or(ArrayError::TooLarge(u128::MAX))?;
+        usize::try_from(n).map_err(|_| ArrayError::TooLarge(n as u128))
+    }
+
+    /// Whether the subset is empty.
+    pub fn is_empty(&self) -> bool {
+        self.shape.contains(&0)
+    }
+
+    /// Whether this subset lies inside `[0, shape)`.
+    pub fn inbounds(&self, shape: &[u64]) -> bool {
+        self.dimensionality() == shape.len()
+            && self
+                .start
+                .iter()
+                .zip(&self.shape)
+                .zip(shape)
+                .all(|((s, n), b)| s + n <= *b)
+    }
+
+    /// Error unless this subset lies inside `[0, shape)`.
+    pub fn check_inbounds(&self, shape: &[u64]) -> Result<(), ArrayError> {
+        if self.inbounds(shape) {
+            Ok(())
+        } else {
+            Err(ArrayError::InvalidSubset {
+                subset: self.to_string(),
+                shape: shape.to_vec(),
+            })
+        }
+    }
+
+    /// The intersection with another subset of the same rank (possibly empty).
+    pub fn overlap(&self, other: &ArraySubset) -> ArraySubset {
+        let mut start = Vec::with_capacity(self.start.len());
+        let mut shape = Vec::with_capacity(self.start.len());
+        for i in 0..self.start.len() {
+            let s = self.start[i].max(other.start[i]);
+            let e = (self.start[i] + self.shape[i]).min(other.start[i] + other.shape[i]);
+            start.push(s);
+            shape.push(e.saturating_sub(s));
+        }
+        ArraySubset { start, shape }
+    }
+
+    /// This subset relative to `origin` (each start minus the origin). The caller ensures
+    /// `start >= origin`.
+    pub fn relative_to(&self, origin: &[u64]) -> ArraySubset {
+        ArraySubset {
+            start: self
+                .start
+                .iter()
+                .zip(origin)
+                .map(|(s, o)| s.saturating_sub(*o))
+                .collect(),
+            shape: self.shape.clone(),
+        }
+    }
+
+    /// This subset shifted by `offset`.
+    pub fn offset_by(&self, offset: &[u64]) -> ArraySubset {
+        ArraySubset {
+            start: self.start.iter().zip(offset).map(|(s, o)| s + o).collect(),
+            shape: self.shape.clone(),
+        }
+    }
+
+    /// Iterate over every index in C order (last dimension fastest).
+    pub fn indices(&self) -> IndicesIter {
+        IndicesIter {
+            start: self.start.clone(),
+            end: self.end_exc(),
+            next: if self.is_empty() { None } else { Some(self.start.clone()) },
+        }
+    }
+}
+
+/// Iterator over the indices of a subset in C order.
+#[derive(Debug, Clone)]
+pub struct IndicesIter {
+    start: Vec<u64>,
+    end: Vec<u64>,
+    next: Option<Vec<u64>>,
+}
+
+impl Iterator for IndicesIter {
+    type Item = Vec<u64>;
+    fn next(&mut self) -> Option<Vec<u64>> {
+        let cur = self.next.take()?;
+        let mut n = cur.clone();
+        let mut d = n.len();
+        loop {
+            if d == 0 {
+                self.next = None;
+                break;
+            }
+            d -= 1;
+            n[d] += 1;
+            if n[d] < self.end[d] {
+                self.next = Some(n);
+                break;
+            }
+            n[d] = self.start[d];
+        }
+        Some(cur)
+    }
+}
+
+/// Compute the contiguous runs of `subset` within a C-order buffer of `shape`:
+/// returns (outer shape over which to iterate, run length in elements, strides in elements).
+/// Trailing dimensions that are fully covered are merged into the run.
+fn runs(shape: &[u64], subset: &ArraySubset) -> (Vec<u64>, u64, Vec<u64>) {
+    let n = shape.len();
+    let mut strides = vec![1u64; n];
+    for i in (0..n.saturating_sub(1)).rev() {
+        strides[i] = strides[i + 1] * shape[i + 1];
+    }
+    // Find how many trailing dims can be merged.
+    let mut run = 1u64;
+    let mut k = n; // dims [k, n) are merged into the run
+    while k > 0 {
+        let d = k - 1;
+        run *= subset.shape[d];
+        k = d;
+        if subset.shape[d] != shape[d] {
+            break;
+        }
+    }
+    let outer: Vec<u64> = subset.shape[..k].to_vec();
+    (outer, run, strides)
+}
+
+/// Copy the elements of `src_subset` of a C-order `src` buffer (shape `src_shape`) into
+/// `dst_subset` of a C-order `dst` buffer (shape `dst_shape`). Both subsets have the same
+/// shape; `elem` is the element size in bytes. Runs along contiguous dimensions are copied
+/// with one `memcpy` each.
+pub fn copy_subset(
+    src: &[u8],
+    src_shape: &[u64],
+    src_subset: &ArraySubset,
+    dst: &mut [u8],
+    dst_shape: &[u64],
+    dst_subset: &ArraySubset,
+    elem: usize,
+) {
+    debug_assert_eq!(src_subset.shape(), dst_subset.shape());
+    if src_subset.is_empty() {
+        return;
+    }
+    // Merge on both sides: the run is the smaller of the two mergeable runs.
+    let (_, src_run, src_strides) = runs(src_shape, src_subset);
+    let (_, dst_run, dst_strides) = runs(dst_shape, dst_subset);
+    let run = src_run.min(dst_run);
+    // Number of trailing dims covered by `run`.
+    let n = src_shape.len();
+    let mut k = n;
+    let mut acc = 1u64;
+    while k > 0 && acc < run {
+        acc *= src_subset.shape[k - 1];
+        k -= 1;
+    }
+    let run_bytes = run as usize * elem;
+    let outer = &src_subset.shape[..k];
+    let mut idx = vec![0u64; k];
+    loop {
+        let mut so = 0u64;
+        let mut d_o = 0u64;
+        for d in 0..n {
+            let i = if d < k { idx[d] } else { 0 };
+            so += (src_subset.start[d] + i) * src_strides[d];
+            d_o += (dst_subset.start[d] + i) * dst_strides[d];
+        }
+        let so = so as usize * elem;
+        let d_o = d_o as usize * elem;
+        dst[d_o..d_o + run_bytes].copy_from_slice(&src[so..so + run_bytes]);
+        // Increment the outer index.
+        let mut d = k;
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            idx[d] += 1;
+            if idx[d] < outer[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+/// Like [`copy_subset`] but writing through a raw pointer, for parallel decoding of disjoint
+/// regions of one output buffer.
+///
+/// # Safety
+/// `dst` must be valid for writes of `dst_len` bytes, and no other thread may access the bytes
+/// of `dst_subset` concurrently.
+pub unsafe fn copy_subset_raw(
+    src: &[u8],
+    src_shape: &[u64],
+    src_subset: &ArraySubset,
+    dst: *mut u8,
+    dst_len: usize,
+    dst_shape: &[u64],
+    dst_subset: &ArraySubset,
+    elem: usize,
+) {
+    if src_subset.is_empty() {
+        return;
+    }
+    let (_, src_run, src_strides) = runs(src_shape, src_subset);
+    let (_, dst_run, dst_strides) = runs(dst_shape, dst_subset);
+    let run = src_run.min(dst_run);
+    let n = src_shape.len();
+    let mut k = n;
+    let mut acc = 1u64;
+    while k > 0 && acc < run {
+        acc *= src_subset.shape[k - 1];
+        k -= 1;
+    }
+    let run_bytes = run as usize * elem;
+    let outer = &src_subset.shape[..k];
+    let mut idx = vec![0u64; k];
+    loop {
+        let mut so = 0u64;
+        let mut d_o = 0u64;
+        for d in 0..n {
+            let i = if d < k { idx[d] } else { 0 };
+            so += (src_subset.start[d] + i) * src_strides[d];
+            d_o += (dst_subset.start[d] + i) * dst_strides[d];
+        }
+        let so = so as usize * elem;
+        let d_o = d_o as usize * elem;
+        assert!(d_o + run_bytes <= dst_len, "copy_subset_raw out of bounds");
+        // SAFETY: bounds checked above; the caller guarantees exclusive access to the region.
+        unsafe {
+            std::ptr::copy_nonoverlapping(src[so..so + run_bytes].as_ptr(), dst.add(d_o), run_bytes);
+        }
+        let mut d = k;
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            idx[d] += 1;
+            if idx[d] < outer[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+/// Fill `dst_subset` of a C-order buffer with a repeated element value.
+pub fn fill_subset(dst: &mut [u8], dst_shape: &[u64], dst_subset: &ArraySubset, value: &[u8]) {
+    let elem = value.len();
+    let n = dst_subset.num_elements() as usize;
+    if n == 0 || elem == 0 {
+        return;
+    }
+    let src: Vec<u8> = value.repeat(n);
+    copy_subset(
+        &src,
+        dst_subset.shape(),
+        &ArraySubset::new_with_shape(dst_subset.shape().to_vec()),
+        dst,
+        dst_shape,
+        dst_subset,
+        elem,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn naive_copy(
+        src: &[u8],
+        src_shape: &[u64],
+        src_subset: &ArraySubset,
+        dst: &mut [u8],
+        dst_shape: &[u64],
+        dst_subset: &ArraySubset,
+    ) {
+        let lin = |shape: &[u64], idx: &[u64]| -> usize {
+            let mut o = 0u64;
+            for (s, i) in shape.iter().zip(idx) {
+                o = o * s + i;
+            }
+            o as usize
+        };
+        for (a, b) in src_subset.indices().zip(dst_subset.indices()) {
+            dst[lin(dst_shape, &b)] = src[lin(src_shape, &a)];
+        }
+    }
+
+    fn shape_and_subset() -> impl Strategy<Value = (Vec<u64>, ArraySubset)> {
+        prop::collection::vec(1u64..6, 0..4).prop_flat_map(|shape| {
+            let s2 = shape.clone();
+            let parts: Vec<_> = shape
+                .iter()
+                .map(|&n| (0..n).prop_flat_map(move |s| (Just(s), 0..=n - s)))
+                .collect();
+            (Just(s2), parts).prop_map(|(shape, v)| {
+                let start = v.iter().map(|x| x.0).collect();
+                let sh = v.iter().map(|x| x.1).collect();
+                (shape, ArraySubset { start, shape: sh })
+            })
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn copy_matches_naive((shape, subset) in shape_and_subset(), pad in prop::collection::vec(0u64..3, 4)) {
+            let n: u64 = shape.iter().product();
+            let src: Vec<u8> = (0..n).map(|i| (i * 7 + 3) as u8).collect();
+            // Destination: a bigger buffer with the subset placed at an offset.
+            let dst_shape: Vec<u64> = subset.shape().iter().zip(&pad).map(|(s, p)| s + p).collect();
+            let dst_subset = ArraySubset::new_with_shape(subset.shape().to_vec()).offset_by(&pad[..shape.len()]);
+            let dn: u64 = dst_shape.iter().product();
+            let mut a = vec![0u8; dn as usize];
+            let mut b = vec![0u8; dn as usize];
+            copy_subset(&src, &shape, &subset, &mut a, &dst_shape, &dst_subset, 1);
+            naive_copy(&src, &shape, &subset, &mut b, &dst_shape, &dst_subset);
+            prop_assert_eq!(a, b);
+        }
+
+        #[test]
+        fn overlap_is_contained((shape, a) in shape_and_subset(), (_, b) in shape_and_subset()) {
+            prop_assume!(a.dimensionality() == b.dimensionality());
+            let o = a.overlap(&b);
+            for idx in o.indices() {
+                prop_assert!(a.indices().any(|x| x == idx));
+                prop_assert!(b.indices().any(|x| x == idx));
+            }
+            let _ = shape;
+        }
+    }
+
+    #[test]
+    fn indices_c_order() {
+        let s = ArraySubset::new_with_ranges(&[1..3, 0..2]);
+        let v: Vec<_> = s.indices().collect();
+        assert_eq!(v, vec![vec![1, 0], vec![1, 1], vec![2, 0], vec![2, 1]]);
+        assert_eq!(ArraySubset::new_with_shape(vec![]).indices().count(), 1);
+        assert_eq!(ArraySubset::new_with_shape(vec![0, 3]).indices().count(), 0);
+    }
+
+    #[test]
+    fn fill_works() {
+        let mut d = vec![0u8; 6];
+        fill_subset(&mut d, &[2, 3], &ArraySubset::new_with_ranges(&[0..2, 1..3]), &[9]);
+        assert_eq!(d, vec![0, 9, 9, 0, 9, 9]);
+    }
+}
