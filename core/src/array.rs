@@ -17,7 +17,7 @@ use crate::chunk_grid::ChunkGrid;
 use crate::chunk_key_encoding::ChunkKeyEncoding;
 use crate::codec::{
     ArrayOutputView, ArrayToArrayCodecTraits, ArrayToBytesCodecTraits, BytesToBytesCodecTraits,
-    ChunkRepresentation, Codec, CodecChain, StoragePartialDecoder,
+    ChunkRepresentation, Codec, CodecChain, CodecTraits, StoragePartialDecoder,
 };
 use crate::config::CodecOptions;
 use crate::data_type::{DataType, DataTypeSize};
@@ -108,7 +108,10 @@ fn plugin_err(node: &NodePath, e: PluginError) -> MetadataError {
 
 /// Resolve codec metadata through the registry (skipping unknown codecs marked
 /// `must_understand: false`) and check the order.
-pub fn codecs_from_metadata(node: &str, codecs: &[MetadataV3]) -> Result<CodecChain, MetadataError> {
+pub fn codecs_from_metadata(
+    node: &str,
+    codecs: &[MetadataV3],
+) -> Result<CodecChain, MetadataError> {
     let mut v = Vec::with_capacity(codecs.len());
     for m in codecs {
         match registry::create_codec(m) {
@@ -129,25 +132,36 @@ impl<S: ?Sized> Array<S> {
     /// Bind metadata to plugins: resolve the data type, fill value, chunk grid, key encoding
     /// and codecs through the registries and validate them together. Nothing is read or
     /// written.
-    pub fn new_with_metadata(storage: Arc<S>, path: &str, metadata: ArrayMetadataV3) -> Result<Self, ArrayError> {
+    pub fn new_with_metadata(
+        storage: Arc<S>,
+        path: &str,
+        metadata: ArrayMetadataV3,
+    ) -> Result<Self, ArrayError> {
         let node = NodePath::new(path)?;
         let codecs = codecs_from_metadata(node.as_str(), &metadata.codecs)?;
         Self::bind(storage, node, metadata, codecs)
     }
 
-    fn bind(storage: Arc<S>, node: NodePath, metadata: ArrayMetadataV3, codecs: CodecChain) -> Result<Self, ArrayError> {
+    fn bind(
+        storage: Arc<S>,
+        node: NodePath,
+        metadata: ArrayMetadataV3,
+        codecs: CodecChain,
+    ) -> Result<Self, ArrayError> {
         let n = node.as_str();
         metadata.validate(n)?;
-        let data_type = registry::create_data_type(&metadata.data_type).map_err(|e| plugin_err(&node, e))?;
+        let data_type =
+            registry::create_data_type(&metadata.data_type).map_err(|e| plugin_err(&node, e))?;
         let fill_value = data_type
             .fill_value_from_json(&metadata.fill_value)
             .map_err(|e| MetadataError::invalid(n, e))?;
-        let chunk_grid = registry::create_chunk_grid(&metadata.chunk_grid).map_err(|e| plugin_err(&node, e))?;
+        let chunk_grid =
+            registry::create_chunk_grid(&metadata.chunk_grid).map_err(|e| plugin_err(&node, e))?;
         chunk_grid
             .validate(&metadata.shape)
             .map_err(|e| MetadataError::invalid(n, format!("chunk_grid: {e}")))?;
-        let chunk_key_encoding =
-            registry::create_chunk_key_encoding(&metadata.chunk_key_encoding).map_err(|e| plugin_err(&node, e))?;
+        let chunk_key_encoding = registry::create_chunk_key_encoding(&metadata.chunk_key_encoding)
+            .map_err(|e| plugin_err(&node, e))?;
         if let Some(st) = &metadata.storage_transformers {
             if let Some(t) = st.iter().find(|t| t.must_understand()) {
                 return Err(MetadataError::Plugin {
@@ -241,7 +255,11 @@ impl<S: ?Sized> Array<S> {
             .map_err(|e| MetadataError::invalid(self.path.as_str(), format!("chunk_grid: {e}")))?;
         if let Some(d) = &self.metadata.dimension_names {
             if d.len() != shape.len() {
-                return Err(MetadataError::invalid(self.path.as_str(), "the new shape changes the rank").into());
+                return Err(MetadataError::invalid(
+                    self.path.as_str(),
+                    "the new shape changes the rank",
+                )
+                .into());
             }
         }
         self.metadata.shape = shape;
@@ -255,7 +273,8 @@ impl<S: ?Sized> Array<S> {
 
     fn check_chunk(&self, chunk_indices: &[u64]) -> Result<(), ArrayError> {
         let grid = self.chunk_grid_shape();
-        if chunk_indices.len() != grid.len() || chunk_indices.iter().zip(&grid).any(|(i, g)| i >= g) {
+        if chunk_indices.len() != grid.len() || chunk_indices.iter().zip(&grid).any(|(i, g)| i >= g)
+        {
             return Err(ArrayError::InvalidChunkIndices {
                 indices: chunk_indices.to_vec(),
                 grid,
@@ -266,7 +285,10 @@ impl<S: ?Sized> Array<S> {
 
     /// The store key of a chunk.
     pub fn chunk_key(&self, chunk_indices: &[u64]) -> Result<StoreKey, ArrayError> {
-        Ok(self.path.prefix().join(&self.chunk_key_encoding.encode(chunk_indices))?)
+        Ok(self
+            .path
+            .prefix()
+            .join(&self.chunk_key_encoding.encode(chunk_indices))?)
     }
 
     /// The shape of a chunk (full size, also at the array edge).
@@ -298,7 +320,10 @@ impl<S: ?Sized> Array<S> {
     }
 
     /// The representation (shape, data type, fill value) of a chunk.
-    pub fn chunk_representation(&self, chunk_indices: &[u64]) -> Result<ChunkRepresentation, ArrayError> {
+    pub fn chunk_representation(
+        &self,
+        chunk_indices: &[u64],
+    ) -> Result<ChunkRepresentation, ArrayError> {
         Ok(ChunkRepresentation::new(
             self.chunk_shape(chunk_indices)?,
             self.data_type.clone(),
@@ -332,14 +357,17 @@ impl<S: ?Sized> Array<S> {
     }
 
     fn check_bytes(&self, bytes: &ArrayBytes, num_elements: u64) -> Result<(), ArrayError> {
-        let n = usize::try_from(num_elements).map_err(|_| ArrayError::TooLarge(num_elements as u128))?;
-        bytes.validate(n, self.element_size()).map_err(|e| match (bytes, self.element_size()) {
-            (ArrayBytes::Fixed(b), Some(s)) => ArrayError::InvalidBytesLength {
-                expected: num_elements.saturating_mul(s as u64),
-                actual: b.len() as u64,
-            },
-            _ => ArrayError::Unsupported(e),
-        })
+        let n = usize::try_from(num_elements)
+            .map_err(|_| ArrayError::TooLarge(num_elements as u128))?;
+        bytes
+            .validate(n, self.element_size())
+            .map_err(|e| match (bytes, self.element_size()) {
+                (ArrayBytes::Fixed(b), Some(s)) => ArrayError::InvalidBytesLength {
+                    expected: num_elements.saturating_mul(s as u64),
+                    actual: b.len() as u64,
+                },
+                _ => ArrayError::Unsupported(e),
+            })
     }
 
     fn is_fill(&self, bytes: &ArrayBytes) -> bool {
@@ -370,13 +398,20 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         let node = NodePath::new(path)?;
         match read_node_metadata(&*storage, &node)? {
             None => Err(ArrayError::NotFound(path.to_string())),
-            Some(crate::metadata::NodeMetadata::Group(_)) => Err(ArrayError::NotAnArray(path.to_string())),
-            Some(crate::metadata::NodeMetadata::Array(m)) => Self::new_with_metadata(storage, path, m),
+            Some(crate::metadata::NodeMetadata::Group(_)) => {
+                Err(ArrayError::NotAnArray(path.to_string()))
+            }
+            Some(crate::metadata::NodeMetadata::Array(m)) => {
+                Self::new_with_metadata(storage, path, m)
+            }
         }
     }
 
     /// The encoded bytes of a chunk, or `None` if it is not stored.
-    pub fn retrieve_encoded_chunk(&self, chunk_indices: &[u64]) -> Result<Option<Vec<u8>>, ArrayError> {
+    pub fn retrieve_encoded_chunk(
+        &self,
+        chunk_indices: &[u64],
+    ) -> Result<Option<Vec<u8>>, ArrayError> {
         self.check_chunk(chunk_indices)?;
         Ok(self.storage.get(&self.chunk_key(chunk_indices)?)?)
     }
@@ -399,12 +434,19 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
     }
 
     /// Decode a chunk, or `None` if it is not stored.
-    pub fn retrieve_chunk_if_exists(&self, chunk_indices: &[u64]) -> Result<Option<ArrayBytes>, ArrayError> {
+    pub fn retrieve_chunk_if_exists(
+        &self,
+        chunk_indices: &[u64],
+    ) -> Result<Option<ArrayBytes>, ArrayError> {
         self.retrieve_chunk_if_exists_opt(chunk_indices, &CodecOptions::default())
     }
 
     /// Decode a chunk (the fill value if not stored). Edge chunks have the full chunk shape.
-    pub fn retrieve_chunk_opt(&self, chunk_indices: &[u64], options: &CodecOptions) -> Result<ArrayBytes, ArrayError> {
+    pub fn retrieve_chunk_opt(
+        &self,
+        chunk_indices: &[u64],
+        options: &CodecOptions,
+    ) -> Result<ArrayBytes, ArrayError> {
         match self.retrieve_chunk_if_exists_opt(chunk_indices, options)? {
             Some(b) => Ok(b),
             None => {
@@ -422,7 +464,10 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
     }
 
     /// Decode a chunk as typed elements.
-    pub fn retrieve_chunk_elements<T: Element>(&self, chunk_indices: &[u64]) -> Result<Vec<T>, ArrayError> {
+    pub fn retrieve_chunk_elements<T: Element>(
+        &self,
+        chunk_indices: &[u64],
+    ) -> Result<Vec<T>, ArrayError> {
         check_element::<T>(&*self.data_type)?;
         let b = self.retrieve_chunk(chunk_indices)?;
         self.to_elements(b)
@@ -441,7 +486,10 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         if chunk_subset.shape() == repr.shape.as_slice() {
             return self.retrieve_chunk_opt(chunk_indices, options);
         }
-        let input = Arc::new(StoragePartialDecoder::new(self.storage.clone(), key.clone()));
+        let input = Arc::new(StoragePartialDecoder::new(
+            self.storage.clone(),
+            key.clone(),
+        ));
         let decoder = self
             .codecs
             .clone()
@@ -450,13 +498,19 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         let mut v = decoder
             .partial_decode(std::slice::from_ref(chunk_subset), options)
             .map_err(|e| Self::codec_err(&key, e))?;
-        let out = v.pop().ok_or_else(|| ArrayError::Unsupported("partial decoder returned nothing".into()))?;
+        let out = v
+            .pop()
+            .ok_or_else(|| ArrayError::Unsupported("partial decoder returned nothing".into()))?;
         self.check_bytes(&out, chunk_subset.num_elements())?;
         Ok(out)
     }
 
     /// Decode a region of one chunk (`chunk_subset` is relative to the chunk).
-    pub fn retrieve_chunk_subset(&self, chunk_indices: &[u64], chunk_subset: &ArraySubset) -> Result<ArrayBytes, ArrayError> {
+    pub fn retrieve_chunk_subset(
+        &self,
+        chunk_indices: &[u64],
+        chunk_subset: &ArraySubset,
+    ) -> Result<ArrayBytes, ArrayError> {
         self.retrieve_chunk_subset_opt(chunk_indices, chunk_subset, &CodecOptions::default())
     }
 
@@ -475,8 +529,14 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         let first = self.chunk_subset(chunks.start())?;
         let last_idx: Vec<u64> = chunks.end_exc().iter().map(|e| e - 1).collect();
         let last = self.chunk_subset(&last_idx)?;
-        let ranges: Vec<_> = first.start().iter().zip(last.end_exc()).map(|(a, b)| *a..b).collect();
-        Ok(ArraySubset::new_with_ranges(&ranges).overlap(&ArraySubset::new_with_shape(self.shape().to_vec())))
+        let ranges: Vec<_> = first
+            .start()
+            .iter()
+            .zip(last.end_exc())
+            .map(|(a, b)| *a..b)
+            .collect();
+        Ok(ArraySubset::new_with_ranges(&ranges)
+            .overlap(&ArraySubset::new_with_shape(self.shape().to_vec())))
     }
 
     /// Decode a region of the array.
@@ -485,12 +545,18 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
     }
 
     /// Decode a region of the array with options.
-    pub fn retrieve_array_subset_opt(&self, subset: &ArraySubset, options: &CodecOptions) -> Result<ArrayBytes, ArrayError> {
+    pub fn retrieve_array_subset_opt(
+        &self,
+        subset: &ArraySubset,
+        options: &CodecOptions,
+    ) -> Result<ArrayBytes, ArrayError> {
         subset.check_inbounds(self.shape())?;
         match self.data_type.size() {
             DataTypeSize::Fixed(elem) => {
                 let n = subset.num_elements_usize()?;
-                let len = n.checked_mul(elem).ok_or(ArrayError::TooLarge(n as u128 * elem as u128))?;
+                let len = n
+                    .checked_mul(elem)
+                    .ok_or(ArrayError::TooLarge(n as u128 * elem as u128))?;
                 let mut out = vec![0u8; len];
                 if n > 0 {
                     self.retrieve_array_subset_into(subset, &mut out, options)?;
@@ -510,9 +576,11 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         options: &CodecOptions,
     ) -> Result<(), ArrayError> {
         subset.check_inbounds(self.shape())?;
-        let elem = self
-            .element_size()
-            .ok_or_else(|| ArrayError::Unsupported("variable-size data cannot be decoded into a fixed buffer".into()))?;
+        let elem = self.element_size().ok_or_else(|| {
+            ArrayError::Unsupported(
+                "variable-size data cannot be decoded into a fixed buffer".into(),
+            )
+        })?;
         let expected = subset.num_elements().saturating_mul(elem as u64);
         if output.len() as u64 != expected {
             return Err(ArrayError::InvalidBytesLength {
@@ -536,13 +604,17 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
             let chunk_region = overlap.relative_to(chunk_subset.start());
             // SAFETY: chunks are disjoint, so their overlaps with `subset` are disjoint
             // regions of `output`, which outlives this call.
-            let mut view = unsafe { ArrayOutputView::new_unchecked(ptr as *mut u8, len, &out_shape, out_region) };
+            let mut view = unsafe {
+                ArrayOutputView::new_unchecked(ptr as *mut u8, len, &out_shape, out_region)
+            };
             let key = self.chunk_key(idx)?;
             let repr = self.chunk_representation(idx)?;
             let whole = chunk_region.shape() == repr.shape.as_slice();
             if !whole && partial_ok {
                 let b = self.retrieve_chunk_subset_opt(idx, &chunk_region, &opts)?;
-                let b = b.into_fixed().ok_or_else(|| ArrayError::Unsupported("variable bytes".into()))?;
+                let b = b
+                    .into_fixed()
+                    .ok_or_else(|| ArrayError::Unsupported("variable bytes".into()))?;
                 let s = ArraySubset::new_with_shape(chunk_region.shape().to_vec());
                 return view
                     .write_region(&b, chunk_region.shape(), &s, elem)
@@ -550,7 +622,10 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
             }
             match self.storage.get(&key)? {
                 None => view.fill(self.fill_value.as_bytes()),
-                Some(encoded) => self.codecs.decode_into(encoded, &repr, &chunk_region, &mut view, &opts),
+                Some(encoded) => {
+                    self.codecs
+                        .decode_into(encoded, &repr, &chunk_region, &mut view, &opts)
+                }
             }
             .map_err(|e| Self::codec_err(&key, e))
         };
@@ -562,14 +637,16 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
     }
 
     fn codecs_support_partial(&self) -> bool {
-        // Partial decoding pays off when nothing in the chain has to decode everything:
-        // no bytes->bytes codec (compressors, checksums) and no array->array codec.
-        // Codecs with a real partial decoder inside (sharding) say so by name-free
-        // capability: an array->bytes codec reports more than one chunk of concurrency.
-        self.codecs.bytes_to_bytes().is_empty() && self.codecs.array_to_array().is_empty()
+        // Partial decoding pays off only when no codec in the chain has to decode
+        // everything anyway (a capability each codec declares).
+        !self.codecs.partial_decoder_decodes_all()
     }
 
-    fn retrieve_array_subset_variable(&self, subset: &ArraySubset, options: &CodecOptions) -> Result<ArrayBytes, ArrayError> {
+    fn retrieve_array_subset_variable(
+        &self,
+        subset: &ArraySubset,
+        options: &CodecOptions,
+    ) -> Result<ArrayBytes, ArrayError> {
         let n = subset.num_elements_usize()?;
         if n == 0 {
             return Ok(ArrayBytes::Variable {
@@ -606,7 +683,10 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
     }
 
     /// Decode a region of the array as typed elements (C order).
-    pub fn retrieve_array_subset_elements<T: Element>(&self, subset: &ArraySubset) -> Result<Vec<T>, ArrayError> {
+    pub fn retrieve_array_subset_elements<T: Element>(
+        &self,
+        subset: &ArraySubset,
+    ) -> Result<Vec<T>, ArrayError> {
         check_element::<T>(&*self.data_type)?;
         let b = self.retrieve_array_subset(subset)?;
         self.to_elements(b)
@@ -625,23 +705,39 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
 
     /// Decode a region of the array as an `ndarray`.
     #[cfg(feature = "ndarray")]
-    pub fn retrieve_array_subset_ndarray<T: Element>(&self, subset: &ArraySubset) -> Result<ndarray::ArrayD<T>, ArrayError> {
+    pub fn retrieve_array_subset_ndarray<T: Element>(
+        &self,
+        subset: &ArraySubset,
+    ) -> Result<ndarray::ArrayD<T>, ArrayError> {
         let v = self.retrieve_array_subset_elements::<T>(subset)?;
         let shape: Vec<usize> = subset.shape().iter().map(|&s| s as usize).collect();
-        ndarray::ArrayD::from_shape_vec(shape, v).map_err(|e| ArrayError::Unsupported(e.to_string()))
+        ndarray::ArrayD::from_shape_vec(shape, v)
+            .map_err(|e| ArrayError::Unsupported(e.to_string()))
     }
 
     /// Decode a chunk as an `ndarray` (full chunk shape).
     #[cfg(feature = "ndarray")]
-    pub fn retrieve_chunk_ndarray<T: Element>(&self, chunk_indices: &[u64]) -> Result<ndarray::ArrayD<T>, ArrayError> {
+    pub fn retrieve_chunk_ndarray<T: Element>(
+        &self,
+        chunk_indices: &[u64],
+    ) -> Result<ndarray::ArrayD<T>, ArrayError> {
         let v = self.retrieve_chunk_elements::<T>(chunk_indices)?;
-        let shape: Vec<usize> = self.chunk_shape(chunk_indices)?.iter().map(|&s| s as usize).collect();
-        ndarray::ArrayD::from_shape_vec(shape, v).map_err(|e| ArrayError::Unsupported(e.to_string()))
+        let shape: Vec<usize> = self
+            .chunk_shape(chunk_indices)?
+            .iter()
+            .map(|&s| s as usize)
+            .collect();
+        ndarray::ArrayD::from_shape_vec(shape, v)
+            .map_err(|e| ArrayError::Unsupported(e.to_string()))
     }
 }
 
 /// Assemble variable-size parts (each a region of the output) into one C-order output.
-fn assemble_variable(shape: &[u64], n: usize, parts: &[(ArraySubset, ArrayBytes)]) -> Result<ArrayBytes, ArrayError> {
+fn assemble_variable(
+    shape: &[u64],
+    n: usize,
+    parts: &[(ArraySubset, ArrayBytes)],
+) -> Result<ArrayBytes, ArrayError> {
     let lin = |idx: &[u64]| -> usize {
         let mut o = 0u64;
         for (s, i) in shape.iter().zip(idx) {
@@ -653,10 +749,14 @@ fn assemble_variable(shape: &[u64], n: usize, parts: &[(ArraySubset, ArrayBytes)
     let mut src: Vec<(u32, u32)> = vec![(u32::MAX, 0); n];
     for (p, (region, b)) in parts.iter().enumerate() {
         let ArrayBytes::Variable { offsets, .. } = b else {
-            return Err(ArrayError::Unsupported("fixed bytes for a variable-size data type".into()));
+            return Err(ArrayError::Unsupported(
+                "fixed bytes for a variable-size data type".into(),
+            ));
         };
         if offsets.len() != region.num_elements() as usize + 1 {
-            return Err(ArrayError::Unsupported("variable-size part of the wrong length".into()));
+            return Err(ArrayError::Unsupported(
+                "variable-size part of the wrong length".into(),
+            ));
         }
         for (e, idx) in region.indices().enumerate() {
             src[lin(&idx)] = (p as u32, e as u32);
@@ -666,7 +766,10 @@ fn assemble_variable(shape: &[u64], n: usize, parts: &[(ArraySubset, ArrayBytes)
     let mut offsets = Vec::with_capacity(n + 1);
     offsets.push(0);
     for (p, e) in src {
-        let ArrayBytes::Variable { bytes: b, offsets: o } = &parts
+        let ArrayBytes::Variable {
+            bytes: b,
+            offsets: o,
+        } = &parts
             .get(p as usize)
             .ok_or_else(|| ArrayError::Unsupported("uncovered output element".into()))?
             .1
@@ -681,14 +784,27 @@ fn assemble_variable(shape: &[u64], n: usize, parts: &[(ArraySubset, ArrayBytes)
 }
 
 /// Overwrite `region` of a chunk (shape `chunk_shape`) with `src` (the region's elements).
-fn update_chunk(chunk: ArrayBytes, chunk_shape: &[u64], region: &ArraySubset, src: &ArrayBytes, elem: Option<usize>) -> Result<ArrayBytes, ArrayError> {
+fn update_chunk(
+    chunk: ArrayBytes,
+    chunk_shape: &[u64],
+    region: &ArraySubset,
+    src: &ArrayBytes,
+    elem: Option<usize>,
+) -> Result<ArrayBytes, ArrayError> {
     match (chunk, src, elem) {
         (ArrayBytes::Fixed(mut c), ArrayBytes::Fixed(s), Some(elem)) => {
             let rs = ArraySubset::new_with_shape(region.shape().to_vec());
             copy_subset(s, region.shape(), &rs, &mut c, chunk_shape, region, elem);
             Ok(ArrayBytes::Fixed(c))
         }
-        (ArrayBytes::Variable { bytes, offsets }, ArrayBytes::Variable { bytes: sb, offsets: so }, None) => {
+        (
+            ArrayBytes::Variable { bytes, offsets },
+            ArrayBytes::Variable {
+                bytes: sb,
+                offsets: so,
+            },
+            None,
+        ) => {
             let n = offsets.len().saturating_sub(1);
             let lin = |idx: &[u64]| -> usize {
                 let mut o = 0u64;
@@ -711,9 +827,14 @@ fn update_chunk(chunk: ArrayBytes, chunk_shape: &[u64], region: &ArraySubset, sr
                 }
                 oo.push(ob.len());
             }
-            Ok(ArrayBytes::Variable { bytes: ob, offsets: oo })
+            Ok(ArrayBytes::Variable {
+                bytes: ob,
+                offsets: oo,
+            })
         }
-        _ => Err(ArrayError::Unsupported("array bytes do not match the data type size".into())),
+        _ => Err(ArrayError::Unsupported(
+            "array bytes do not match the data type size".into(),
+        )),
     }
 }
 
@@ -732,7 +853,11 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
     }
 
     /// Store already-encoded chunk bytes as they are.
-    pub fn store_encoded_chunk(&self, chunk_indices: &[u64], encoded: &[u8]) -> Result<(), ArrayError> {
+    pub fn store_encoded_chunk(
+        &self,
+        chunk_indices: &[u64],
+        encoded: &[u8],
+    ) -> Result<(), ArrayError> {
         self.check_chunk(chunk_indices)?;
         self.storage.set(&self.chunk_key(chunk_indices)?, encoded)?;
         Ok(())
@@ -750,7 +875,13 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         chunks.indices().try_for_each(|i| self.erase_chunk(&i))
     }
 
-    fn store_chunk_unlocked(&self, key: &StoreKey, repr: &ChunkRepresentation, bytes: ArrayBytes, options: &CodecOptions) -> Result<(), ArrayError> {
+    fn store_chunk_unlocked(
+        &self,
+        key: &StoreKey,
+        repr: &ChunkRepresentation,
+        bytes: ArrayBytes,
+        options: &CodecOptions,
+    ) -> Result<(), ArrayError> {
         if !options.store_empty_chunks && self.is_fill(&bytes) {
             self.storage.erase(key)?;
             return Ok(());
@@ -766,28 +897,47 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
     /// Encode and store a whole chunk (full chunk shape, also at the array edge). A chunk
     /// whose elements all equal the fill value is erased instead, unless
     /// [`CodecOptions::store_empty_chunks`] is set.
-    pub fn store_chunk_opt(&self, chunk_indices: &[u64], bytes: impl Into<ArrayBytes>, options: &CodecOptions) -> Result<(), ArrayError> {
+    pub fn store_chunk_opt(
+        &self,
+        chunk_indices: &[u64],
+        bytes: impl Into<ArrayBytes>,
+        options: &CodecOptions,
+    ) -> Result<(), ArrayError> {
         let bytes = bytes.into();
         let repr = self.chunk_representation(chunk_indices)?;
         self.check_bytes(&bytes, repr.num_elements())?;
         let key = self.chunk_key(chunk_indices)?;
-        self.locks.with(&key, || self.store_chunk_unlocked(&key, &repr, bytes, options))
+        self.locks.with(&key, || {
+            self.store_chunk_unlocked(&key, &repr, bytes, options)
+        })
     }
 
     /// Encode and store a whole chunk.
-    pub fn store_chunk(&self, chunk_indices: &[u64], bytes: impl Into<ArrayBytes>) -> Result<(), ArrayError> {
+    pub fn store_chunk(
+        &self,
+        chunk_indices: &[u64],
+        bytes: impl Into<ArrayBytes>,
+    ) -> Result<(), ArrayError> {
         self.store_chunk_opt(chunk_indices, bytes, &CodecOptions::default())
     }
 
     /// Store a whole chunk from typed elements.
-    pub fn store_chunk_elements<T: Element>(&self, chunk_indices: &[u64], elements: &[T]) -> Result<(), ArrayError> {
+    pub fn store_chunk_elements<T: Element>(
+        &self,
+        chunk_indices: &[u64],
+        elements: &[T],
+    ) -> Result<(), ArrayError> {
         check_element::<T>(&*self.data_type)?;
         self.store_chunk(chunk_indices, elements_as_bytes(elements))
     }
 
     /// Store the chunks of a box of chunk indices from one C-order array covering them
     /// (clipped to the array).
-    pub fn store_chunks(&self, chunks: &ArraySubset, bytes: impl Into<ArrayBytes>) -> Result<(), ArrayError> {
+    pub fn store_chunks(
+        &self,
+        chunks: &ArraySubset,
+        bytes: impl Into<ArrayBytes>,
+    ) -> Result<(), ArrayError> {
         let subset = self.chunks_subset_bounded(chunks)?;
         self.store_array_subset(&subset, bytes)
     }
@@ -807,24 +957,42 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         self.check_bytes(&bytes, chunk_subset.num_elements())?;
         let key = self.chunk_key(chunk_indices)?;
         if chunk_subset.shape() == repr.shape.as_slice() {
-            return self.locks.with(&key, || self.store_chunk_unlocked(&key, &repr, bytes, options));
+            return self.locks.with(&key, || {
+                self.store_chunk_unlocked(&key, &repr, bytes, options)
+            });
         }
         self.locks.with(&key, || {
             let chunk = self.retrieve_chunk_opt(chunk_indices, options)?;
-            let chunk = update_chunk(chunk, &repr.shape, chunk_subset, &bytes, self.element_size())?;
+            let chunk = update_chunk(
+                chunk,
+                &repr.shape,
+                chunk_subset,
+                &bytes,
+                self.element_size(),
+            )?;
             self.store_chunk_unlocked(&key, &repr, chunk, options)
         })
     }
 
     /// Overwrite a region of one chunk.
-    pub fn store_chunk_subset(&self, chunk_indices: &[u64], chunk_subset: &ArraySubset, bytes: impl Into<ArrayBytes>) -> Result<(), ArrayError> {
+    pub fn store_chunk_subset(
+        &self,
+        chunk_indices: &[u64],
+        chunk_subset: &ArraySubset,
+        bytes: impl Into<ArrayBytes>,
+    ) -> Result<(), ArrayError> {
         self.store_chunk_subset_opt(chunk_indices, chunk_subset, bytes, &CodecOptions::default())
     }
 
     /// Overwrite a region of the array with C-order element bytes. Chunks fully covered
     /// (within the array) are encoded without reading the old chunk; others are
     /// read-modify-write under their lock. Chunks are processed in parallel.
-    pub fn store_array_subset_opt(&self, subset: &ArraySubset, bytes: impl Into<ArrayBytes>, options: &CodecOptions) -> Result<(), ArrayError> {
+    pub fn store_array_subset_opt(
+        &self,
+        subset: &ArraySubset,
+        bytes: impl Into<ArrayBytes>,
+        options: &CodecOptions,
+    ) -> Result<(), ArrayError> {
         let bytes = bytes.into();
         subset.check_inbounds(self.shape())?;
         self.check_bytes(&bytes, subset.num_elements())?;
@@ -842,7 +1010,13 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
             let part = if region_in_input.shape() == subset.shape() {
                 bytes.clone()
             } else {
-                extract_subset(&bytes, subset.shape(), &region_in_input, self.data_type.size()).map_err(ArrayError::Unsupported)?
+                extract_subset(
+                    &bytes,
+                    subset.shape(),
+                    &region_in_input,
+                    self.data_type.size(),
+                )
+                .map_err(ArrayError::Unsupported)?
             };
             let repr = self.chunk_representation(idx)?;
             let key = self.chunk_key(idx)?;
@@ -852,9 +1026,17 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
                     part
                 } else {
                     let fill = repr.fill().map_err(|e| Self::codec_err(&key, e))?;
-                    update_chunk(fill, &repr.shape, &region_in_chunk, &part, self.element_size())?
+                    update_chunk(
+                        fill,
+                        &repr.shape,
+                        &region_in_chunk,
+                        &part,
+                        self.element_size(),
+                    )?
                 };
-                self.locks.with(&key, || self.store_chunk_unlocked(&key, &repr, chunk, &opts))
+                self.locks.with(&key, || {
+                    self.store_chunk_unlocked(&key, &repr, chunk, &opts)
+                })
             } else {
                 self.store_chunk_subset_opt(idx, &region_in_chunk, part, &opts)
             }
@@ -867,29 +1049,48 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
     }
 
     /// Overwrite a region of the array with C-order element bytes.
-    pub fn store_array_subset(&self, subset: &ArraySubset, bytes: impl Into<ArrayBytes>) -> Result<(), ArrayError> {
+    pub fn store_array_subset(
+        &self,
+        subset: &ArraySubset,
+        bytes: impl Into<ArrayBytes>,
+    ) -> Result<(), ArrayError> {
         self.store_array_subset_opt(subset, bytes, &CodecOptions::default())
     }
 
     /// Overwrite a region of the array with typed elements (C order).
-    pub fn store_array_subset_elements<T: Element>(&self, subset: &ArraySubset, elements: &[T]) -> Result<(), ArrayError> {
+    pub fn store_array_subset_elements<T: Element>(
+        &self,
+        subset: &ArraySubset,
+        elements: &[T],
+    ) -> Result<(), ArrayError> {
         check_element::<T>(&*self.data_type)?;
         self.store_array_subset(subset, elements_as_bytes(elements))
     }
 
     /// Overwrite a region of one chunk with typed elements.
-    pub fn store_chunk_subset_elements<T: Element>(&self, chunk_indices: &[u64], chunk_subset: &ArraySubset, elements: &[T]) -> Result<(), ArrayError> {
+    pub fn store_chunk_subset_elements<T: Element>(
+        &self,
+        chunk_indices: &[u64],
+        chunk_subset: &ArraySubset,
+        elements: &[T],
+    ) -> Result<(), ArrayError> {
         check_element::<T>(&*self.data_type)?;
         self.store_chunk_subset(chunk_indices, chunk_subset, elements_as_bytes(elements))
     }
 
     /// Overwrite the region starting at `start` with an `ndarray`.
     #[cfg(feature = "ndarray")]
-    pub fn store_array_subset_ndarray<T: Element, D: ndarray::Dimension>(&self, start: &[u64], array: ndarray::ArrayView<'_, T, D>) -> Result<(), ArrayError> {
+    pub fn store_array_subset_ndarray<T: Element, D: ndarray::Dimension>(
+        &self,
+        start: &[u64],
+        array: ndarray::ArrayView<'_, T, D>,
+    ) -> Result<(), ArrayError> {
         let shape: Vec<u64> = array.shape().iter().map(|&s| s as u64).collect();
         let subset = ArraySubset::new(start.to_vec(), shape)?;
         let std = array.as_standard_layout();
-        let slice = std.as_slice().ok_or_else(|| ArrayError::Unsupported("non-contiguous ndarray".into()))?;
+        let slice = std
+            .as_slice()
+            .ok_or_else(|| ArrayError::Unsupported("non-contiguous ndarray".into()))?;
         self.store_array_subset_elements(&subset, slice)
     }
 }
@@ -921,7 +1122,12 @@ pub struct ArrayBuilder {
 impl ArrayBuilder {
     /// A builder for an array of `shape` in regular chunks of `chunk_shape`, of the data
     /// type named `data_type` (resolved through the registry) and the given fill value JSON.
-    pub fn new(shape: Vec<u64>, chunk_shape: Vec<u64>, data_type: impl Into<String>, fill_value: impl Into<Value>) -> Self {
+    pub fn new(
+        shape: Vec<u64>,
+        chunk_shape: Vec<u64>,
+        data_type: impl Into<String>,
+        fill_value: impl Into<Value>,
+    ) -> Self {
         let mut grid = Map::new();
         grid.insert("chunk_shape".into(), Value::from(chunk_shape));
         Self {
@@ -980,7 +1186,10 @@ impl ArrayBuilder {
         self
     }
     /// Dimension names.
-    pub fn dimension_names<I: IntoIterator<Item = N>, N: Into<DimName>>(mut self, names: I) -> Self {
+    pub fn dimension_names<I: IntoIterator<Item = N>, N: Into<DimName>>(
+        mut self,
+        names: I,
+    ) -> Self {
         self.dimension_names = Some(names.into_iter().map(|n| n.into().0).collect());
         self
     }
@@ -994,7 +1203,8 @@ impl ArrayBuilder {
                 None => {
                     let mut c = Map::new();
                     c.insert("endian".into(), Value::String("little".into()));
-                    registry::create_codec(&MetadataV3::new_with_configuration("bytes", c)).map_err(|e| plugin_err(&node, e))?
+                    registry::create_codec(&MetadataV3::new_with_configuration("bytes", c))
+                        .map_err(|e| plugin_err(&node, e))?
                 }
             };
             let mut all = self.array_to_array.clone();
@@ -1009,7 +1219,13 @@ impl ArrayBuilder {
         } else {
             self.codec_metadata.clone()
         };
-        let mut metadata = ArrayMetadataV3::new(self.shape.clone(), self.data_type.clone(), self.chunk_grid.clone(), self.fill_value.clone(), codecs);
+        let mut metadata = ArrayMetadataV3::new(
+            self.shape.clone(),
+            self.data_type.clone(),
+            self.chunk_grid.clone(),
+            self.fill_value.clone(),
+            codecs,
+        );
         if let Some(k) = &self.chunk_key_encoding {
             metadata.chunk_key_encoding = k.clone();
         }

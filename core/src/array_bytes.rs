@@ -97,7 +97,9 @@ pub fn extract_subset(
     use crate::data_type::DataTypeSize;
     use crate::subset::ArraySubset;
     if !subset.inbounds(shape) {
-        return Err(format!("subset {subset} is out of bounds of shape {shape:?}"));
+        return Err(format!(
+            "subset {subset} is out of bounds of shape {shape:?}"
+        ));
     }
     let n: usize = shape.iter().product::<u64>() as usize;
     match (bytes, size) {

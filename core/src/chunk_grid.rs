@@ -38,7 +38,10 @@ pub trait ChunkGridTraits: Send + Sync + Debug {
     /// The box of chunk indices of chunks that intersect `subset`.
     fn chunks_in_subset(&self, subset: &ArraySubset, array_shape: &[u64]) -> Option<ArraySubset> {
         if subset.is_empty() {
-            return Some(ArraySubset::new_with_shape(vec![0; subset.dimensionality()]));
+            return Some(ArraySubset::new_with_shape(vec![
+                0;
+                subset.dimensionality()
+            ]));
         }
         let first = self.chunk_indices(subset.start(), array_shape)?;
         let last_el: Vec<u64> = subset.end_exc().iter().map(|e| e - 1).collect();

@@ -64,6 +64,23 @@ pub trait DataTypeExtension: Send + Sync + Debug {
         None
     }
 
+    /// Parse a Zarr V2 fill value (`null` is handled by the caller). The default uses the
+    /// V3 rules, which V2 numeric fill values follow.
+    fn fill_value_from_json_v2(&self, json: &Value) -> Result<FillValue, FillValueError> {
+        self.fill_value_from_json(json)
+    }
+
+    /// Write a fill value as Zarr V2 JSON. The default uses the V3 form.
+    fn fill_value_to_json_v2(&self, fill_value: &FillValue) -> Result<Value, FillValueError> {
+        self.fill_value_to_json(fill_value)
+    }
+
+    /// The Zarr V2 `dtype` string for this type with the given byte order character
+    /// (`<`, `>` or `|`), or `None` if V2 cannot represent it.
+    fn to_v2_dtype(&self, _byte_order: char) -> Option<String> {
+        None
+    }
+
     /// Validate decoded element bytes (e.g. that bools are 0 or 1). Called on data decoded
     /// from a store before it is handed out as typed elements.
     fn validate_elements(&self, _bytes: &[u8]) -> Result<(), String> {

@@ -105,7 +105,12 @@ pub fn check_element<T: Element>(data_type: &dyn DataTypeExtension) -> Result<()
 /// View elements as bytes.
 pub fn elements_as_bytes<T: Element>(elements: &[T]) -> &[u8] {
     // SAFETY: Element guarantees POD without padding.
-    unsafe { std::slice::from_raw_parts(elements.as_ptr().cast::<u8>(), std::mem::size_of_val(elements)) }
+    unsafe {
+        std::slice::from_raw_parts(
+            elements.as_ptr().cast::<u8>(),
+            std::mem::size_of_val(elements),
+        )
+    }
 }
 
 /// Convert element bytes into a vector of elements (validating them first).

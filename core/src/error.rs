@@ -155,7 +155,11 @@ pub enum PluginError {
 
 impl PluginError {
     /// Shorthand for an invalid configuration error.
-    pub fn config(kind: ExtensionKind, name: impl Into<String>, message: impl std::fmt::Display) -> Self {
+    pub fn config(
+        kind: ExtensionKind,
+        name: impl Into<String>,
+        message: impl std::fmt::Display,
+    ) -> Self {
         Self::InvalidConfiguration {
             kind,
             name: name.into(),

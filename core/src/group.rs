@@ -29,13 +29,19 @@ impl<S: ?Sized> Clone for Group<S> {
 
 impl<S: ?Sized> std::fmt::Debug for Group<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Group").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Group")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
 impl<S: ?Sized> Group<S> {
     /// A group with given metadata (nothing is read or written).
-    pub fn new_with_metadata(storage: Arc<S>, path: &str, metadata: GroupMetadataV3) -> Result<Self, GroupError> {
+    pub fn new_with_metadata(
+        storage: Arc<S>,
+        path: &str,
+        metadata: GroupMetadataV3,
+    ) -> Result<Self, GroupError> {
         Ok(Self {
             storage,
             path: NodePath::new(path)?,
@@ -65,7 +71,9 @@ impl<S: ?Sized> Group<S> {
     }
     /// Whether the group carries consolidated metadata (zarr-python's extension).
     pub fn has_consolidated_metadata(&self) -> bool {
-        self.metadata.extra_fields.contains_key("consolidated_metadata")
+        self.metadata
+            .extra_fields
+            .contains_key("consolidated_metadata")
     }
 }
 
@@ -105,12 +113,19 @@ impl<S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static> Group<
         let dir = self.storage.list_dir(&self.path.prefix())?;
         let mut out = Vec::new();
         for p in dir.prefixes {
-            let name = p.as_str().trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
+            let name = p
+                .as_str()
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
             let child = self.path.child(&name)?;
             match crate::node::read_node_metadata(&*self.storage, &child).map_err(arr_to_group)? {
                 None => {}
                 Some(NodeMetadata::Array(m)) => out.push(Node::Array(
-                    Array::new_with_metadata(self.storage.clone(), child.as_str(), m).map_err(arr_to_group)?,
+                    Array::new_with_metadata(self.storage.clone(), child.as_str(), m)
+                        .map_err(arr_to_group)?,
                 )),
                 Some(NodeMetadata::Group(m)) => out.push(Node::Group(Group {
                     storage: self.storage.clone(),
@@ -129,7 +144,13 @@ impl<S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static> Group<
         let dir = self.storage.list_dir(&self.path.prefix())?;
         let mut out = Vec::new();
         for p in dir.prefixes {
-            let name = p.as_str().trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();
+            let name = p
+                .as_str()
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
             let key = p.join("zarr.json")?;
             if self.storage.size_key(&key)?.is_some() {
                 out.push(name);
@@ -143,8 +164,10 @@ impl<S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static> Group<
 impl<S: WritableStorageTraits + ?Sized> Group<S> {
     /// Write `zarr.json`.
     pub fn store_metadata(&self) -> Result<(), GroupError> {
-        self.storage
-            .set(&self.path.key("zarr.json")?, &self.metadata.to_json_pretty())?;
+        self.storage.set(
+            &self.path.key("zarr.json")?,
+            &self.metadata.to_json_pretty(),
+        )?;
         Ok(())
     }
 }

@@ -46,7 +46,7 @@ pub use subset::ArraySubset;
 
 /// Re-exported so that plugin crates use the same `inventory` as the core.
 pub use inventory;
-/// Re-exported so that plugin crates use the same `serde_json` as the core.
-pub use serde_json;
 /// Re-exported for plugin crates that parallelise inside a codec.
 pub use rayon;
+/// Re-exported so that plugin crates use the same `serde_json` as the core.
+pub use serde_json;

@@ -32,7 +32,10 @@ impl MetadataV3 {
     }
 
     /// A name with a configuration.
-    pub fn new_with_configuration(name: impl Into<String>, configuration: Map<String, Value>) -> Self {
+    pub fn new_with_configuration(
+        name: impl Into<String>,
+        configuration: Map<String, Value>,
+    ) -> Self {
         Self {
             name: name.into(),
             configuration: Some(configuration),
@@ -121,7 +124,9 @@ impl<'de> Deserialize<'de> for MetadataV3 {
                     Some(_) => return Err(D::Error::custom("`must_understand` must be a boolean")),
                 };
                 if let Some(k) = m.keys().next() {
-                    return Err(D::Error::custom(format!("unknown member `{k}` in extension {name:?}")));
+                    return Err(D::Error::custom(format!(
+                        "unknown member `{k}` in extension {name:?}"
+                    )));
                 }
                 Ok(Self {
                     name,
@@ -161,13 +166,18 @@ fn parse_object(node: &str, bytes: &[u8]) -> Result<Map<String, Value>, Metadata
     }
 }
 
-fn extra_fields(node: &str, map: &Map<String, Value>, known: &[&str]) -> Result<Map<String, Value>, MetadataError> {
+fn extra_fields(
+    node: &str,
+    map: &Map<String, Value>,
+    known: &[&str],
+) -> Result<Map<String, Value>, MetadataError> {
     let mut extra = Map::new();
     for (k, v) in map {
         if known.contains(&k.as_str()) {
             continue;
         }
-        let ok = matches!(v, Value::Object(o) if o.get("must_understand") == Some(&Value::Bool(false)));
+        let ok =
+            matches!(v, Value::Object(o) if o.get("must_understand") == Some(&Value::Bool(false)));
         if !ok {
             return Err(MetadataError::invalid(
                 node,
@@ -179,7 +189,11 @@ fn extra_fields(node: &str, map: &Map<String, Value>, known: &[&str]) -> Result<
     Ok(extra)
 }
 
-fn check_format(node: &str, map: &Map<String, Value>, node_type: Option<&str>) -> Result<(), MetadataError> {
+fn check_format(
+    node: &str,
+    map: &Map<String, Value>,
+    node_type: Option<&str>,
+) -> Result<(), MetadataError> {
     match map.get("zarr_format") {
         Some(v) if v.as_u64() == Some(3) => {}
         Some(v) => {
@@ -196,12 +210,17 @@ fn check_format(node: &str, map: &Map<String, Value>, node_type: Option<&str>) -
             node,
             format!("node_type is {t:?}, expected {want:?}"),
         )),
-        (Some(Value::String(t)), None) if t != "array" && t != "group" => Err(MetadataError::invalid(
-            node,
-            format!("node_type {t:?} is neither \"array\" nor \"group\""),
-        )),
+        (Some(Value::String(t)), None) if t != "array" && t != "group" => {
+            Err(MetadataError::invalid(
+                node,
+                format!("node_type {t:?} is neither \"array\" nor \"group\""),
+            ))
+        }
         (Some(Value::String(_)), _) => Ok(()),
-        (Some(v), _) => Err(MetadataError::invalid(node, format!("node_type {v} is not a string"))),
+        (Some(v), _) => Err(MetadataError::invalid(
+            node,
+            format!("node_type {v} is not a string"),
+        )),
     }
 }
 
@@ -295,8 +314,8 @@ impl ArrayMetadataV3 {
     pub fn from_map(map: Map<String, Value>, node: &str) -> Result<Self, MetadataError> {
         check_format(node, &map, Some("array"))?;
         let extra_fields = extra_fields(node, &map, ARRAY_KNOWN)?;
-        let f: ArrayMetadataV3Fields =
-            serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| json_error(node, e))?;
+        let f: ArrayMetadataV3Fields = serde_path_to_error::deserialize(Value::Object(map))
+            .map_err(|e| json_error(node, e))?;
         let m = Self {
             shape: f.shape,
             data_type: f.data_type,
@@ -328,7 +347,10 @@ impl ArrayMetadataV3 {
             }
         }
         if self.codecs.is_empty() {
-            return Err(MetadataError::invalid(node, "codecs is empty (an array->bytes codec is required)"));
+            return Err(MetadataError::invalid(
+                node,
+                "codecs is empty (an array->bytes codec is required)",
+            ));
         }
         Ok(())
     }
@@ -352,17 +374,27 @@ impl ArrayMetadataV3 {
         m.insert("chunk_grid".into(), v(&self.chunk_grid));
         m.insert("chunk_key_encoding".into(), v(&self.chunk_key_encoding));
         m.insert("fill_value".into(), self.fill_value.clone());
-        m.insert("codecs".into(), Value::Array(self.codecs.iter().map(|c| v(c)).collect()));
+        m.insert(
+            "codecs".into(),
+            Value::Array(self.codecs.iter().map(|c| v(c)).collect()),
+        );
         if let Some(a) = &self.attributes {
             m.insert("attributes".into(), Value::Object(a.clone()));
         }
         if let Some(s) = &self.storage_transformers {
-            m.insert("storage_transformers".into(), Value::Array(s.iter().map(|c| v(c)).collect()));
+            m.insert(
+                "storage_transformers".into(),
+                Value::Array(s.iter().map(|c| v(c)).collect()),
+            );
         }
         if let Some(d) = &self.dimension_names {
             m.insert(
                 "dimension_names".into(),
-                Value::Array(d.iter().map(|n| n.clone().map_or(Value::Null, Value::String)).collect()),
+                Value::Array(
+                    d.iter()
+                        .map(|n| n.clone().map_or(Value::Null, Value::String))
+                        .collect(),
+                ),
             );
         }
         for (k, x) in &self.extra_fields {
@@ -461,6 +493,7 @@ impl GroupMetadataV3 {
 }
 
 /// The metadata of a node: an array or a group.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeMetadata {
     /// An array.
@@ -545,19 +578,30 @@ mod tests {
         let j = r#"{"zarr_format":3,"node_type":"group","attributes":{"a":[1,2]},"consolidated_metadata":{"must_understand":false,"kind":"inline","metadata":{}}}"#;
         let g = GroupMetadataV3::from_json(j.as_bytes(), "/")?;
         assert_eq!(g.extra_fields.len(), 1);
-        let back: Value = serde_json::from_slice(&g.to_json_pretty()).map_err(|e| MetadataError::invalid("/", e))?;
+        let back: Value = serde_json::from_slice(&g.to_json_pretty())
+            .map_err(|e| MetadataError::invalid("/", e))?;
         let orig: Value = serde_json::from_str(j).map_err(|e| MetadataError::invalid("/", e))?;
         assert_eq!(back, orig);
-        assert!(matches!(NodeMetadata::from_json(j.as_bytes(), "/")?, NodeMetadata::Group(_)));
+        assert!(matches!(
+            NodeMetadata::from_json(j.as_bytes(), "/")?,
+            NodeMetadata::Group(_)
+        ));
         Ok(())
     }
 
     #[test]
     fn short_form_kept() -> Result<(), String> {
         let m: MetadataV3 = serde_json::from_str("\"bytes\"").map_err(|e| e.to_string())?;
-        assert_eq!(serde_json::to_string(&m).map_err(|e| e.to_string())?, "\"bytes\"");
-        let m: MetadataV3 = serde_json::from_str("{\"name\":\"bytes\"}").map_err(|e| e.to_string())?;
-        assert_eq!(serde_json::to_string(&m).map_err(|e| e.to_string())?, "{\"name\":\"bytes\"}");
+        assert_eq!(
+            serde_json::to_string(&m).map_err(|e| e.to_string())?,
+            "\"bytes\""
+        );
+        let m: MetadataV3 =
+            serde_json::from_str("{\"name\":\"bytes\"}").map_err(|e| e.to_string())?;
+        assert_eq!(
+            serde_json::to_string(&m).map_err(|e| e.to_string())?,
+            "{\"name\":\"bytes\"}"
+        );
         assert!(serde_json::from_str::<MetadataV3>("{\"name\":\"b\",\"x\":1}").is_err());
         Ok(())
     }

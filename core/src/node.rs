@@ -95,6 +95,7 @@ pub fn read_node_metadata<S: ReadableStorageTraits + ?Sized>(
 }
 
 /// A node: an array or a group.
+#[allow(clippy::large_enum_variant)]
 pub enum Node<S: ?Sized> {
     /// An array.
     Array(Array<S>),
@@ -108,7 +109,9 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Node<S> {
         let node_path = NodePath::new(path)?;
         match read_node_metadata(&*storage, &node_path)? {
             None => Err(ArrayError::NotFound(path.to_string())),
-            Some(NodeMetadata::Array(m)) => Ok(Self::Array(Array::new_with_metadata(storage, path, m)?)),
+            Some(NodeMetadata::Array(m)) => {
+                Ok(Self::Array(Array::new_with_metadata(storage, path, m)?))
+            }
             Some(NodeMetadata::Group(m)) => Ok(Self::Group(
                 Group::new_with_metadata(storage, path, m).map_err(|e| match e {
                     GroupError::Storage(s) => ArrayError::Storage(s),

@@ -46,6 +46,9 @@ pub trait PluginEntry: Sync + 'static {
     }
 }
 
+/// Creates a codec from a numcodecs (Zarr V2) configuration.
+pub type CreateCodecV2 = fn(&Map<String, Value>) -> Result<Codec, PluginError>;
+
 /// A codec plugin.
 pub struct CodecPlugin {
     /// The V3 name.
@@ -57,7 +60,7 @@ pub struct CodecPlugin {
     /// Create from V3 metadata (the name it was read under and its configuration).
     pub create: fn(&MetadataV3) -> Result<Codec, PluginError>,
     /// Create from a numcodecs configuration (Zarr V2), when supported.
-    pub create_v2: Option<fn(&Map<String, Value>) -> Result<Codec, PluginError>>,
+    pub create_v2: Option<CreateCodecV2>,
 }
 
 /// A data type plugin.
@@ -70,6 +73,13 @@ pub struct DataTypePlugin {
     pub matches: Option<fn(&str) -> bool>,
     /// Create from V3 metadata.
     pub create: fn(&MetadataV3) -> Result<DataType, PluginError>,
+    /// Create from a Zarr V2 `dtype` string (the whole string, byte-order character
+    /// included, e.g. `<i4`, `|b1`, `|S6`, `<U5`); `None` if this plugin does not handle
+    /// it. The byte order itself is the `bytes` codec's business, not the data type's.
+    pub from_v2: Option<fn(&str) -> Option<DataType>>,
+    /// For V2 object arrays (`|O`): the numcodecs ids of the object codecs (filters) that
+    /// select this data type, e.g. `["vlen-utf8"]` for `string`.
+    pub v2_object_codec_ids: &'static [&'static str],
 }
 
 /// A chunk grid plugin.
@@ -119,6 +129,9 @@ impl PluginEntry for DataTypePlugin {
     }
     fn aliases(&self) -> &'static [&'static str] {
         self.aliases
+    }
+    fn v2_ids(&self) -> &'static [&'static str] {
+        self.v2_object_codec_ids
     }
     fn matches(&self, name: &str) -> bool {
         match self.matches {
@@ -190,7 +203,9 @@ impl<P: PluginEntry + inventory::Collect> Registry<P> {
 
     /// The entry for a V2 / numcodecs id.
     pub fn get_v2(&self, id: &str) -> Option<&'static P> {
-        self.entries().into_iter().find(|p| p.v2_ids().contains(&id))
+        self.entries()
+            .into_iter()
+            .find(|p| p.v2_ids().contains(&id))
     }
 
     /// The entry for a name, or a [`PluginError::Unknown`].
@@ -223,7 +238,10 @@ impl<P: PluginEntry + inventory::Collect> Registry<P> {
                 *seen.entry(n).or_default() += 1;
             }
         }
-        seen.into_iter().filter(|(_, c)| *c > 1).map(|(n, _)| n).collect()
+        seen.into_iter()
+            .filter(|(_, c)| *c > 1)
+            .map(|(n, _)| n)
+            .collect()
     }
 }
 
@@ -268,6 +286,18 @@ pub fn create_data_type(metadata: &MetadataV3) -> Result<DataType, PluginError> 
 /// Create a data type from a name without configuration (e.g. `"float32"`).
 pub fn data_type_by_name(name: &str) -> Result<DataType, PluginError> {
     create_data_type(&MetadataV3::new(name))
+}
+
+/// Create a data type from a Zarr V2 `dtype` string (see [`DataTypePlugin::from_v2`]).
+pub fn data_type_from_v2(dtype: &str) -> Result<DataType, PluginError> {
+    DATA_TYPES
+        .entries()
+        .into_iter()
+        .find_map(|p| p.from_v2.and_then(|f| f(dtype)))
+        .ok_or_else(|| PluginError::Unknown {
+            kind: ExtensionKind::DataType,
+            name: format!("V2 dtype {dtype}"),
+        })
 }
 
 /// Create a chunk grid from metadata.
@@ -319,7 +349,10 @@ pub fn duplicate_names() -> Vec<String> {
         (ExtensionKind::DataType, DATA_TYPES.duplicates()),
         (ExtensionKind::Codec, CODECS.duplicates()),
         (ExtensionKind::ChunkGrid, CHUNK_GRIDS.duplicates()),
-        (ExtensionKind::ChunkKeyEncoding, CHUNK_KEY_ENCODINGS.duplicates()),
+        (
+            ExtensionKind::ChunkKeyEncoding,
+            CHUNK_KEY_ENCODINGS.duplicates(),
+        ),
         (ExtensionKind::Store, STORES.duplicates()),
     ] {
         v.extend(d.into_iter().map(|n| format!("{k}: {n}")));

@@ -162,13 +162,13 @@ impl ByteRange {
 
     /// Extract this range from a value, with an error naming the key when out of bounds.
     pub fn extract(&self, key: &StoreKey, value: &[u8]) -> Result<Vec<u8>, StorageError> {
-        let r = self
-            .to_range(value.len() as u64)
-            .ok_or_else(|| StorageError::RangeOutOfBounds {
-                key: key.to_string(),
-                range: self.to_string(),
-                size: value.len() as u64,
-            })?;
+        let r =
+            self.to_range(value.len() as u64)
+                .ok_or_else(|| StorageError::RangeOutOfBounds {
+                    key: key.to_string(),
+                    range: self.to_string(),
+                    size: value.len() as u64,
+                })?;
         // Both ends are <= value.len(), which is a usize.
         Ok(value[r.start as usize..r.end as usize].to_vec())
     }
@@ -247,7 +247,6 @@ impl<T: ReadableStorageTraits + WritableStorageTraits + ListableStorageTraits + 
 pub type ReadableStorage = Arc<dyn ReadableStorageTraits>;
 /// A readable, writable and listable store behind a trait object.
 pub type ReadableWritableListableStorage = Arc<dyn ReadableWritableListableStorageTraits>;
-
 
 impl<T: ReadableStorageTraits + ?Sized> ReadableStorageTraits for Arc<T> {
     fn get(&self, key: &StoreKey) -> Result<Option<Vec<u8>>, StorageError> {
@@ -374,7 +373,9 @@ mod tests {
 
     #[test]
     fn keys_reject_escapes() {
-        for bad in ["", "/abs", "a/../b", "..", "a//b", "a/", "./a", "a\\b", "a\0"] {
+        for bad in [
+            "", "/abs", "a/../b", "..", "a//b", "a/", "./a", "a\\b", "a\0",
+        ] {
             assert!(StoreKey::new(bad).is_err(), "{bad:?} accepted");
         }
         assert!(StoreKey::new("a/b/zarr.json").is_ok());

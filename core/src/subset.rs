@@ -26,7 +26,12 @@ impl std::fmt::Display for ArraySubset {
 impl ArraySubset {
     /// A subset from `start` and `shape`. Panics never; ranks must match (checked).
     pub fn new(start: Vec<u64>, shape: Vec<u64>) -> Result<Self, ArrayError> {
-        if start.len() != shape.len() || start.iter().zip(&shape).any(|(s, n)| s.checked_add(*n).is_none()) {
+        if start.len() != shape.len()
+            || start
+                .iter()
+                .zip(&shape)
+                .any(|(s, n)| s.checked_add(*n).is_none())
+        {
             return Err(ArrayError::InvalidSubset {
                 subset: format!("start {start:?} shape {shape:?}"),
                 shape: shape.clone(),
@@ -47,7 +52,10 @@ impl ArraySubset {
     pub fn new_with_ranges(ranges: &[std::ops::Range<u64>]) -> Self {
         Self {
             start: ranges.iter().map(|r| r.start).collect(),
-            shape: ranges.iter().map(|r| r.end.saturating_sub(r.start)).collect(),
+            shape: ranges
+                .iter()
+                .map(|r| r.end.saturating_sub(r.start))
+                .collect(),
         }
     }
 
@@ -158,7 +166,11 @@ impl ArraySubset {
         IndicesIter {
             start: self.start.clone(),
             end: self.end_exc(),
-            next: if self.is_empty() { None } else { Some(self.start.clone()) },
+            next: if self.is_empty() {
+                None
+            } else {
+                Some(self.start.clone())
+            },
         }
     }
 }
@@ -283,6 +295,7 @@ pub fn copy_subset(
 /// # Safety
 /// `dst` must be valid for writes of `dst_len` bytes, and no other thread may access the bytes
 /// of `dst_subset` concurrently.
+#[allow(clippy::too_many_arguments)]
 pub unsafe fn copy_subset_raw(
     src: &[u8],
     src_shape: &[u64],
@@ -322,7 +335,11 @@ pub unsafe fn copy_subset_raw(
         assert!(d_o + run_bytes <= dst_len, "copy_subset_raw out of bounds");
         // SAFETY: bounds checked above; the caller guarantees exclusive access to the region.
         unsafe {
-            std::ptr::copy_nonoverlapping(src[so..so + run_bytes].as_ptr(), dst.add(d_o), run_bytes);
+            std::ptr::copy_nonoverlapping(
+                src[so..so + run_bytes].as_ptr(),
+                dst.add(d_o),
+                run_bytes,
+            );
         }
         let mut d = k;
         loop {
@@ -438,7 +455,12 @@ mod tests {
     #[test]
     fn fill_works() {
         let mut d = vec![0u8; 6];
-        fill_subset(&mut d, &[2, 3], &ArraySubset::new_with_ranges(&[0..2, 1..3]), &[9]);
+        fill_subset(
+            &mut d,
+            &[2, 3],
+            &ArraySubset::new_with_ranges(&[0..2, 1..3]),
+            &[9],
+        );
         assert_eq!(d, vec![0, 9, 9, 0, 9, 9]);
     }
 }

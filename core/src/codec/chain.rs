@@ -96,14 +96,20 @@ impl CodecChain {
     pub fn create_metadatas(&self) -> Vec<MetadataV3> {
         let mut v = Vec::new();
         for c in &self.array_to_array {
-            v.push(MetadataV3::new_with_configuration(c.name(), c.configuration().unwrap_or_default()));
+            v.push(MetadataV3::new_with_configuration(
+                c.name(),
+                c.configuration().unwrap_or_default(),
+            ));
         }
         v.push(MetadataV3::new_with_configuration(
             self.array_to_bytes.name(),
             self.array_to_bytes.configuration().unwrap_or_default(),
         ));
         for c in &self.bytes_to_bytes {
-            v.push(MetadataV3::new_with_configuration(c.name(), c.configuration().unwrap_or_default()));
+            v.push(MetadataV3::new_with_configuration(
+                c.name(),
+                c.configuration().unwrap_or_default(),
+            ));
         }
         v
     }
@@ -122,7 +128,8 @@ impl CodecChain {
         let last = arrays.last().unwrap_or(decoded);
         let mut bytes = vec![self.array_to_bytes.encoded_representation(last)?];
         for c in &self.bytes_to_bytes {
-            let next = c.encoded_representation(bytes.last().unwrap_or(&BytesRepresentation::Unbounded));
+            let next =
+                c.encoded_representation(bytes.last().unwrap_or(&BytesRepresentation::Unbounded));
             bytes.push(next);
         }
         Ok((arrays, bytes))
@@ -134,7 +141,11 @@ impl CodecChain {
         self.representations(decoded).map(|_| ())
     }
 
-    fn check_decoded(&self, bytes: &ArrayBytes, decoded: &ChunkRepresentation) -> Result<(), CodecError> {
+    fn check_decoded(
+        &self,
+        bytes: &ArrayBytes,
+        decoded: &ChunkRepresentation,
+    ) -> Result<(), CodecError> {
         let n = decoded.num_elements_usize()?;
         bytes
             .validate(n, decoded.element_size())
@@ -150,7 +161,10 @@ impl CodecChain {
         for (i, c) in self.bytes_to_bytes.iter().enumerate().rev() {
             bytes = c.decode(bytes, &reprs[i], options)?;
             if let Some(b) = reprs[i].bound() {
-                if bytes.len() as u64 > b || (matches!(reprs[i], BytesRepresentation::Fixed(_)) && bytes.len() as u64 != b) {
+                if bytes.len() as u64 > b
+                    || (matches!(reprs[i], BytesRepresentation::Fixed(_))
+                        && bytes.len() as u64 != b)
+                {
                     return Err(CodecError::UnexpectedSize {
                         codec: c.name().to_string(),
                         expected: b,
@@ -180,10 +194,24 @@ impl CodecTraits for CodecChain {
         }
         RecommendedConcurrency { min: 1, max }
     }
+
+    fn partial_decoder_decodes_all(&self) -> bool {
+        self.array_to_array
+            .iter()
+            .any(|c| c.partial_decoder_decodes_all())
+            || self.array_to_bytes.partial_decoder_decodes_all()
+            || self
+                .bytes_to_bytes
+                .iter()
+                .any(|c| c.partial_decoder_decodes_all())
+    }
 }
 
 impl ArrayToBytesCodecTraits for CodecChain {
-    fn encoded_representation(&self, decoded: &ChunkRepresentation) -> Result<BytesRepresentation, CodecError> {
+    fn encoded_representation(
+        &self,
+        decoded: &ChunkRepresentation,
+    ) -> Result<BytesRepresentation, CodecError> {
         let (_, bytes) = self.representations(decoded)?;
         Ok(*bytes.last().unwrap_or(&BytesRepresentation::Unbounded))
     }

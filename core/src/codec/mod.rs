@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 pub use chain::CodecChain;
 pub use partial::{
-    ArrayPartialDecoder, BytesPartialDecoder, FullArrayPartialDecoder, FullArrayToArrayPartialDecoder,
-    FullBytesPartialDecoder,
-    StoragePartialDecoder, VecBytesPartialDecoder,
+    ArrayPartialDecoder, BytesPartialDecoder, FullArrayPartialDecoder,
+    FullArrayToArrayPartialDecoder, FullBytesPartialDecoder, StoragePartialDecoder,
+    VecBytesPartialDecoder,
 };
 
 use crate::array_bytes::ArrayBytes;
@@ -58,7 +58,12 @@ impl ChunkRepresentation {
             .iter()
             .try_fold(1u64, |a, &b| a.checked_mul(b))
             .and_then(|n| usize::try_from(n).ok())
-            .ok_or_else(|| CodecError::new("chunk", format!("chunk shape {:?} is too large", self.shape)))
+            .ok_or_else(|| {
+                CodecError::new(
+                    "chunk",
+                    format!("chunk shape {:?} is too large", self.shape),
+                )
+            })
     }
 
     /// The fixed element size, if the data type has one.
@@ -139,6 +144,14 @@ pub trait CodecTraits: Send + Sync + Debug {
     /// How many threads this codec can use for one chunk.
     fn recommended_concurrency(&self, _decoded: &ChunkRepresentation) -> RecommendedConcurrency {
         RecommendedConcurrency::ONE
+    }
+
+    /// Capability: whether this codec's partial decoder has to decode (and fetch) the whole
+    /// input to serve part of it. `true` by default (compressors, checksums); codecs with a
+    /// real partial decoder (`bytes`, sharding) return `false`, and the array then reads
+    /// only the parts of a chunk a request needs.
+    fn partial_decoder_decodes_all(&self) -> bool {
+        true
     }
 }
 
@@ -317,7 +330,12 @@ impl<'a> ArrayOutputView<'a> {
     /// # Safety
     /// `ptr..ptr+len` must be valid for writes for `'a`, and no two views used concurrently
     /// may have overlapping subsets.
-    pub unsafe fn new_unchecked(ptr: *mut u8, len: usize, shape: &'a [u64], subset: ArraySubset) -> Self {
+    pub unsafe fn new_unchecked(
+        ptr: *mut u8,
+        len: usize,
+        shape: &'a [u64],
+        subset: ArraySubset,
+    ) -> Self {
         Self {
             ptr,
             len,
@@ -350,13 +368,23 @@ impl<'a> ArrayOutputView<'a> {
         if src_subset.shape() != self.subset.shape() || (src.len() as u64) < need {
             return Err(CodecError::new(
                 "output",
-                format!("region {src_subset} does not fit output region {}", self.subset),
+                format!(
+                    "region {src_subset} does not fit output region {}",
+                    self.subset
+                ),
             ));
         }
         // SAFETY: the constructor's contract: exclusive access to our subset of the buffer.
         unsafe {
             crate::subset::copy_subset_raw(
-                src, src_shape, src_subset, self.ptr, self.len, self.shape, &self.subset, elem,
+                src,
+                src_shape,
+                src_subset,
+                self.ptr,
+                self.len,
+                self.shape,
+                &self.subset,
+                elem,
             );
         }
         Ok(())

@@ -87,7 +87,11 @@ impl VecBytesPartialDecoder {
     }
 }
 
-fn extract_ranges(bytes: &[u8], ranges: &[ByteRange], what: &str) -> Result<Vec<Vec<u8>>, CodecError> {
+fn extract_ranges(
+    bytes: &[u8],
+    ranges: &[ByteRange],
+    what: &str,
+) -> Result<Vec<Vec<u8>>, CodecError> {
     ranges
         .iter()
         .map(|r| {
@@ -199,7 +203,10 @@ fn extract_all(
             if !s.inbounds(&decoded.shape) {
                 return Err(CodecError::new(
                     "partial decoder",
-                    format!("subset {s} is out of bounds of chunk shape {:?}", decoded.shape),
+                    format!(
+                        "subset {s} is out of bounds of chunk shape {:?}",
+                        decoded.shape
+                    ),
                 ));
             }
             extract_subset(chunk, &decoded.shape, s, decoded.data_type.size())
@@ -253,7 +260,9 @@ impl ArrayPartialDecoder for FullArrayToArrayPartialDecoder {
         subsets: &[ArraySubset],
         options: &CodecOptions,
     ) -> Result<Vec<ArrayBytes>, CodecError> {
-        let mut all = self.input.partial_decode(&[self.encoded.subset()], options)?;
+        let mut all = self
+            .input
+            .partial_decode(&[self.encoded.subset()], options)?;
         let encoded = all
             .pop()
             .ok_or_else(|| CodecError::new(self.codec.name(), "input decoder returned nothing"))?;
@@ -261,4 +270,3 @@ impl ArrayPartialDecoder for FullArrayToArrayPartialDecoder {
         extract_all(&chunk, &self.decoded, subsets)
     }
 }
-

@@ -135,7 +135,10 @@ mod tests {
         ] {
             let m: MetadataV3 = zarrkit_core::serde_json::from_str(bad)
                 .map_err(|e| PluginError::config(ExtensionKind::ChunkGrid, "regular", e))?;
-            assert!(zarrkit_core::registry::create_chunk_grid(&m).is_err(), "{bad}");
+            assert!(
+                zarrkit_core::registry::create_chunk_grid(&m).is_err(),
+                "{bad}"
+            );
         }
         Ok(())
     }

@@ -1,0 +1,439 @@
+//! zarrkit plugin: the `bytes` array→bytes codec. Fixed-size elements are written in C order
+//! with the configured endianness (`little` or `big`; required for types wider than one byte
+//! with an endianness, optional otherwise). Complex numbers swap each component separately:
+//! the unit comes from the data type's `endianness_unit` capability, not from its name.
+//!
+//! It has a real partial decoder: reading a subset of a chunk requests only the byte ranges
+//! holding that subset.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use zarrkit_core::array_bytes::ArrayBytes;
+use zarrkit_core::codec::{
+    ArrayOutputView, ArrayPartialDecoder, ArrayToBytesCodecTraits, BytesPartialDecoder,
+    BytesRepresentation, ChunkRepresentation, Codec, CodecTraits,
+};
+use zarrkit_core::config::CodecOptions;
+use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
+use zarrkit_core::metadata::MetadataV3;
+use zarrkit_core::registry::CodecPlugin;
+use zarrkit_core::serde_json::{Map, Value};
+use zarrkit_core::storage::ByteRange;
+use zarrkit_core::subset::ArraySubset;
+
+/// Byte order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endian {
+    /// Little endian.
+    Little,
+    /// Big endian.
+    Big,
+}
+
+impl Endian {
+    /// The host's byte order.
+    pub const NATIVE: Endian = if cfg!(target_endian = "big") {
+        Endian::Big
+    } else {
+        Endian::Little
+    };
+}
+
+/// The configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BytesCodecConfiguration {
+    /// The byte order (absent: only valid for types without endianness).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endian: Option<Endian>,
+}
+
+/// The `bytes` codec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BytesCodec {
+    endian: Option<Endian>,
+}
+
+impl BytesCodec {
+    /// A codec with the given byte order (`None`: only for types without endianness).
+    pub fn new(endian: Option<Endian>) -> Self {
+        Self { endian }
+    }
+
+    /// Little endian.
+    pub fn little() -> Self {
+        Self::new(Some(Endian::Little))
+    }
+
+    /// Big endian.
+    pub fn big() -> Self {
+        Self::new(Some(Endian::Big))
+    }
+
+    /// The unit to swap for this representation, or `None` if no swap is needed.
+    fn swap_unit(&self, decoded: &ChunkRepresentation) -> Result<Option<usize>, CodecError> {
+        match decoded.data_type.endianness_unit() {
+            Some(u) if u > 1 => match self.endian {
+                None => Err(CodecError::Unsupported {
+                    codec: "bytes".into(),
+                    message: format!(
+                        "the `endian` configuration is required for data type {}",
+                        decoded.data_type.name()
+                    ),
+                }),
+                Some(e) if e != Endian::NATIVE => Ok(Some(u)),
+                Some(_) => Ok(None),
+            },
+            _ => Ok(None),
+        }
+    }
+
+    fn expected_size(decoded: &ChunkRepresentation) -> Result<usize, CodecError> {
+        let size = decoded
+            .fixed_size()
+            .ok_or_else(|| CodecError::Unsupported {
+                codec: "bytes".into(),
+                message: format!("variable-size data type {}", decoded.data_type.name()),
+            })?;
+        usize::try_from(size).map_err(|_| CodecError::new("bytes", "chunk too large"))
+    }
+}
+
+/// Reverse the bytes of each `unit`-sized group.
+pub fn swap_bytes(bytes: &mut [u8], unit: usize) {
+    match unit {
+        2 => bytes.chunks_exact_mut(2).for_each(|c| c.swap(0, 1)),
+        4 => bytes.chunks_exact_mut(4).for_each(|c| {
+            let v = u32::from_ne_bytes([c[0], c[1], c[2], c[3]]).swap_bytes();
+            c.copy_from_slice(&v.to_ne_bytes());
+        }),
+        8 => bytes.chunks_exact_mut(8).for_each(|c| {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            c.copy_from_slice(&u64::from_ne_bytes(a).swap_bytes().to_ne_bytes());
+        }),
+        u if u > 1 => bytes.chunks_exact_mut(u).for_each(<[u8]>::reverse),
+        _ => {}
+    }
+}
+
+impl CodecTraits for BytesCodec {
+    fn name(&self) -> &str {
+        "bytes"
+    }
+
+    fn configuration(&self) -> Option<Map<String, Value>> {
+        let mut m = Map::new();
+        if let Some(e) = self.endian {
+            m.insert(
+                "endian".into(),
+                Value::String(if e == Endian::Little { "little" } else { "big" }.into()),
+            );
+        }
+        Some(m)
+    }
+
+    fn partial_decoder_decodes_all(&self) -> bool {
+        false
+    }
+}
+
+impl ArrayToBytesCodecTraits for BytesCodec {
+    fn encoded_representation(
+        &self,
+        decoded: &ChunkRepresentation,
+    ) -> Result<BytesRepresentation, CodecError> {
+        self.swap_unit(decoded)?;
+        Ok(BytesRepresentation::Fixed(
+            Self::expected_size(decoded)? as u64
+        ))
+    }
+
+    fn encode(
+        &self,
+        input: ArrayBytes,
+        decoded: &ChunkRepresentation,
+        _options: &CodecOptions,
+    ) -> Result<Vec<u8>, CodecError> {
+        let unit = self.swap_unit(decoded)?;
+        let expected = Self::expected_size(decoded)?;
+        let mut b = input
+            .into_fixed()
+            .ok_or_else(|| CodecError::new("bytes", "variable-size input"))?;
+        if b.len() != expected {
+            return Err(CodecError::UnexpectedSize {
+                codec: "bytes".into(),
+                expected: expected as u64,
+                actual: b.len() as u64,
+            });
+        }
+        if let Some(u) = unit {
+            swap_bytes(&mut b, u);
+        }
+        Ok(b)
+    }
+
+    fn decode(
+        &self,
+        mut input: Vec<u8>,
+        decoded: &ChunkRepresentation,
+        _options: &CodecOptions,
+    ) -> Result<ArrayBytes, CodecError> {
+        let unit = self.swap_unit(decoded)?;
+        let expected = Self::expected_size(decoded)?;
+        if input.len() != expected {
+            return Err(CodecError::UnexpectedSize {
+                codec: "bytes".into(),
+                expected: expected as u64,
+                actual: input.len() as u64,
+            });
+        }
+        if let Some(u) = unit {
+            swap_bytes(&mut input, u);
+        }
+        Ok(ArrayBytes::Fixed(input))
+    }
+
+    fn decode_into(
+        &self,
+        mut input: Vec<u8>,
+        decoded: &ChunkRepresentation,
+        chunk_subset: &ArraySubset,
+        output: &mut ArrayOutputView<'_>,
+        _options: &CodecOptions,
+    ) -> Result<(), CodecError> {
+        let unit = self.swap_unit(decoded)?;
+        let expected = Self::expected_size(decoded)?;
+        if input.len() != expected {
+            return Err(CodecError::UnexpectedSize {
+                codec: "bytes".into(),
+                expected: expected as u64,
+                actual: input.len() as u64,
+            });
+        }
+        if let Some(u) = unit {
+            swap_bytes(&mut input, u);
+        }
+        let elem = decoded.element_size().unwrap_or(1);
+        output.write_region(&input, &decoded.shape, chunk_subset, elem)
+    }
+
+    fn partial_decoder(
+        self: Arc<Self>,
+        input: Arc<dyn BytesPartialDecoder>,
+        decoded: &ChunkRepresentation,
+        _options: &CodecOptions,
+    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
+        let unit = self.swap_unit(decoded)?;
+        Self::expected_size(decoded)?;
+        Ok(Arc::new(BytesPartialDecoderImpl {
+            input,
+            decoded: decoded.clone(),
+            unit,
+        }))
+    }
+}
+
+/// The byte ranges (offset, length) holding `subset` of a C-order chunk of `shape` with
+/// `elem`-byte elements, in C order of the subset, adjacent ranges merged.
+pub fn subset_byte_ranges(shape: &[u64], subset: &ArraySubset, elem: u64) -> Vec<(u64, u64)> {
+    let n = shape.len();
+    if subset.is_empty() {
+        return Vec::new();
+    }
+    let mut strides = vec![1u64; n];
+    for i in (0..n.saturating_sub(1)).rev() {
+        strides[i] = strides[i + 1] * shape[i + 1];
+    }
+    // Trailing dims [k, n) form one contiguous run.
+    let mut k = n;
+    let mut run = 1u64;
+    while k > 0 {
+        run *= subset.shape()[k - 1];
+        k -= 1;
+        if subset.shape()[k] != shape[k] {
+            break;
+        }
+    }
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    let outer = ArraySubset::new_with_shape(subset.shape()[..k].to_vec());
+    for idx in outer.indices() {
+        let mut off = 0u64;
+        for d in 0..n {
+            let i = if d < k { idx[d] } else { 0 };
+            off += (subset.start()[d] + i) * strides[d];
+        }
+        let (o, l) = (off * elem, run * elem);
+        match out.last_mut() {
+            Some(last) if last.0 + last.1 == o => last.1 += l,
+            _ => out.push((o, l)),
+        }
+    }
+    out
+}
+
+struct BytesPartialDecoderImpl {
+    input: Arc<dyn BytesPartialDecoder>,
+    decoded: ChunkRepresentation,
+    unit: Option<usize>,
+}
+
+impl ArrayPartialDecoder for BytesPartialDecoderImpl {
+    fn partial_decode(
+        &self,
+        subsets: &[ArraySubset],
+        options: &CodecOptions,
+    ) -> Result<Vec<ArrayBytes>, CodecError> {
+        let elem = self.decoded.element_size().unwrap_or(1);
+        let expected = BytesCodec::expected_size(&self.decoded)? as u64;
+        if let Some(size) = self.input.size()? {
+            if size != expected {
+                return Err(CodecError::UnexpectedSize {
+                    codec: "bytes".into(),
+                    expected,
+                    actual: size,
+                });
+            }
+        }
+        let mut out = Vec::with_capacity(subsets.len());
+        for s in subsets {
+            if !s.inbounds(&self.decoded.shape) {
+                return Err(CodecError::new(
+                    "bytes",
+                    format!(
+                        "subset {s} is out of bounds of chunk shape {:?}",
+                        self.decoded.shape
+                    ),
+                ));
+            }
+            let ranges = subset_byte_ranges(&self.decoded.shape, s, elem as u64);
+            let req: Vec<ByteRange> = ranges
+                .iter()
+                .map(|(o, l)| ByteRange::FromStart(*o, Some(*l)))
+                .collect();
+            match self.input.partial_decode(&req, options)? {
+                None => {
+                    let n = s.num_elements() as usize;
+                    out.push(ArrayBytes::Fixed(
+                        self.decoded.fill_value.as_bytes().repeat(n),
+                    ));
+                }
+                Some(parts) => {
+                    let mut b = Vec::with_capacity(s.num_elements() as usize * elem);
+                    for p in parts {
+                        b.extend_from_slice(&p);
+                    }
+                    if b.len() as u64 != s.num_elements() * elem as u64 {
+                        return Err(CodecError::UnexpectedSize {
+                            codec: "bytes".into(),
+                            expected: s.num_elements() * elem as u64,
+                            actual: b.len() as u64,
+                        });
+                    }
+                    if let Some(u) = self.unit {
+                        swap_bytes(&mut b, u);
+                    }
+                    out.push(ArrayBytes::Fixed(b));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
+    let c: BytesCodecConfiguration = metadata
+        .to_configuration()
+        .map_err(|e| PluginError::config(ExtensionKind::Codec, metadata.name(), e))?;
+    Ok(Codec::ArrayToBytes(Arc::new(BytesCodec::new(c.endian))))
+}
+
+zarrkit_core::inventory::submit! {
+    CodecPlugin { name: "bytes", aliases: &["endian"], v2_ids: &[], create, create_v2: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use zarrkit_core::codec::VecBytesPartialDecoder;
+    use zarrkit_core::fill_value::FillValue;
+    use zarrkit_core::registry::data_type_by_name;
+    use zarrkit_dtype_numeric as _;
+
+    fn repr(dt: &str, shape: Vec<u64>) -> Result<ChunkRepresentation, PluginError> {
+        let d = data_type_by_name(dt)?;
+        let size = d.size().fixed().unwrap_or(1);
+        Ok(ChunkRepresentation::new(
+            shape,
+            d,
+            FillValue::new(vec![0; size]),
+        ))
+    }
+
+    #[test]
+    fn big_endian_exact() -> Result<(), Box<dyn std::error::Error>> {
+        let r = repr("int32", vec![2])?;
+        let input: Vec<u8> = [1i32, -2].iter().flat_map(|v| v.to_ne_bytes()).collect();
+        let enc = BytesCodec::big().encode(
+            ArrayBytes::Fixed(input.clone()),
+            &r,
+            &CodecOptions::default(),
+        )?;
+        assert_eq!(enc, vec![0, 0, 0, 1, 0xff, 0xff, 0xff, 0xfe]);
+        let dec = BytesCodec::big().decode(enc, &r, &CodecOptions::default())?;
+        assert_eq!(dec, ArrayBytes::Fixed(input));
+        // complex64: each component swapped separately.
+        let r = repr("complex64", vec![1])?;
+        let input: Vec<u8> = [1.0f32, 2.0].iter().flat_map(|v| v.to_ne_bytes()).collect();
+        let enc =
+            BytesCodec::big().encode(ArrayBytes::Fixed(input), &r, &CodecOptions::default())?;
+        assert_eq!(enc, vec![0x3f, 0x80, 0, 0, 0x40, 0, 0, 0]);
+        Ok(())
+    }
+
+    #[test]
+    fn errors() -> Result<(), PluginError> {
+        let r = repr("int32", vec![4])?;
+        assert!(BytesCodec::little()
+            .decode(vec![0; 15], &r, &CodecOptions::default())
+            .is_err());
+        assert!(BytesCodec::little()
+            .decode(vec![0; 17], &r, &CodecOptions::default())
+            .is_err());
+        assert!(BytesCodec::new(None).encoded_representation(&r).is_err());
+        assert!(BytesCodec::new(None)
+            .encoded_representation(&repr("uint8", vec![4])?)
+            .is_ok());
+        let m: MetadataV3 = zarrkit_core::serde_json::from_str(
+            r#"{"name":"bytes","configuration":{"endian":"middle"}}"#,
+        )
+        .map_err(|e| PluginError::config(ExtensionKind::Codec, "bytes", e))?;
+        assert!(zarrkit_core::registry::create_codec(&m).is_err());
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn partial_decode_matches_full(
+            shape in prop::collection::vec(1u64..6, 1..4),
+            sel in prop::collection::vec((0u64..6, 0u64..6), 3),
+            big in any::<bool>(),
+        ) {
+            let r = repr("uint16", shape.clone()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let n: u64 = shape.iter().product();
+            let data: Vec<u8> = (0..n * 2).map(|i| (i * 31 % 251) as u8).collect();
+            let codec = Arc::new(if big { BytesCodec::big() } else { BytesCodec::little() });
+            let opts = CodecOptions::default();
+            let enc = codec.encode(ArrayBytes::Fixed(data.clone()), &r, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let ranges: Vec<_> = shape.iter().zip(&sel).map(|(s, (a, b))| { let a = a % s; a..a + b % (s - a + 1) }).collect();
+            let subset = ArraySubset::new_with_ranges(&ranges);
+            let pd = codec.clone().partial_decoder(Arc::new(VecBytesPartialDecoder::new(Some(enc))), &r, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let part = pd.partial_decode(std::slice::from_ref(&subset), &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let full = zarrkit_core::array_bytes::extract_subset(&ArrayBytes::Fixed(data), &shape, &subset, r.data_type.size()).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(&part[0], &full);
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! zarrkit plugin: the `transpose` array→array codec. `order` is a permutation of the
+//! dimensions: encoded dimension `i` is decoded dimension `order[i]`.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use zarrkit_core::array_bytes::ArrayBytes;
+use zarrkit_core::codec::{
+    ArrayPartialDecoder, ArrayToArrayCodecTraits, ChunkRepresentation, Codec, CodecTraits,
+    FullArrayToArrayPartialDecoder,
+};
+use zarrkit_core::config::CodecOptions;
+use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
+use zarrkit_core::metadata::MetadataV3;
+use zarrkit_core::registry::CodecPlugin;
+use zarrkit_core::serde_json::{Map, Value};
+
+/// The configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransposeCodecConfiguration {
+    /// The permutation.
+    pub order: Vec<usize>,
+}
+
+/// The `transpose` codec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransposeCodec {
+    order: Vec<usize>,
+    inverse: Vec<usize>,
+}
+
+impl TransposeCodec {
+    /// A codec for a permutation of `0..order.len()`.
+    pub fn new(order: Vec<usize>) -> Result<Self, String> {
+        let n = order.len();
+        let mut inverse = vec![usize::MAX; n];
+        for (i, &o) in order.iter().enumerate() {
+            if o >= n || inverse[o] != usize::MAX {
+                return Err(format!("order {order:?} is not a permutation of 0..{n}"));
+            }
+            inverse[o] = i;
+        }
+        Ok(Self { order, inverse })
+    }
+
+    fn check_rank(&self, decoded: &ChunkRepresentation) -> Result<(), CodecError> {
+        if decoded.shape.len() != self.order.len() {
+            return Err(CodecError::Unsupported {
+                codec: "transpose".into(),
+                message: format!(
+                    "order {:?} has {} entries but the chunk has {} dimensions",
+                    self.order,
+                    self.order.len(),
+                    decoded.shape.len()
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Permute an array: output dimension `i` is input dimension `perm[i]`.
+/// Works for fixed-size (`elem` bytes) and variable-size elements.
+pub fn permute(
+    input: &ArrayBytes,
+    shape: &[u64],
+    perm: &[usize],
+    elem: Option<usize>,
+) -> Result<ArrayBytes, CodecError> {
+    let n = shape.len();
+    let num: usize = shape.iter().product::<u64>() as usize;
+    let mut in_strides = vec![1u64; n];
+    for i in (0..n.saturating_sub(1)).rev() {
+        in_strides[i] = in_strides[i + 1] * shape[i + 1];
+    }
+    let out_shape: Vec<u64> = perm.iter().map(|&p| shape[p]).collect();
+    let strides: Vec<u64> = perm.iter().map(|&p| in_strides[p]).collect();
+    // Input element index for each output element, in output C order (odometer).
+    let mut src_index = Vec::with_capacity(num);
+    if num > 0 {
+        let mut idx = vec![0u64; n];
+        let mut off = 0u64;
+        'outer: loop {
+            src_index.push(off as usize);
+            let mut d = n;
+            loop {
+                if d == 0 {
+                    break 'outer;
+                }
+                d -= 1;
+                idx[d] += 1;
+                off += strides[d];
+                if idx[d] < out_shape[d] {
+                    break;
+                }
+                off -= strides[d] * idx[d];
+                idx[d] = 0;
+            }
+        }
+    }
+    match (input, elem) {
+        (ArrayBytes::Fixed(b), Some(e)) => {
+            if b.len() != num * e {
+                return Err(CodecError::UnexpectedSize {
+                    codec: "transpose".into(),
+                    expected: (num * e) as u64,
+                    actual: b.len() as u64,
+                });
+            }
+            let mut out = vec![0u8; b.len()];
+            for (o, &s) in out.chunks_exact_mut(e.max(1)).zip(&src_index) {
+                o.copy_from_slice(&b[s * e..s * e + e]);
+            }
+            Ok(ArrayBytes::Fixed(out))
+        }
+        (ArrayBytes::Variable { bytes, offsets }, None) => {
+            if offsets.len() != num + 1 {
+                return Err(CodecError::new(
+                    "transpose",
+                    "variable-size input of the wrong length",
+                ));
+            }
+            let mut ob = Vec::with_capacity(bytes.len());
+            let mut oo = Vec::with_capacity(num + 1);
+            oo.push(0);
+            for &s in &src_index {
+                ob.extend_from_slice(&bytes[offsets[s]..offsets[s + 1]]);
+                oo.push(ob.len());
+            }
+            Ok(ArrayBytes::Variable {
+                bytes: ob,
+                offsets: oo,
+            })
+        }
+        _ => Err(CodecError::new(
+            "transpose",
+            "array bytes do not match the data type size",
+        )),
+    }
+}
+
+impl CodecTraits for TransposeCodec {
+    fn name(&self) -> &str {
+        "transpose"
+    }
+
+    fn configuration(&self) -> Option<Map<String, Value>> {
+        let mut m = Map::new();
+        m.insert("order".into(), Value::from(self.order.clone()));
+        Some(m)
+    }
+}
+
+impl ArrayToArrayCodecTraits for TransposeCodec {
+    fn encoded_representation(
+        &self,
+        decoded: &ChunkRepresentation,
+    ) -> Result<ChunkRepresentation, CodecError> {
+        self.check_rank(decoded)?;
+        let mut r = decoded.clone();
+        r.shape = self.order.iter().map(|&o| decoded.shape[o]).collect();
+        Ok(r)
+    }
+
+    fn encode(
+        &self,
+        input: ArrayBytes,
+        decoded: &ChunkRepresentation,
+        _options: &CodecOptions,
+    ) -> Result<ArrayBytes, CodecError> {
+        self.check_rank(decoded)?;
+        permute(&input, &decoded.shape, &self.order, decoded.element_size())
+    }
+
+    fn decode(
+        &self,
+        input: ArrayBytes,
+        decoded: &ChunkRepresentation,
+        _options: &CodecOptions,
+    ) -> Result<ArrayBytes, CodecError> {
+        let encoded = self.encoded_representation(decoded)?;
+        permute(
+            &input,
+            &encoded.shape,
+            &self.inverse,
+            decoded.element_size(),
+        )
+    }
+
+    fn partial_decoder(
+        self: Arc<Self>,
+        input: Arc<dyn ArrayPartialDecoder>,
+        decoded: &ChunkRepresentation,
+        _options: &CodecOptions,
+    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
+        Ok(Arc::new(FullArrayToArrayPartialDecoder::new(
+            input,
+            self,
+            decoded.clone(),
+        )?))
+    }
+}
+
+fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
+    let err = |m: String| PluginError::config(ExtensionKind::Codec, metadata.name(), m);
+    let c: TransposeCodecConfiguration = metadata.to_configuration().map_err(err)?;
+    Ok(Codec::ArrayToArray(Arc::new(
+        TransposeCodec::new(c.order).map_err(err)?,
+    )))
+}
+
+zarrkit_core::inventory::submit! {
+    CodecPlugin { name: "transpose", aliases: &[], v2_ids: &[], create, create_v2: None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use zarrkit_core::fill_value::FillValue;
+    use zarrkit_dtype_numeric as _;
+
+    #[test]
+    fn exact_2d() -> Result<(), Box<dyn std::error::Error>> {
+        // [[0,1,2],[3,4,5]] transposed is [[0,3],[1,4],[2,5]].
+        let c = TransposeCodec::new(vec![1, 0])?;
+        let d = zarrkit_core::registry::data_type_by_name("uint8")?;
+        let r = ChunkRepresentation::new(vec![2, 3], d, FillValue::new(vec![0]));
+        let e = c.encode(
+            ArrayBytes::Fixed(vec![0, 1, 2, 3, 4, 5]),
+            &r,
+            &CodecOptions::default(),
+        )?;
+        assert_eq!(e, ArrayBytes::Fixed(vec![0, 3, 1, 4, 2, 5]));
+        assert_eq!(
+            c.decode(e, &r, &CodecOptions::default())?,
+            ArrayBytes::Fixed(vec![0, 1, 2, 3, 4, 5])
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn bad_orders() {
+        assert!(TransposeCodec::new(vec![0, 0]).is_err());
+        assert!(TransposeCodec::new(vec![0, 2]).is_err());
+    }
+
+    fn perm_strategy() -> impl Strategy<Value = (Vec<u64>, Vec<usize>)> {
+        prop::collection::vec(1u64..5, 0..5).prop_flat_map(|shape| {
+            let n = shape.len();
+            (Just(shape), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip((shape, order) in perm_strategy()) {
+            let c = TransposeCodec::new(order.clone()).map_err(TestCaseError::fail)?;
+            let d = zarrkit_core::registry::data_type_by_name("uint16").map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let r = ChunkRepresentation::new(shape.clone(), d, FillValue::new(vec![0, 0]));
+            let n: u64 = shape.iter().product();
+            let data: Vec<u8> = (0..n * 2).map(|i| (i % 253) as u8).collect();
+            let opts = CodecOptions::default();
+            let e = c.encode(ArrayBytes::Fixed(data.clone()), &r, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            // Element at decoded index idx lands at encoded index idx permuted.
+            let er = c.encoded_representation(&r).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let eb = e.as_fixed().ok_or_else(|| TestCaseError::fail("fixed"))?.to_vec();
+            for (lin, idx) in zarrkit_core::ArraySubset::new_with_shape(shape.clone()).indices().enumerate() {
+                let eidx: Vec<u64> = order.iter().map(|&o| idx[o]).collect();
+                let mut el = 0u64;
+                for (s, i) in er.shape.iter().zip(&eidx) { el = el * s + i; }
+                prop_assert_eq!(&eb[el as usize * 2..el as usize * 2 + 2], &data[lin * 2..lin * 2 + 2]);
+            }
+            let back = c.decode(e, &r, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(back, ArrayBytes::Fixed(data));
+        }
+    }
+}

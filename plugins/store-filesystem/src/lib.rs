@@ -1,0 +1,431 @@
+//! zarrkit plugin: a store on the local filesystem.
+//!
+//! - Keys map to files under the root; a key with `..`, an absolute path, an empty
+//!   component or a backslash is rejected by [`StoreKey`] before it gets here, and every
+//!   path is checked again to stay under the root (no symlink is followed out of the root
+//!   for writes: parent directories that are symlinks are refused).
+//! - Reads of byte ranges seek and read only those bytes.
+//! - Writes go to a temporary file in the same directory, which is then renamed over the
+//!   key: a crash or a concurrent reader never sees a torn value. Temporary files start with
+//!   `.zarrkit-tmp-` and are never listed.
+//! - Registered for URL scheme `file` (and plain paths).
+
+use std::fs::{self, File};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use zarrkit_core::registry::StorePlugin;
+use zarrkit_core::storage::{
+    ByteRange, ListDir, ListableStorageTraits, ReadableStorageTraits,
+    ReadableWritableListableStorage, StoreKey, StorePrefix, WritableStorageTraits,
+};
+use zarrkit_core::StorageError;
+
+const TMP_PREFIX: &str = ".zarrkit-tmp-";
+static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A filesystem store rooted at a directory.
+#[derive(Debug, Clone)]
+pub struct FilesystemStore {
+    root: PathBuf,
+}
+
+fn io_err(key: &str, e: io::Error) -> StorageError {
+    StorageError::Io {
+        key: key.to_string(),
+        source: e,
+    }
+}
+
+impl FilesystemStore {
+    /// A store rooted at `root` (created on first write if it does not exist).
+    pub fn new(root: impl AsRef<Path>) -> Result<Self, StorageError> {
+        let root = root.as_ref().to_path_buf();
+        if root.exists() && !root.is_dir() {
+            return Err(StorageError::Other(format!(
+                "{} is not a directory",
+                root.display()
+            )));
+        }
+        Ok(Self { root })
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path_of(&self, rel: &str) -> Result<PathBuf, StorageError> {
+        let mut p = self.root.clone();
+        for c in Path::new(rel).components() {
+            match c {
+                Component::Normal(s) => p.push(s),
+                _ => {
+                    return Err(StorageError::InvalidKey {
+                        key: rel.to_string(),
+                        reason: "key escapes the store root".into(),
+                    })
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    fn key_path(&self, key: &StoreKey) -> Result<PathBuf, StorageError> {
+        if key.as_str().split('/').any(|c| c.starts_with(TMP_PREFIX)) {
+            return Err(StorageError::InvalidKey {
+                key: key.to_string(),
+                reason: format!("keys starting with {TMP_PREFIX} are reserved"),
+            });
+        }
+        self.path_of(key.as_str())
+    }
+
+    fn prefix_path(&self, prefix: &StorePrefix) -> Result<PathBuf, StorageError> {
+        self.path_of(prefix.as_str().trim_end_matches('/'))
+    }
+
+    fn open(&self, key: &StoreKey) -> Result<Option<File>, StorageError> {
+        let path = self.key_path(key)?;
+        match File::open(&path) {
+            Ok(f) => {
+                let md = f.metadata().map_err(|e| io_err(key.as_str(), e))?;
+                if md.is_dir() {
+                    Ok(None)
+                } else {
+                    Ok(Some(f))
+                }
+            }
+            Err(e)
+                if e.kind() == io::ErrorKind::NotFound
+                    || e.kind() == io::ErrorKind::NotADirectory =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(io_err(key.as_str(), e)),
+        }
+    }
+
+    fn walk(&self, dir: &Path, rel: &str, out: &mut Vec<StoreKey>) -> Result<(), StorageError> {
+        let rd = match fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(e)
+                if e.kind() == io::ErrorKind::NotFound
+                    || e.kind() == io::ErrorKind::NotADirectory =>
+            {
+                return Ok(())
+            }
+            Err(e) => return Err(io_err(rel, e)),
+        };
+        for entry in rd {
+            let entry = entry.map_err(|e| io_err(rel, e))?;
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if name.starts_with(TMP_PREFIX) {
+                continue;
+            }
+            let child = format!("{rel}{name}");
+            let ft = entry.file_type().map_err(|e| io_err(&child, e))?;
+            if ft.is_dir() {
+                self.walk(&entry.path(), &format!("{child}/"), out)?;
+            } else if let Ok(k) = StoreKey::new(child) {
+                out.push(k);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ReadableStorageTraits for FilesystemStore {
+    fn get(&self, key: &StoreKey) -> Result<Option<Vec<u8>>, StorageError> {
+        let Some(mut f) = self.open(key)? else {
+            return Ok(None);
+        };
+        let mut v = Vec::with_capacity(f.metadata().map(|m| m.len() as usize).unwrap_or(0));
+        f.read_to_end(&mut v).map_err(|e| io_err(key.as_str(), e))?;
+        Ok(Some(v))
+    }
+
+    fn get_partial(
+        &self,
+        key: &StoreKey,
+        ranges: &[ByteRange],
+    ) -> Result<Option<Vec<Vec<u8>>>, StorageError> {
+        let Some(mut f) = self.open(key)? else {
+            return Ok(None);
+        };
+        let size = f.metadata().map_err(|e| io_err(key.as_str(), e))?.len();
+        let mut out = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            let rr = r
+                .to_range(size)
+                .ok_or_else(|| StorageError::RangeOutOfBounds {
+                    key: key.to_string(),
+                    range: r.to_string(),
+                    size,
+                })?;
+            f.seek(SeekFrom::Start(rr.start))
+                .map_err(|e| io_err(key.as_str(), e))?;
+            let mut buf = vec![0u8; (rr.end - rr.start) as usize];
+            f.read_exact(&mut buf)
+                .map_err(|e| io_err(key.as_str(), e))?;
+            out.push(buf);
+        }
+        Ok(Some(out))
+    }
+
+    fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
+        let path = self.key_path(key)?;
+        match fs::metadata(&path) {
+            Ok(m) if m.is_file() => Ok(Some(m.len())),
+            Ok(_) => Ok(None),
+            Err(e)
+                if e.kind() == io::ErrorKind::NotFound
+                    || e.kind() == io::ErrorKind::NotADirectory =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(io_err(key.as_str(), e)),
+        }
+    }
+}
+
+impl WritableStorageTraits for FilesystemStore {
+    fn set(&self, key: &StoreKey, value: &[u8]) -> Result<(), StorageError> {
+        let path = self.key_path(key)?;
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        // Refuse to write through a symlinked directory inside the store.
+        let mut check = dir.clone();
+        while check.starts_with(&self.root) && check != self.root {
+            if let Ok(md) = fs::symlink_metadata(&check) {
+                if md.file_type().is_symlink() {
+                    return Err(StorageError::InvalidKey {
+                        key: key.to_string(),
+                        reason: format!("{} is a symbolic link", check.display()),
+                    });
+                }
+            }
+            if !check.pop() {
+                break;
+            }
+        }
+        fs::create_dir_all(&dir).map_err(|e| io_err(key.as_str(), e))?;
+        let tmp = dir.join(format!(
+            "{TMP_PREFIX}{}-{}",
+            std::process::id(),
+            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let write = || -> io::Result<()> {
+            let mut f = File::create(&tmp)?;
+            f.write_all(value)?;
+            f.flush()?;
+            drop(f);
+            fs::rename(&tmp, &path)
+        };
+        if let Err(e) = write() {
+            let _ = fs::remove_file(&tmp);
+            return Err(io_err(key.as_str(), e));
+        }
+        Ok(())
+    }
+
+    fn erase(&self, key: &StoreKey) -> Result<(), StorageError> {
+        let path = self.key_path(key)?;
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e)
+                if e.kind() == io::ErrorKind::NotFound
+                    || e.kind() == io::ErrorKind::NotADirectory =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(io_err(key.as_str(), e)),
+        }
+    }
+
+    fn erase_prefix(&self, prefix: &StorePrefix) -> Result<(), StorageError> {
+        let path = self.prefix_path(prefix)?;
+        if prefix.as_str().is_empty() {
+            // Erase the contents of the root, not the root itself.
+            let rd = match fs::read_dir(&path) {
+                Ok(rd) => rd,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(io_err("", e)),
+            };
+            for entry in rd {
+                let entry = entry.map_err(|e| io_err("", e))?;
+                let p = entry.path();
+                let r = if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                    fs::remove_dir_all(&p)
+                } else {
+                    fs::remove_file(&p)
+                };
+                r.map_err(|e| io_err(&p.display().to_string(), e))?;
+            }
+            return Ok(());
+        }
+        match fs::remove_dir_all(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_err(prefix.as_str(), e)),
+        }
+    }
+}
+
+impl ListableStorageTraits for FilesystemStore {
+    fn list_prefix(&self, prefix: &StorePrefix) -> Result<Vec<StoreKey>, StorageError> {
+        let mut out = Vec::new();
+        self.walk(&self.prefix_path(prefix)?, prefix.as_str(), &mut out)?;
+        out.sort();
+        Ok(out)
+    }
+
+    fn list_dir(&self, prefix: &StorePrefix) -> Result<ListDir, StorageError> {
+        let dir = self.prefix_path(prefix)?;
+        let mut out = ListDir::default();
+        let rd = match fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e)
+                if e.kind() == io::ErrorKind::NotFound
+                    || e.kind() == io::ErrorKind::NotADirectory =>
+            {
+                return Ok(out)
+            }
+            Err(e) => return Err(io_err(prefix.as_str(), e)),
+        };
+        for entry in rd {
+            let entry = entry.map_err(|e| io_err(prefix.as_str(), e))?;
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if name.starts_with(TMP_PREFIX) {
+                continue;
+            }
+            let ft = entry.file_type().map_err(|e| io_err(&name, e))?;
+            if ft.is_dir() {
+                if let Ok(p) = StorePrefix::new(format!("{}{name}/", prefix.as_str())) {
+                    out.prefixes.push(p);
+                }
+            } else if let Ok(k) = StoreKey::new(format!("{}{name}", prefix.as_str())) {
+                out.keys.push(k);
+            }
+        }
+        out.keys.sort();
+        out.prefixes.sort();
+        Ok(out)
+    }
+}
+
+fn open_url(url: &str) -> Result<ReadableWritableListableStorage, StorageError> {
+    let path = url.strip_prefix("file://").unwrap_or(url);
+    Ok(Arc::new(FilesystemStore::new(path)?))
+}
+
+zarrkit_core::inventory::submit! {
+    StorePlugin { scheme: "file", open: open_url }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> Result<StoreKey, StorageError> {
+        StoreKey::new(s)
+    }
+
+    #[test]
+    fn round_trip_and_ranges() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let s = FilesystemStore::new(dir.path())?;
+        let k = key("a/b/c")?;
+        assert_eq!(s.get(&k)?, None);
+        s.set(&k, b"0123456789")?;
+        assert_eq!(s.get(&k)?.as_deref(), Some(&b"0123456789"[..]));
+        assert_eq!(s.size_key(&k)?, Some(10));
+        let r = s.get_partial(
+            &k,
+            &[
+                ByteRange::FromStart(2, Some(3)),
+                ByteRange::Suffix(2),
+                ByteRange::FromStart(8, None),
+            ],
+        )?;
+        assert_eq!(
+            r,
+            Some(vec![b"234".to_vec(), b"89".to_vec(), b"89".to_vec()])
+        );
+        assert!(s
+            .get_partial(&k, &[ByteRange::FromStart(8, Some(3))])
+            .is_err());
+        assert!(s.get_partial(&k, &[ByteRange::Suffix(11)]).is_err());
+        s.set(&key("a/zarr.json")?, b"{}")?;
+        s.set(&key("x")?, b"1")?;
+        assert_eq!(
+            s.list()?,
+            vec![key("a/b/c")?, key("a/zarr.json")?, key("x")?]
+        );
+        let d = s.list_dir(&StorePrefix::new("a/")?)?;
+        assert_eq!(d.keys, vec![key("a/zarr.json")?]);
+        assert_eq!(d.prefixes, vec![StorePrefix::new("a/b/")?]);
+        s.erase(&k)?;
+        s.erase(&k)?;
+        assert_eq!(s.get(&k)?, None);
+        s.erase_prefix(&StorePrefix::new("a/")?)?;
+        assert_eq!(s.list()?, vec![key("x")?]);
+        // No temporary files are left behind.
+        assert_eq!(fs::read_dir(dir.path())?.count(), 1);
+        Ok(())
+    }
+
+    #[test]
+    fn refuses_escaping_keys() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let s = FilesystemStore::new(dir.path().join("store"))?;
+        for bad in ["../x", "a/../../x", "/etc/passwd", "a//b", "..", "a\\..\\b"] {
+            assert!(StoreKey::new(bad).is_err(), "{bad}");
+        }
+        assert!(s.set(&key(".zarrkit-tmp-1")?, b"x").is_err());
+        // A symlinked directory inside the store is not written through.
+        #[cfg(unix)]
+        {
+            fs::create_dir_all(dir.path().join("store"))?;
+            fs::create_dir_all(dir.path().join("outside"))?;
+            std::os::unix::fs::symlink(dir.path().join("outside"), dir.path().join("store/link"))?;
+            assert!(s.set(&key("link/x")?, b"x").is_err());
+            assert!(!dir.path().join("outside/x").exists());
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn concurrent_writers_never_tear() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let s = Arc::new(FilesystemStore::new(dir.path())?);
+        let k = key("k")?;
+        let handles: Vec<_> = (0..4u8)
+            .map(|t| {
+                let s = s.clone();
+                let k = k.clone();
+                std::thread::spawn(move || -> Result<(), StorageError> {
+                    for _ in 0..50 {
+                        s.set(&k, &vec![t; 4096])?;
+                        if let Some(v) = s.get(&k)? {
+                            assert!(
+                                v.len() == 4096 && v.iter().all(|&b| b == v[0]),
+                                "torn value"
+                            );
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().map_err(|_| "thread panicked")??;
+        }
+        Ok(())
+    }
+}
