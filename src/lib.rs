@@ -1,1 +1,113 @@
+//! # zarrkit
+//!
+//! Zarr V3 (and, soon, V2) arrays and groups for Rust: a minimal core
+//! ([`zarrkit_core`], re-exported here) plus plugins, one crate per data type, codec,
+//! chunk grid, chunk key encoding and store, each enabled by a cargo feature of the same
+//! name and registered through `inventory`.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use zarrkit::{ArrayBuilder, ArraySubset};
+//! use zarrkit::store_filesystem::FilesystemStore;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = Arc::new(FilesystemStore::new("/tmp/example.zarr")?);
+//! let array = ArrayBuilder::new(vec![100, 100], vec![10, 10], "float32", 0.0)
+//!     .build(store.clone(), "/data")?;
+//! array.store_metadata()?;
+//! array.store_array_subset_elements(&ArraySubset::new_with_ranges(&[0..2, 0..2]), &[1.0f32, 2.0, 3.0, 4.0])?;
+//! let v: Vec<f32> = array.retrieve_array_subset_elements(&ArraySubset::new_with_ranges(&[0..2, 0..3]))?;
+//! assert_eq!(v, vec![1.0, 2.0, 0.0, 3.0, 4.0, 0.0]);
+//! # Ok(()) }
+//! ```
+
 pub use zarrkit_core::*;
+
+// Each enabled plugin crate is re-exported by name. Referencing the crate here is also what
+// keeps its `inventory` registrations from being dropped by the linker.
+#[cfg(feature = "codec-blosc")]
+pub use zarrkit_codec_blosc as codec_blosc;
+#[cfg(feature = "codec-bytes")]
+pub use zarrkit_codec_bytes as codec_bytes;
+#[cfg(feature = "codec-crc32c")]
+pub use zarrkit_codec_crc32c as codec_crc32c;
+#[cfg(feature = "codec-gzip")]
+pub use zarrkit_codec_gzip as codec_gzip;
+#[cfg(feature = "codec-transpose")]
+pub use zarrkit_codec_transpose as codec_transpose;
+#[cfg(feature = "codec-zstd")]
+pub use zarrkit_codec_zstd as codec_zstd;
+#[cfg(feature = "dtype-numeric")]
+pub use zarrkit_dtype_numeric as dtype_numeric;
+#[cfg(feature = "dtype-raw")]
+pub use zarrkit_dtype_raw as dtype_raw;
+#[cfg(feature = "grid-regular")]
+pub use zarrkit_grid_regular as grid_regular;
+#[cfg(feature = "key-default")]
+pub use zarrkit_key_default as key_default;
+#[cfg(feature = "key-v2")]
+pub use zarrkit_key_v2 as key_v2;
+#[cfg(feature = "store-filesystem")]
+pub use zarrkit_store_filesystem as store_filesystem;
+
+use std::sync::Arc;
+
+use zarrkit_core::storage::ReadableWritableListableStorageTraits;
+
+/// The store type returned by [`open`] and [`open_store`].
+pub type DynStore = dyn ReadableWritableListableStorageTraits;
+
+/// Open a store from a URL (`file:///x.zarr`, `memory://`) or a filesystem path, with the
+/// store plugin registered for its scheme.
+pub fn open_store(url: &str) -> Result<Arc<DynStore>, StorageError> {
+    zarrkit_core::registry::open_store(url)
+}
+
+/// Open the root node (array or group) of the store at a URL or path.
+///
+/// ```no_run
+/// match zarrkit::open("data.zarr")? {
+///     zarrkit::Node::Array(a) => println!("array of shape {:?}", a.shape()),
+///     zarrkit::Node::Group(g) => println!("group with attributes {:?}", g.attributes()),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn open(url: &str) -> Result<Node<DynStore>, ArrayError> {
+    let store = open_store(url)?;
+    Node::open(store, "/")
+}
+
+/// The names of the plugins this build was compiled with by default, by kind, for checks
+/// that every default plugin is present in the registry of a built binary.
+pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
+    (
+        "data type",
+        &[
+            "bool",
+            "int8",
+            "int16",
+            "int32",
+            "int64",
+            "uint8",
+            "uint16",
+            "uint32",
+            "uint64",
+            "float16",
+            "bfloat16",
+            "float32",
+            "float64",
+            "complex64",
+            "complex128",
+            "r8",
+            "r16",
+            "r64",
+        ],
+    ),
+    (
+        "codec",
+        &["bytes", "transpose", "gzip", "zstd", "blosc", "crc32c"],
+    ),
+    ("chunk grid", &["regular"]),
+    ("chunk key encoding", &["default", "v2"]),
+    ("store", &["file", "memory"]),
+];

@@ -1,0 +1,327 @@
+//! Array behaviour through the facade with the default plugins: round trips, edge chunks,
+//! fill values, typed access, errors on bad input, and concurrent writers.
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use zarrkit::serde_json::{json, Map, Value};
+use zarrkit::storage::{ReadableStorageTraits, StoreKey, WritableStorageTraits};
+use zarrkit::{Array, ArrayBuilder, ArrayError, ArraySubset, MetadataV3};
+use zarrkit_core::storage::MemoryStore;
+
+type R = Result<(), Box<dyn std::error::Error>>;
+
+fn cfg(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn int32_array(
+    store: Arc<MemoryStore>,
+    codecs: Vec<MetadataV3>,
+) -> Result<Array<MemoryStore>, ArrayError> {
+    let mut b = ArrayBuilder::new(vec![20, 33], vec![8, 10], "int32", 0);
+    if !codecs.is_empty() {
+        b = b.codecs_metadata(codecs);
+    }
+    let a = b.build(store, "/a")?;
+    a.store_metadata()?;
+    Ok(a)
+}
+
+#[test]
+fn whole_array_round_trip_and_edge_chunks() -> R {
+    let store = Arc::new(MemoryStore::new());
+    let a = int32_array(store.clone(), vec![])?;
+    let data: Vec<i32> = (0..660).map(|i| i - 100).collect();
+    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![20, 33]), &data)?;
+    let back: Vec<i32> =
+        a.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![20, 33]))?;
+    assert_eq!(back, data);
+    // Edge chunks are stored at full size: 8 * 10 * 4 bytes.
+    let enc = a
+        .retrieve_encoded_chunk(&[2, 3])?
+        .ok_or("edge chunk missing")?;
+    assert_eq!(enc.len(), 320);
+    // The part of the edge chunk outside the array holds the fill value.
+    let chunk: Vec<i32> = a.retrieve_chunk_elements(&[2, 3])?;
+    assert_eq!(chunk[0], data[16 * 33 + 30]);
+    assert_eq!(chunk[3], 0);
+    // Re-open and read a subset straddling chunks.
+    let b = Array::open(store, "/a")?;
+    let s = ArraySubset::new_with_ranges(&[5..13, 7..25]);
+    let part: Vec<i32> = b.retrieve_array_subset_elements(&s)?;
+    let expect: Vec<i32> = s
+        .indices()
+        .map(|i| data[(i[0] * 33 + i[1]) as usize])
+        .collect();
+    assert_eq!(part, expect);
+    Ok(())
+}
+
+#[test]
+fn fill_chunks_are_not_stored_and_missing_chunks_read_as_fill() -> R {
+    let store = Arc::new(MemoryStore::new());
+    let a = ArrayBuilder::new(vec![10, 10], vec![5, 5], "int16", -7).build(store.clone(), "/")?;
+    a.store_metadata()?;
+    assert_eq!(a.retrieve_chunk_if_exists(&[0, 0])?, None);
+    let v: Vec<i16> =
+        a.retrieve_array_subset_elements(&ArraySubset::new_with_ranges(&[3..7, 3..4]))?;
+    assert_eq!(v, vec![-7; 4]);
+    a.store_chunk_elements(&[1, 1], &[-7i16; 25])?;
+    assert!(
+        store.get(&StoreKey::new("c/1/1")?)?.is_none(),
+        "fill chunk stored"
+    );
+    a.store_chunk_elements(&[1, 1], &[3i16; 25])?;
+    assert!(store.get(&StoreKey::new("c/1/1")?)?.is_some());
+    // Writing the fill value again erases it.
+    a.store_array_subset_elements(&ArraySubset::new_with_ranges(&[5..10, 5..10]), &[-7i16; 25])?;
+    assert!(store.get(&StoreKey::new("c/1/1")?)?.is_none());
+    // Unless asked to store it.
+    let opts = zarrkit::CodecOptions::default().with_store_empty_chunks(true);
+    a.store_chunk_opt(&[0, 0], [0xf9u8, 0xff].repeat(25), &opts)?;
+    assert!(store.get(&StoreKey::new("c/0/0")?)?.is_some());
+    a.erase_chunk(&[0, 0])?;
+    assert!(a.retrieve_encoded_chunk(&[0, 0])?.is_none());
+    Ok(())
+}
+
+#[test]
+fn zero_d_and_zero_length() -> R {
+    let store = Arc::new(MemoryStore::new());
+    let a = ArrayBuilder::new(vec![], vec![], "float64", 2.5).build(store.clone(), "/s")?;
+    a.store_metadata()?;
+    let v: Vec<f64> = a.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![]))?;
+    assert_eq!(v, vec![2.5]);
+    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![]), &[4.0f64])?;
+    assert!(store.get(&StoreKey::new("s/c")?)?.is_some());
+    let v: Vec<f64> = a.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![]))?;
+    assert_eq!(v, vec![4.0]);
+    let z = ArrayBuilder::new(vec![0, 5], vec![2, 2], "uint8", 0).build(store, "/z")?;
+    let v: Vec<u8> = z.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![0, 5]))?;
+    assert!(v.is_empty());
+    Ok(())
+}
+
+#[test]
+fn typed_access_is_checked() -> R {
+    let store = Arc::new(MemoryStore::new());
+    let a = int32_array(store, vec![])?;
+    let s = ArraySubset::new_with_shape(vec![2, 2]);
+    assert!(matches!(
+        a.retrieve_array_subset_elements::<f32>(&s),
+        Err(ArrayError::ElementTypeMismatch { .. })
+    ));
+    assert!(matches!(
+        a.store_array_subset_elements::<u32>(&s, &[1, 2, 3, 4]),
+        Err(ArrayError::ElementTypeMismatch { .. })
+    ));
+    assert!(matches!(
+        a.store_array_subset_elements::<i32>(&s, &[1, 2, 3]),
+        Err(ArrayError::InvalidBytesLength { .. })
+    ));
+    assert!(a
+        .retrieve_array_subset(&ArraySubset::new_with_ranges(&[0..21, 0..1]))
+        .is_err());
+    assert!(a.retrieve_chunk(&[3, 0]).is_err());
+    assert!(a.retrieve_chunk(&[0]).is_err());
+    Ok(())
+}
+
+#[test]
+fn corrupt_chunks_give_errors_naming_the_key() -> R {
+    let store = Arc::new(MemoryStore::new());
+    let a = int32_array(store.clone(), vec![])?;
+    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![20, 33]), &vec![5i32; 660])?;
+    let key = StoreKey::new("a/c/1/1")?;
+    let mut enc = store.get(&key)?.ok_or("missing")?;
+    enc.pop();
+    store.set(&key, &enc)?;
+    let e = a
+        .retrieve_array_subset(&ArraySubset::new_with_shape(vec![20, 33]))
+        .err()
+        .ok_or("truncated chunk read without error")?;
+    assert!(e.to_string().contains("a/c/1/1"), "{e}");
+    // A partial read of the damaged chunk fails too.
+    assert!(a
+        .retrieve_array_subset(&ArraySubset::new_with_ranges(&[9..10, 11..12]))
+        .is_err());
+    // An oversized chunk too.
+    store.set(&key, &vec![0u8; 321])?;
+    assert!(a.retrieve_chunk(&[1, 1]).is_err());
+    Ok(())
+}
+
+#[test]
+fn bad_metadata_is_rejected_with_location() -> R {
+    let store = Arc::new(MemoryStore::new());
+    let good = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "int32",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]
+    });
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("/fill_value", json!(1.5), "fill value"),
+        ("/data_type", json!("x-float23"), "x-float23"),
+        ("/codecs", json!([{"name": "x-nope"}]), "x-nope"),
+        ("/codecs", json!([]), "codecs"),
+        (
+            "/codecs",
+            json!([{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "bytes", "configuration": {"endian": "little"}}]),
+            "second array->bytes",
+        ),
+        ("/codecs", json!([{"name": "bytes"}]), "endian"),
+        (
+            "/chunk_grid",
+            json!({"name": "regular", "configuration": {"chunk_shape": [2, 2]}}),
+            "rank",
+        ),
+        ("/shape", json!([-4]), "shape"),
+        (
+            "/chunk_key_encoding",
+            json!({"name": "default", "configuration": {"separator": "-"}}),
+            "separator",
+        ),
+    ];
+    for (ptr, v, needle) in cases {
+        let mut m = good.clone();
+        *m.pointer_mut(ptr).ok_or("pointer")? = v;
+        store.set(&StoreKey::new("zarr.json")?, m.to_string().as_bytes())?;
+        match Array::open(store.clone(), "/") {
+            Ok(_) => return Err(format!("accepted {ptr} {m}").into()),
+            Err(e) => assert!(e.to_string().contains(needle), "{ptr}: {e}"),
+        }
+    }
+    store.set(&StoreKey::new("zarr.json")?, good.to_string().as_bytes())?;
+    Array::open(store, "/")?;
+    Ok(())
+}
+
+#[test]
+fn unknown_optional_codec_is_skipped() -> R {
+    let store = Arc::new(MemoryStore::new());
+    let m = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "uint8",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "bytes"}, {"name": "x-optional", "must_understand": false}]
+    });
+    store.set(&StoreKey::new("zarr.json")?, m.to_string().as_bytes())?;
+    let a = Array::open(store, "/")?;
+    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![4]), &[1u8, 2, 3, 4])?;
+    assert_eq!(
+        a.retrieve_array_subset_elements::<u8>(&ArraySubset::new_with_shape(vec![4]))?,
+        vec![1, 2, 3, 4]
+    );
+    Ok(())
+}
+
+#[test]
+fn attributes_shape_and_metadata_round_trip() -> R {
+    let store = Arc::new(MemoryStore::new());
+    let mut a = ArrayBuilder::new(vec![10], vec![4], "uint16", 0)
+        .codecs_metadata(vec![MetadataV3::new_with_configuration(
+            "bytes",
+            cfg(json!({"endian": "big"})),
+        )])
+        .dimension_names([Some("x")])
+        .build(store.clone(), "/g/arr")?;
+    a.attributes_mut().insert("k".into(), json!([1, 2]));
+    a.set_shape(vec![12])?;
+    a.store_metadata()?;
+    let b = Array::open(store.clone(), "/g/arr")?;
+    assert_eq!(b.shape(), &[12]);
+    assert_eq!(b.attributes().get("k"), Some(&json!([1, 2])));
+    assert_eq!(b.metadata(), a.metadata());
+    assert_eq!(b.dimension_names(), Some(&[Some("x".to_string())][..]));
+    b.erase_metadata()?;
+    assert!(matches!(
+        Array::open(store, "/g/arr"),
+        Err(ArrayError::NotFound(_))
+    ));
+    Ok(())
+}
+
+#[cfg(feature = "ndarray")]
+#[test]
+fn ndarray_round_trip() -> R {
+    let store = Arc::new(MemoryStore::new());
+    let a = ArrayBuilder::new(vec![6, 7], vec![4, 4], "float64", 0.0).build(store, "/")?;
+    let x = ndarray::Array2::from_shape_fn((3, 5), |(i, j)| (i * 10 + j) as f64);
+    a.store_array_subset_ndarray(&[2, 1], x.view())?;
+    let y = a.retrieve_array_subset_ndarray::<f64>(&ArraySubset::new_with_ranges(&[2..5, 1..6]))?;
+    assert_eq!(y, x.into_dyn());
+    Ok(())
+}
+
+#[test]
+fn concurrent_overlapping_writers_lose_nothing() -> R {
+    // Threads write single elements (partial chunk writes) to shared chunks; each chunk
+    // update is a read-modify-write that must not lose another thread's element.
+    let store = Arc::new(MemoryStore::new());
+    let a = Arc::new(ArrayBuilder::new(vec![16, 16], vec![8, 8], "uint32", 0).build(store, "/")?);
+    let threads = 4u32;
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let a = a.clone();
+            std::thread::spawn(move || -> Result<(), ArrayError> {
+                for i in (t..256).step_by(threads as usize) {
+                    let (y, x) = (u64::from(i / 16), u64::from(i % 16));
+                    a.store_array_subset_elements(
+                        &ArraySubset::new_with_ranges(&[y..y + 1, x..x + 1]),
+                        &[i + 1],
+                    )?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().map_err(|_| "writer panicked")??;
+    }
+    let v: Vec<u32> =
+        a.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![16, 16]))?;
+    assert_eq!(v, (1..=256).collect::<Vec<u32>>());
+    Ok(())
+}
+
+fn subset_in(shape: Vec<u64>) -> impl Strategy<Value = ArraySubset> {
+    let parts: Vec<_> = shape
+        .iter()
+        .map(|&n| (0..n).prop_flat_map(move |s| (Just(s), 1..=n - s)))
+        .collect();
+    parts.prop_map(|v| {
+        let r: Vec<_> = v.iter().map(|(s, l)| *s..s + l).collect();
+        ArraySubset::new_with_ranges(&r)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    #[test]
+    fn random_subset_writes_match_a_model(writes in prop::collection::vec((subset_in(vec![13, 11]), any::<u8>()), 1..8), read in subset_in(vec![13, 11]), transpose in any::<bool>()) {
+        let store = Arc::new(MemoryStore::new());
+        let mut codecs = vec![];
+        if transpose {
+            codecs.push(MetadataV3::new_with_configuration("transpose", cfg(json!({"order": [1, 0]}))));
+        }
+        codecs.push(MetadataV3::new_with_configuration("bytes", cfg(json!({"endian": "big"}))));
+        let a = ArrayBuilder::new(vec![13, 11], vec![4, 3], "uint16", 9).codecs_metadata(codecs).build(store, "/")
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let mut model = vec![9u16; 143];
+        for (s, v) in &writes {
+            let vals: Vec<u16> = (0..s.num_elements()).map(|i| u16::from(*v) * 3 + i as u16).collect();
+            a.store_array_subset_elements(s, &vals).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for (k, idx) in s.indices().enumerate() {
+                model[(idx[0] * 11 + idx[1]) as usize] = vals[k];
+            }
+        }
+        let got: Vec<u16> = a.retrieve_array_subset_elements(&read).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let want: Vec<u16> = read.indices().map(|i| model[(i[0] * 11 + i[1]) as usize]).collect();
+        prop_assert_eq!(got, want);
+    }
+}
