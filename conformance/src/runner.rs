@@ -1,0 +1,878 @@
+//! Running the cases of a corpus against zarrkit.
+
+use std::collections::BTreeSet;
+use std::error::Error as StdError;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::Value;
+use zarrkit_core::error::ExtensionKind;
+use zarrkit_core::storage::{ListableStorageTraits, ReadableStorageTraits};
+use zarrkit_core::{
+    Array, ArrayBytes, ArrayError, ArraySubset, Group, GroupError, MetadataError, Node,
+    NodeMetadata, NodePath, PluginError, StorageError,
+};
+
+use crate::canonical::{canonical_bytes, first_difference, sha256_hex};
+use crate::json::{json_diff_exact, json_diff_numeric};
+use crate::manifest::{corpus_relative, Case, CaseKind, Manifest};
+use crate::report::{one_line, CaseResult, Report, Status};
+use crate::CorpusError;
+
+/// Options of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Run only the cases whose id contains this string.
+    pub filter: Option<String>,
+}
+
+/// Run every case of the corpus in `dir`, opening each case's store with `open_store`
+/// (called with `<corpus>/<store>`), and call `on_result` after each case (for streaming
+/// output). Each case runs inside `catch_unwind`: a panic is a failure of that case.
+pub fn run_corpus_with<S, F, G>(
+    dir: &Path,
+    options: &RunOptions,
+    open_store: F,
+    mut on_result: G,
+) -> Result<Report, CorpusError>
+where
+    S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static,
+    F: Fn(&Path) -> Result<Arc<S>, StorageError>,
+    G: FnMut(&CaseResult),
+{
+    let manifest = Manifest::load(dir)?;
+    let names = extension_names_of_valid_cases(dir, &manifest);
+    let ctx = Context {
+        corpus: dir,
+        names: &names,
+    };
+    let mut report = Report::default();
+    for case in &manifest.cases {
+        if let Some(f) = &options.filter {
+            if !case.id.contains(f.as_str()) {
+                continue;
+            }
+        }
+        let outcome = catch_unwind(AssertUnwindSafe(|| run_case(&ctx, case, &open_store)))
+            .unwrap_or_else(|payload| {
+                Outcome::fail(format!("panicked: {}", panic_message(payload.as_ref())))
+            });
+        let result = CaseResult {
+            id: case.id.clone(),
+            kind: case.kind,
+            zarr_format: case.zarr_format,
+            status: outcome.status,
+            detail: one_line(&outcome.detail),
+        };
+        on_result(&result);
+        report.push(result);
+    }
+    Ok(report)
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(non-string panic payload)".to_string()
+    }
+}
+
+/// The extension names (data types, codecs, chunk grids, chunk key encodings, storage
+/// transformers; V2 dtypes, compressor and filter ids) that appear in the metadata of the
+/// valid (non-`invalid`) cases of a corpus. An `invalid` case rejected only because one of
+/// these is unknown is rejected for the wrong reason (a plugin is missing), so it is skipped.
+pub fn extension_names_of_valid_cases(dir: &Path, manifest: &Manifest) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for case in manifest
+        .cases
+        .iter()
+        .filter(|c| c.kind != CaseKind::Invalid)
+    {
+        let Ok(store) = case.store_dir(dir) else {
+            continue;
+        };
+        let node = store.join(case.node_dir());
+        for file in ["zarr.json", ".zarray", ".zgroup", ".zmetadata"] {
+            let Ok(bytes) = std::fs::read(node.join(file)) else {
+                continue;
+            };
+            if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+                collect_extension_names(&v, &mut names);
+            }
+        }
+    }
+    names
+}
+
+/// Collect extension names from Zarr metadata JSON (V3 or V2), recursing into
+/// configurations (sharding's inner codecs) and consolidated metadata, not into attributes.
+pub fn collect_extension_names(v: &Value, out: &mut BTreeSet<String>) {
+    fn ext_name(x: &Value, out: &mut BTreeSet<String>) {
+        match x {
+            Value::String(s) => {
+                out.insert(s.clone());
+            }
+            Value::Object(m) => {
+                for k in ["name", "id"] {
+                    if let Some(Value::String(s)) = m.get(k) {
+                        out.insert(s.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                match k.as_str() {
+                    "attributes" | ".zattrs" => continue,
+                    "data_type" | "chunk_grid" | "chunk_key_encoding" | "compressor" | "dtype" => {
+                        ext_name(x, out)
+                    }
+                    "codecs" | "index_codecs" | "storage_transformers" | "filters" => {
+                        if let Value::Array(a) = x {
+                            a.iter().for_each(|c| ext_name(c, out));
+                        }
+                    }
+                    _ => {}
+                }
+                collect_extension_names(x, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_extension_names(x, out)),
+        _ => {}
+    }
+}
+
+struct Context<'a> {
+    corpus: &'a Path,
+    names: &'a BTreeSet<String>,
+}
+
+struct Outcome {
+    status: Status,
+    detail: String,
+}
+
+impl Outcome {
+    fn pass(detail: impl Into<String>) -> Self {
+        Self {
+            status: Status::Pass,
+            detail: detail.into(),
+        }
+    }
+    fn fail(detail: impl Into<String>) -> Self {
+        Self {
+            status: Status::Fail,
+            detail: detail.into(),
+        }
+    }
+    fn skip(detail: impl Into<String>) -> Self {
+        Self {
+            status: Status::Skip,
+            detail: detail.into(),
+        }
+    }
+    /// Pass with `detail` if there are no problems, else fail listing them.
+    fn from_problems(problems: Vec<String>, detail: impl Into<String>) -> Self {
+        if problems.is_empty() {
+            Self::pass(detail)
+        } else {
+            Self::fail(problems.join("; "))
+        }
+    }
+}
+
+const NEEDS_V2: &str = "needs Zarr V2 support";
+
+fn run_case<S, F>(ctx: &Context<'_>, case: &Case, open_store: &F) -> Outcome
+where
+    S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static,
+    F: Fn(&Path) -> Result<Arc<S>, StorageError>,
+{
+    if case.kind == CaseKind::Other {
+        return Outcome::skip("unknown case kind (newer corpus?)");
+    }
+    let store_dir = match case.store_dir(ctx.corpus) {
+        Ok(d) => d,
+        Err(e) => return Outcome::fail(format!("manifest: {e}")),
+    };
+    if let Err(e) = NodePath::new(&case.path) {
+        return Outcome::fail(format!("manifest: {e}"));
+    }
+    let store = match open_store(&store_dir) {
+        Ok(s) => s,
+        Err(e) => {
+            return Outcome::fail(format!(
+                "cannot open the store {}: {e}",
+                store_dir.display()
+            ))
+        }
+    };
+    match case.kind {
+        CaseKind::Array => check_array(ctx, case, store),
+        CaseKind::Group => check_group(case, store),
+        CaseKind::Invalid => check_invalid(ctx, case, store),
+        CaseKind::Corrupt => check_corrupt(case, store),
+        CaseKind::Other => Outcome::skip("unknown case kind"),
+    }
+}
+
+/// Why opening a node failed, as far as the runner cares.
+enum OpenFailure {
+    /// A plugin is not registered.
+    NeedsPlugin(ExtensionKind, String),
+    /// No `zarr.json` at the path.
+    NotFound,
+    /// Anything else.
+    Other,
+}
+
+/// Find a [`PluginError::Unknown`] in an error's source chain.
+fn unknown_plugin(e: &(dyn StdError + 'static)) -> Option<(ExtensionKind, String)> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(PluginError::Unknown { kind, name }) = err.downcast_ref::<PluginError>() {
+            return Some((*kind, name.clone()));
+        }
+        if let Some(m) = err.downcast_ref::<MetadataError>() {
+            if let Some(PluginError::Unknown { kind, name }) = m.plugin_error() {
+                return Some((*kind, name.clone()));
+            }
+        }
+        cur = err.source();
+    }
+    None
+}
+
+fn classify_array_error(e: &ArrayError) -> OpenFailure {
+    match e {
+        ArrayError::NotFound(_) => OpenFailure::NotFound,
+        ArrayError::Metadata(MetadataError::Plugin {
+            source: PluginError::Unknown { kind, name },
+            ..
+        }) => OpenFailure::NeedsPlugin(*kind, name.clone()),
+        other => match unknown_plugin(other) {
+            Some((kind, name)) => OpenFailure::NeedsPlugin(kind, name),
+            None => OpenFailure::Other,
+        },
+    }
+}
+
+fn classify_group_error(e: &GroupError) -> OpenFailure {
+    match e {
+        GroupError::NotFound(_) => OpenFailure::NotFound,
+        GroupError::Array(a) => classify_array_error(a),
+        other => match unknown_plugin(other) {
+            Some((kind, name)) => OpenFailure::NeedsPlugin(kind, name),
+            None => OpenFailure::Other,
+        },
+    }
+}
+
+/// The outcome of a valid case (array, group, corrupt) whose node did not open.
+fn open_failed(
+    case: &Case,
+    failure: OpenFailure,
+    error: &dyn std::fmt::Display,
+    mut problems: Vec<String>,
+) -> Outcome {
+    let skip = match failure {
+        OpenFailure::NeedsPlugin(kind, name) => Some(format!("needs {kind} plugin {name:?}")),
+        OpenFailure::NotFound if case.zarr_format == 2 => Some(NEEDS_V2.to_string()),
+        _ => None,
+    };
+    match skip {
+        Some(reason) if problems.is_empty() => Outcome::skip(reason),
+        Some(reason) => {
+            problems.push(format!("(then opening was skipped: {reason})"));
+            Outcome::fail(problems.join("; "))
+        }
+        None => {
+            problems.insert(0, format!("open failed: {error}"));
+            Outcome::fail(problems.join("; "))
+        }
+    }
+}
+
+/// Parse `zarr.json` of a V3 node, write it back and parse that again: the written JSON
+/// must equal the original (key order aside) and the re-parsed metadata the parsed one.
+pub fn metadata_round_trip<S: ReadableStorageTraits + ?Sized>(
+    store: &S,
+    path: &str,
+) -> Result<(), String> {
+    let key = NodePath::new(path)
+        .and_then(|p| p.key("zarr.json"))
+        .map_err(|e| e.to_string())?;
+    let Some(bytes) = store
+        .get(&key)
+        .map_err(|e| format!("reading zarr.json: {e}"))?
+    else {
+        return Err("no zarr.json".into());
+    };
+    metadata_round_trip_json(&bytes, path)
+}
+
+/// [`metadata_round_trip`] of given `zarr.json` bytes.
+pub fn metadata_round_trip_json(bytes: &[u8], path: &str) -> Result<(), String> {
+    let original: Value =
+        serde_json::from_slice(bytes).map_err(|e| format!("zarr.json is not JSON: {e}"))?;
+    let parsed =
+        NodeMetadata::from_json(bytes, path).map_err(|e| format!("parsing failed: {e}"))?;
+    let map = match &parsed {
+        NodeMetadata::Array(m) => m.to_map(),
+        NodeMetadata::Group(m) => m.to_map(),
+    };
+    let written = Value::Object(map);
+    if let Some(d) = json_diff_exact(&original, &written) {
+        return Err(format!(
+            "written JSON differs from zarr.json (original vs written) {d}"
+        ));
+    }
+    let text = serde_json::to_vec(&written).map_err(|e| format!("serializing failed: {e}"))?;
+    let reparsed = NodeMetadata::from_json(&text, path)
+        .map_err(|e| format!("re-parsing the written JSON failed: {e}"))?;
+    if reparsed != parsed {
+        return Err("re-parsed metadata differs from the parsed metadata".into());
+    }
+    Ok(())
+}
+
+fn round_trip_problems<S: ReadableStorageTraits + ?Sized>(case: &Case, store: &S) -> Vec<String> {
+    if case.zarr_format != 3 {
+        return Vec::new();
+    }
+    match metadata_round_trip(store, &case.path) {
+        Ok(()) => Vec::new(),
+        Err(e) => vec![format!("metadata round trip: {e}")],
+    }
+}
+
+/// The V3 name of a numeric V2 dtype (`<i4` -> `int32`), if it is one.
+pub fn v2_dtype_to_v3_name(dtype: &str) -> Option<&'static str> {
+    let body = dtype.strip_prefix(['<', '>', '|', '=']).unwrap_or(dtype);
+    Some(match body {
+        "b1" => "bool",
+        "i1" => "int8",
+        "i2" => "int16",
+        "i4" => "int32",
+        "i8" => "int64",
+        "u1" => "uint8",
+        "u2" => "uint16",
+        "u4" => "uint32",
+        "u8" => "uint64",
+        "f2" => "float16",
+        "f4" => "float32",
+        "f8" => "float64",
+        "c8" => "complex64",
+        "c16" => "complex128",
+        _ => return None,
+    })
+}
+
+/// Check the data type name. V3: the name as written in `zarr.json`. V2: the dtype string, or
+/// the V3 name it corresponds to (numeric dtypes); other V2 dtypes are not checked by name.
+fn check_data_type<S: ?Sized>(case: &Case, array: &Array<S>, problems: &mut Vec<String>) {
+    let Some(expected) = &case.expect.data_type else {
+        return;
+    };
+    let name = array.metadata().data_type.name();
+    let ok = name == expected
+        || (case.zarr_format == 2
+            && (v2_dtype_to_v3_name(expected).is_none_or(|n| n == name)
+                || array.data_type().name() == *expected));
+    if !ok {
+        problems.push(format!("data_type is {name:?}, expected {expected:?}"));
+    }
+}
+
+fn check_shape<S: ?Sized>(case: &Case, array: &Array<S>, problems: &mut Vec<String>) {
+    if let Some(shape) = &case.expect.shape {
+        if array.shape() != shape.as_slice() {
+            problems.push(format!("shape is {:?}, expected {shape:?}", array.shape()));
+        }
+    }
+}
+
+fn check_array_metadata<S: ?Sized>(case: &Case, array: &Array<S>, problems: &mut Vec<String>) {
+    let e = &case.expect;
+    let v3 = case.zarr_format == 3;
+    check_shape(case, array, problems);
+    check_data_type(case, array, problems);
+    if let Some(fill) = &e.fill_value {
+        // V2 fill values (null, "" for |S) have no fixed V3 form; compare numeric dtypes only.
+        let numeric_v2 = e
+            .data_type
+            .as_deref()
+            .and_then(v2_dtype_to_v3_name)
+            .is_some();
+        if v3 || (numeric_v2 && !fill.is_null()) {
+            if let Some(d) = json_diff_numeric(&array.metadata().fill_value, fill) {
+                problems.push(format!("fill_value differs (actual vs expected) {d}"));
+            }
+        }
+    }
+    if let Some(expected) = &e.chunk_shape {
+        let grid = &array.metadata().chunk_grid;
+        match grid.configuration().and_then(|c| c.get("chunk_shape")) {
+            Some(v) => {
+                let expected_json = Value::from(expected.clone());
+                if json_diff_numeric(v, &expected_json).is_some() {
+                    problems.push(format!("chunk_shape is {v}, expected {expected_json}"));
+                }
+            }
+            None => problems.push(format!(
+                "chunk grid {:?} has no configuration.chunk_shape (expected {expected:?})",
+                grid.name()
+            )),
+        }
+    }
+    let names = array.dimension_names();
+    let show = |n: &[Option<String>]| {
+        Value::from(
+            n.iter()
+                .map(|x| x.clone().map_or(Value::Null, Value::String))
+                .collect::<Vec<_>>(),
+        )
+    };
+    match (&e.dimension_names, names) {
+        (Some(expected), Some(actual)) if expected.as_slice() != actual => {
+            problems.push(format!(
+                "dimension_names are {}, expected {}",
+                show(actual),
+                show(expected)
+            ));
+        }
+        (Some(expected), None) => problems.push(format!(
+            "dimension_names are absent, expected {}",
+            show(expected)
+        )),
+        (None, Some(actual)) if v3 => problems.push(format!(
+            "dimension_names are {}, expected none",
+            show(actual)
+        )),
+        _ => {}
+    }
+    if let Some(attrs) = &e.attributes {
+        let actual = Value::Object(array.attributes().clone());
+        if let Some(d) = json_diff_numeric(&actual, &Value::Object(attrs.clone())) {
+            problems.push(format!("attributes differ (actual vs expected) {d}"));
+        }
+    }
+}
+
+fn read_whole<S: ReadableStorageTraits + ?Sized + 'static>(
+    array: &Array<S>,
+) -> Result<ArrayBytes, ArrayError> {
+    array.retrieve_array_subset(&ArraySubset::new_with_shape(array.shape().to_vec()))
+}
+
+fn check_array<S>(ctx: &Context<'_>, case: &Case, store: Arc<S>) -> Outcome
+where
+    S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static,
+{
+    let mut problems = round_trip_problems(case, &*store);
+    let array = match Array::open(store, &case.path) {
+        Ok(a) => a,
+        Err(e) => return open_failed(case, classify_array_error(&e), &e, problems),
+    };
+    check_array_metadata(case, &array, &mut problems);
+    match read_whole(&array) {
+        Err(e) => problems.push(format!("reading the whole array failed: {e}")),
+        Ok(bytes) => check_data(ctx, case, &array, &bytes, &mut problems),
+    }
+    Outcome::from_problems(problems, "")
+}
+
+fn check_data<S: ?Sized>(
+    ctx: &Context<'_>,
+    case: &Case,
+    array: &Array<S>,
+    bytes: &ArrayBytes,
+    problems: &mut Vec<String>,
+) {
+    let n = array
+        .shape()
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d))
+        .and_then(|n| usize::try_from(n).ok());
+    let Some(n) = n else {
+        problems.push(format!("shape {:?} has too many elements", array.shape()));
+        return;
+    };
+    let canonical = match canonical_bytes(bytes, array.data_type(), n) {
+        Ok(c) => c,
+        Err(e) => {
+            problems.push(format!("decoded data: {e}"));
+            return;
+        }
+    };
+    let Some(expected_sha) = &case.expect.sha256 else {
+        return;
+    };
+    let sha = sha256_hex(&canonical);
+    if sha.eq_ignore_ascii_case(expected_sha) {
+        return;
+    }
+    let mut msg = format!("sha256 of the canonical bytes is {sha}, expected {expected_sha}");
+    if let Some(file) = &case.expect.elements_file {
+        match corpus_relative(ctx.corpus, file)
+            .and_then(|p| std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display())))
+        {
+            Ok(expected) => {
+                if let Some(d) = first_difference(&canonical, &expected, array.data_type().size()) {
+                    msg.push_str(&format!("; {d}"));
+                }
+            }
+            Err(e) => msg.push_str(&format!("; cannot read elements_file: {e}")),
+        }
+    }
+    problems.push(msg);
+}
+
+fn check_group<S>(case: &Case, store: Arc<S>) -> Outcome
+where
+    S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static,
+{
+    let mut problems = round_trip_problems(case, &*store);
+    let group = match Group::open(store, &case.path) {
+        Ok(g) => g,
+        Err(e) => return open_failed(case, classify_group_error(&e), &e, problems),
+    };
+    let e = &case.expect;
+    if let Some(attrs) = &e.attributes {
+        let actual = Value::Object(group.attributes());
+        if let Some(d) = json_diff_numeric(&actual, &Value::Object(attrs.clone())) {
+            problems.push(format!("attributes differ (actual vs expected) {d}"));
+        }
+    }
+    if let Some(children) = &e.children {
+        match group.child_names() {
+            Ok(actual) if &actual != children => {
+                problems.push(format!("children are {actual:?}, expected {children:?}"));
+            }
+            Ok(_) => {}
+            Err(err) => problems.push(format!("listing children failed: {err}")),
+        }
+    }
+    if e.consolidated == Some(true) && case.zarr_format == 3 && !group.has_consolidated_metadata() {
+        problems.push("consolidated metadata not recognised".into());
+    }
+    Outcome::from_problems(problems, "")
+}
+
+fn check_invalid<S>(ctx: &Context<'_>, case: &Case, store: Arc<S>) -> Outcome
+where
+    S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static,
+{
+    match Node::open(store, &case.path) {
+        Ok(Node::Array(array)) => match read_whole(&array) {
+            Err(e) => Outcome::pass(format!("rejected when reading: {e}")),
+            Ok(_) => Outcome::fail(
+                "accepted: the array opened and the whole array was read without error",
+            ),
+        },
+        Ok(Node::Group(_)) => Outcome::fail("accepted: the node opened as a group"),
+        Err(e) => match classify_array_error(&e) {
+            OpenFailure::NotFound if case.zarr_format == 2 => Outcome::skip(NEEDS_V2),
+            OpenFailure::NotFound => {
+                Outcome::fail(format!("no metadata found (store or corpus broken?): {e}"))
+            }
+            OpenFailure::NeedsPlugin(kind, name) if ctx.names.contains(&name) => Outcome::skip(
+                format!("needs {kind} plugin {name:?} (rejected only because it is missing: {e})"),
+            ),
+            _ => Outcome::pass(format!("rejected: {e}")),
+        },
+    }
+}
+
+fn check_corrupt<S>(case: &Case, store: Arc<S>) -> Outcome
+where
+    S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static,
+{
+    let mut problems = round_trip_problems(case, &*store);
+    let array = match Array::open(store, &case.path) {
+        Ok(a) => a,
+        Err(e) => return open_failed(case, classify_array_error(&e), &e, problems),
+    };
+    check_shape(case, &array, &mut problems);
+    check_data_type(case, &array, &mut problems);
+    match read_whole(&array) {
+        Ok(bytes) => {
+            problems.push(format!(
+                "accepted: reading the whole array returned data ({} bytes) instead of an error",
+                bytes.size()
+            ));
+            Outcome::fail(problems.join("; "))
+        }
+        Err(e) => Outcome::from_problems(problems, format!("rejected: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extension_names_are_collected() -> Result<(), serde_json::Error> {
+        let v3: Value = serde_json::from_str(
+            r#"{"zarr_format": 3, "node_type": "array", "data_type": "int32",
+                "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4]}},
+                "chunk_key_encoding": {"name": "default"},
+                "codecs": [{"name": "sharding_indexed", "configuration": {
+                    "codecs": ["bytes", {"name": "zstd"}], "index_codecs": [{"name": "crc32c"}]}}],
+                "attributes": {"codecs": [{"name": "not-a-codec"}]}}"#,
+        )?;
+        let mut names = BTreeSet::new();
+        collect_extension_names(&v3, &mut names);
+        let want: BTreeSet<String> = [
+            "int32",
+            "regular",
+            "default",
+            "sharding_indexed",
+            "bytes",
+            "zstd",
+            "crc32c",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(names, want);
+        let v2: Value = serde_json::from_str(
+            r#"{"zarr_format": 2, "dtype": "<i4", "compressor": {"id": "zlib", "level": 1},
+                "filters": [{"id": "delta", "dtype": "<i4"}]}"#,
+        )?;
+        let mut names = BTreeSet::new();
+        collect_extension_names(&v2, &mut names);
+        assert!(names.contains("zlib") && names.contains("delta") && names.contains("<i4"));
+        Ok(())
+    }
+
+    #[test]
+    fn v2_dtypes() {
+        assert_eq!(v2_dtype_to_v3_name("<i4"), Some("int32"));
+        assert_eq!(v2_dtype_to_v3_name(">c16"), Some("complex128"));
+        assert_eq!(v2_dtype_to_v3_name("|b1"), Some("bool"));
+        assert_eq!(v2_dtype_to_v3_name("|O"), None);
+        assert_eq!(v2_dtype_to_v3_name("<U5"), None);
+    }
+
+    #[test]
+    fn unknown_plugin_found_in_chain() {
+        let e = ArrayError::Metadata(MetadataError::Plugin {
+            node: "/".into(),
+            source: PluginError::Unknown {
+                kind: ExtensionKind::Codec,
+                name: "gzip".into(),
+            },
+        });
+        assert!(
+            matches!(classify_array_error(&e), OpenFailure::NeedsPlugin(ExtensionKind::Codec, n) if n == "gzip")
+        );
+        let g = GroupError::Metadata(MetadataError::Plugin {
+            node: "/".into(),
+            source: PluginError::Unknown {
+                kind: ExtensionKind::DataType,
+                name: "int8".into(),
+            },
+        });
+        assert!(
+            matches!(classify_group_error(&g), OpenFailure::NeedsPlugin(ExtensionKind::DataType, n) if n == "int8")
+        );
+        let other = ArrayError::Metadata(MetadataError::invalid("/", "bad"));
+        assert!(matches!(classify_array_error(&other), OpenFailure::Other));
+        assert!(matches!(
+            classify_array_error(&ArrayError::NotFound("/".into())),
+            OpenFailure::NotFound
+        ));
+    }
+
+    #[test]
+    fn round_trip_of_metadata() {
+        let array =
+            br#"{"zarr_format": 3, "node_type": "array", "shape": [2], "data_type": "int32",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0.0,
+            "codecs": ["bytes"], "attributes": {"x": 1e3}}"#;
+        assert_eq!(metadata_round_trip_json(array, "/"), Ok(()));
+        let group = br#"{"node_type": "group", "attributes": {"a": 1}, "zarr_format": 3}"#;
+        assert_eq!(metadata_round_trip_json(group, "/"), Ok(()));
+        assert!(metadata_round_trip_json(b"{", "/").is_err());
+    }
+}
+
+#[cfg(test)]
+mod corpus_tests {
+    //! A tiny synthetic corpus run end to end with no plugin registered.
+
+    use std::path::Path;
+
+    use super::*;
+    use crate::store::memory_store_from_dir;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn write(root: &Path, rel: &str, text: &str) -> TestResult {
+        let p = root.join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(p, text)?;
+        Ok(())
+    }
+
+    const ARRAY: &str = r#"{"zarr_format": 3, "node_type": "array", "shape": [2, 3],
+        "data_type": "x-test-int", "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2, 3]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": [{"name": "x-test-codec"}],
+        "attributes": {}}"#;
+
+    #[test]
+    fn synthetic_corpus() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let root = dir.path();
+        write(
+            root,
+            "stores/g/zarr.json",
+            r#"{"zarr_format": 3, "node_type": "group", "attributes": {"n": 1.0}}"#,
+        )?;
+        write(root, "stores/g/a/zarr.json", ARRAY)?;
+        write(
+            root,
+            "stores/g/b/zarr.json",
+            r#"{"zarr_format": 3, "node_type": "group"}"#,
+        )?;
+        write(root, "stores/g/notanode/x", "")?;
+        write(
+            root,
+            "stores/bad/zarr.json",
+            r#"{"zarr_format": 3, "node_type": "#,
+        )?;
+        write(
+            root,
+            "stores/unknown-codec/zarr.json",
+            &ARRAY.replace("x-test-codec", "x-never-used"),
+        )?;
+        write(
+            root,
+            "stores/missing-plugin/zarr.json",
+            &ARRAY.replace("[2, 3]}}", "[2]}}"),
+        )?;
+        write(root, "stores/v2/.zarray", r#"{"zarr_format": 2}"#)?;
+        let manifest = r#"{"format": 1, "future_field": [1, 2], "cases": [
+          {"id": "group", "store": "stores/g", "path": "/", "zarr_format": 3, "kind": "group",
+           "expect": {"attributes": {"n": 1}, "children": ["a", "b"]}},
+          {"id": "group-wrong", "store": "stores/g", "path": "/", "zarr_format": 3, "kind": "group",
+           "expect": {"attributes": {}, "children": ["a"]}},
+          {"id": "array", "store": "stores/g", "path": "/a", "zarr_format": 3, "kind": "array",
+           "expect": {"shape": [2, 3], "data_type": "x-test-int", "fill_value": 0, "sha256": "00"}},
+          {"id": "invalid-json", "store": "stores/bad", "path": "/", "zarr_format": 3, "kind": "invalid",
+           "expect": {"error": "not JSON"}},
+          {"id": "invalid-codec", "store": "stores/unknown-codec", "path": "/", "zarr_format": 3, "kind": "invalid",
+           "expect": {"error": "unknown codec"}},
+          {"id": "invalid-needs-plugin", "store": "stores/missing-plugin", "path": "/", "zarr_format": 3,
+           "kind": "invalid", "expect": {"error": "chunk rank"}},
+          {"id": "v2", "store": "stores/v2", "path": "/", "zarr_format": 2, "kind": "array",
+           "expect": {"fill_value": null}},
+          {"id": "escape", "store": "../outside", "path": "/", "zarr_format": 3, "kind": "group"},
+          {"id": "future-kind", "store": "stores/g", "path": "/", "zarr_format": 3, "kind": "hologram"}
+        ]}"#;
+        write(root, "manifest.json", manifest)?;
+
+        let m = Manifest::load(root)?;
+        assert_eq!(m.cases.len(), 9);
+        assert_eq!(m.cases[6].expect.fill_value, Some(Value::Null));
+        assert_eq!(m.cases[8].kind, CaseKind::Other);
+
+        let mut streamed = Vec::new();
+        let open = |p: &Path| memory_store_from_dir(p).map(Arc::new);
+        let report = run_corpus_with(root, &RunOptions::default(), open, |r| {
+            streamed.push(r.id.clone())
+        })?;
+        let status: Vec<(&str, Status)> = report
+            .cases
+            .iter()
+            .map(|c| (c.id.as_str(), c.status))
+            .collect();
+        assert_eq!(
+            status,
+            vec![
+                ("group", Status::Pass),
+                ("group-wrong", Status::Fail),
+                ("array", Status::Skip),
+                ("invalid-json", Status::Pass),
+                ("invalid-codec", Status::Pass),
+                ("invalid-needs-plugin", Status::Skip),
+                ("v2", Status::Skip),
+                ("escape", Status::Fail),
+                ("future-kind", Status::Skip),
+            ],
+            "{report}"
+        );
+        assert_eq!(streamed.len(), 9);
+        assert_eq!(report.summary_line(), "3 passed, 2 failed, 4 skipped");
+        let detail = |id: &str| {
+            report
+                .cases
+                .iter()
+                .find(|c| c.id == id)
+                .map(|c| c.detail.clone())
+                .unwrap_or_default()
+        };
+        assert!(
+            detail("array").starts_with("needs codec plugin \"x-test-codec\""),
+            "{}",
+            detail("array")
+        );
+        assert!(
+            detail("invalid-needs-plugin").contains("x-test-codec"),
+            "{}",
+            detail("invalid-needs-plugin")
+        );
+        assert_eq!(detail("v2"), NEEDS_V2);
+        assert!(
+            detail("group-wrong").contains("children"),
+            "{}",
+            detail("group-wrong")
+        );
+
+        let filtered = run_corpus_with(
+            root,
+            &RunOptions {
+                filter: Some("invalid".into()),
+            },
+            open,
+            |_| {},
+        )?;
+        assert_eq!(filtered.cases.len(), 3);
+        Ok(())
+    }
+
+    #[test]
+    fn panics_are_failures() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let root = dir.path();
+        write(
+            root,
+            "stores/g/zarr.json",
+            r#"{"zarr_format": 3, "node_type": "group"}"#,
+        )?;
+        write(
+            root,
+            "manifest.json",
+            r#"{"format": 1, "cases": [{"id": "p", "store": "stores/g", "path": "/", "zarr_format": 3, "kind": "group"}]}"#,
+        )?;
+        #[allow(clippy::panic)]
+        let open = |_: &Path| -> Result<Arc<zarrkit_core::storage::MemoryStore>, StorageError> {
+            panic!("store exploded")
+        };
+        let report = run_corpus_with(root, &RunOptions::default(), open, |_| {})?;
+        assert_eq!(report.failed, 1);
+        assert_eq!(report.cases[0].detail, "panicked: store exploded");
+        Ok(())
+    }
+}
