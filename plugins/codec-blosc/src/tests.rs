@@ -1,0 +1,415 @@
+use super::*;
+use proptest::prelude::*;
+use zarrkit_core::registry::{create_codec, create_codec_v2};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn opts() -> CodecOptions {
+    CodecOptions::default()
+}
+
+fn metadata(json: &str) -> Result<MetadataV3, Box<dyn std::error::Error>> {
+    Ok(zarrkit_core::serde_json::from_str(json)?)
+}
+
+fn v2(json: &str) -> Result<Map<String, Value>, Box<dyn std::error::Error>> {
+    Ok(zarrkit_core::serde_json::from_str(json)?)
+}
+
+fn b2b(c: Codec) -> Result<Arc<dyn BytesToBytesCodecTraits>, Box<dyn std::error::Error>> {
+    match c {
+        Codec::BytesToBytes(c) => Ok(c),
+        other => Err(format!("expected a bytes-to-bytes codec, got {}", other.name()).into()),
+    }
+}
+
+const COMPRESSORS: [BloscCompressor; 5] = [
+    BloscCompressor::Blosclz,
+    BloscCompressor::Lz4,
+    BloscCompressor::Lz4hc,
+    BloscCompressor::Zlib,
+    BloscCompressor::Zstd,
+];
+const SHUFFLES: [BloscShuffle; 3] = [
+    BloscShuffle::NoShuffle,
+    BloscShuffle::Shuffle,
+    BloscShuffle::BitShuffle,
+];
+
+/// A blosc header (format version 2) followed by `payload`.
+fn header(flags: u8, typesize: u8, nbytes: u32, blocksize: u32, cbytes: u32) -> Vec<u8> {
+    let mut h = vec![2, 1, flags, typesize];
+    h.extend_from_slice(&nbytes.to_le_bytes());
+    h.extend_from_slice(&blocksize.to_le_bytes());
+    h.extend_from_slice(&cbytes.to_le_bytes());
+    h
+}
+
+/// Little-endian u32 values 0, 1, 2, ... (compressible after shuffling).
+fn ramp(n: usize) -> Vec<u8> {
+    (0..n as u32).flat_map(u32::to_le_bytes).collect()
+}
+
+#[test]
+fn decodes_a_hand_made_memcpyed_buffer_exactly() -> TestResult {
+    // The blosc format: 16-byte header, flags bit 1 (0x02) = stored without compression.
+    let data = b"zarrkit blosc reference".to_vec();
+    let n = data.len() as u32;
+    let mut buf = header(0x02, 1, n, n, n + 16);
+    buf.extend_from_slice(&data);
+    let c = BloscCodec::new(BloscCompressor::Lz4, 5, BloscShuffle::NoShuffle, None, 0)?;
+    for repr in [
+        BytesRepresentation::Fixed(n.into()),
+        BytesRepresentation::Bounded(1000),
+        BytesRepresentation::Unbounded,
+    ] {
+        assert_eq!(c.decode(buf.clone(), &repr, &opts())?, data, "{repr:?}");
+    }
+    // clevel 0 stores the data the same way.
+    let enc = BloscCodec::new(
+        BloscCompressor::Blosclz,
+        0,
+        BloscShuffle::NoShuffle,
+        None,
+        0,
+    )?
+    .encode(data.clone(), &opts())?;
+    assert_eq!(enc.len(), data.len() + 16);
+    assert_eq!(&enc[16..], &data[..]);
+    assert_ne!(enc[2] & 0x02, 0, "memcpyed flag");
+    assert_eq!(&enc[4..8], &n.to_le_bytes());
+    assert_eq!(&enc[12..16], &(n + 16).to_le_bytes());
+    Ok(())
+}
+
+#[test]
+fn every_compressor_and_shuffle_round_trips() -> TestResult {
+    let data = ramp(10_000);
+    let n = data.len() as u64;
+    for cname in COMPRESSORS {
+        for shuffle in SHUFFLES {
+            for (clevel, blocksize) in [(1, 0), (5, 0), (9, 4096)] {
+                let c = BloscCodec::new(cname, clevel, shuffle, Some(4), blocksize)?;
+                let enc = c.encode(data.clone(), &opts())?;
+                assert!(enc.len() as u64 <= n + 16);
+                if clevel == 9 && shuffle == BloscShuffle::Shuffle {
+                    assert!(
+                        enc.len() < data.len() / 2,
+                        "{cname:?} did not compress: {}",
+                        enc.len()
+                    );
+                }
+                for repr in [
+                    BytesRepresentation::Fixed(n),
+                    BytesRepresentation::Bounded(n),
+                    BytesRepresentation::Unbounded,
+                ] {
+                    assert_eq!(
+                        c.decode(enc.clone(), &repr, &opts())?,
+                        data,
+                        "{cname:?} {shuffle:?}"
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn empty_input_round_trips() -> TestResult {
+    let c = BloscCodec::new(BloscCompressor::Zstd, 5, BloscShuffle::Shuffle, Some(8), 0)?;
+    let enc = c.encode(Vec::new(), &opts())?;
+    assert_eq!(enc.len(), 16);
+    assert!(c
+        .decode(enc, &BytesRepresentation::Fixed(0), &opts())?
+        .is_empty());
+    Ok(())
+}
+
+#[test]
+fn header_claiming_a_huge_size_errors_without_allocating() -> TestResult {
+    let c = BloscCodec::new(BloscCompressor::Lz4, 5, BloscShuffle::NoShuffle, None, 0)?;
+    // nbytes = 2^31 (more than c-blosc's maximum) and 2^30 (allowed by c-blosc), with a
+    // compressed size that matches the input: refused against a bound of 320 before any
+    // allocation (an allocation of 1-2 GiB would be visible as a slow or failing test).
+    for nbytes in [1u32 << 31, 1 << 30, 321] {
+        let mut buf = header(0x01, 4, nbytes, 256, 64);
+        buf.resize(64, 0);
+        for repr in [
+            BytesRepresentation::Fixed(320),
+            BytesRepresentation::Bounded(320),
+        ] {
+            let r = c.decode(buf.clone(), &repr, &opts());
+            assert!(r.is_err(), "{nbytes} {repr:?}");
+        }
+    }
+    // Unbounded: c-blosc's own limit still refuses 2^31.
+    let mut buf = header(0x01, 4, 1 << 31, 256, 64);
+    buf.resize(64, 0);
+    assert!(c
+        .decode(buf, &BytesRepresentation::Unbounded, &opts())
+        .is_err());
+    Ok(())
+}
+
+#[test]
+fn corrupt_input_is_an_error() -> TestResult {
+    let data = ramp(2000);
+    let n = data.len() as u64;
+    let c = BloscCodec::new(BloscCompressor::Lz4, 5, BloscShuffle::Shuffle, Some(4), 0)?;
+    let enc = c.encode(data.clone(), &opts())?;
+    // Truncated at every length.
+    for len in 0..enc.len() {
+        for repr in [
+            BytesRepresentation::Fixed(n),
+            BytesRepresentation::Unbounded,
+        ] {
+            assert!(
+                c.decode(enc[..len].to_vec(), &repr, &opts()).is_err(),
+                "truncated to {len}"
+            );
+        }
+    }
+    // Trailing bytes (the header's compressed size no longer matches).
+    let mut bad = enc.clone();
+    bad.push(0);
+    assert!(c
+        .decode(bad, &BytesRepresentation::Unbounded, &opts())
+        .is_err());
+    // Bad version byte.
+    let mut bad = enc.clone();
+    bad[0] = 3;
+    assert!(c
+        .decode(bad, &BytesRepresentation::Unbounded, &opts())
+        .is_err());
+    // A header that says memcpyed but sizes that disagree.
+    let mut bad = header(0x02, 1, 20, 20, 30);
+    bad.resize(30, 0);
+    assert!(c
+        .decode(bad, &BytesRepresentation::Unbounded, &opts())
+        .is_err());
+    // Wrong fixed size.
+    assert!(matches!(
+        c.decode(enc.clone(), &BytesRepresentation::Fixed(n - 1), &opts()),
+        Err(CodecError::UnexpectedSize { .. })
+    ));
+    assert!(c
+        .decode(enc.clone(), &BytesRepresentation::Bounded(n - 1), &opts())
+        .is_err());
+    // Corrupted compressed bytes: an error or wrong data, never a panic.
+    for i in 16..enc.len() {
+        let mut bad = enc.clone();
+        bad[i] ^= 0x5a;
+        if let Ok(d) = c.decode(bad, &BytesRepresentation::Fixed(n), &opts()) {
+            assert_eq!(d.len(), data.len());
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn configuration_errors() -> TestResult {
+    for bad in [
+        r#"{"name":"blosc","configuration":{"cname":"lz5","clevel":5,"shuffle":"noshuffle","blocksize":0}}"#,
+        r#"{"name":"blosc","configuration":{"cname":"snappy","clevel":5,"shuffle":"noshuffle","blocksize":0}}"#,
+        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":10,"shuffle":"noshuffle","blocksize":0}}"#,
+        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":-1,"shuffle":"noshuffle","blocksize":0}}"#,
+        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"byte","typesize":4,"blocksize":0}}"#,
+        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"shuffle","blocksize":0}}"#,
+        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"shuffle","typesize":0,"blocksize":0}}"#,
+        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"noshuffle"}}"#,
+        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"noshuffle","blocksize":0,"x":1}}"#,
+        r#"{"name":"blosc"}"#,
+    ] {
+        let r = create_codec(&metadata(bad)?);
+        assert!(
+            matches!(r, Err(PluginError::InvalidConfiguration { .. })),
+            "{bad}: {r:?}"
+        );
+    }
+    for bad in [
+        r#"{"id":"blosc","cname":"lz5","clevel":5,"shuffle":1,"blocksize":0}"#,
+        r#"{"id":"blosc","cname":"lz4","clevel":5,"shuffle":3,"blocksize":0}"#,
+        r#"{"id":"blosc","cname":"lz4","clevel":5,"shuffle":1,"blocksize":0,"x":0}"#,
+    ] {
+        let r = create_codec_v2(&v2(bad)?);
+        assert!(
+            matches!(r, Err(PluginError::InvalidConfiguration { .. })),
+            "{bad}: {r:?}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn created_through_the_registry() -> TestResult {
+    let data = ramp(3000);
+    let repr = BytesRepresentation::Fixed(data.len() as u64);
+    for json in [
+        r#"{"name":"blosc","configuration":{"cname":"zstd","clevel":5,"shuffle":"shuffle","typesize":4,"blocksize":0}}"#,
+        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":1,"shuffle":"noshuffle","blocksize":0}}"#,
+        r#"{"name":"numcodecs.blosc","configuration":{"cname":"blosclz","clevel":9,"shuffle":"bitshuffle","typesize":2,"blocksize":1024}}"#,
+    ] {
+        let c = b2b(create_codec(&metadata(json)?)?)?;
+        assert_eq!(c.name(), "blosc");
+        let enc = c.encode(data.clone(), &opts())?;
+        assert_eq!(c.decode(enc, &repr, &opts())?, data);
+    }
+    let json = r#"{"name":"blosc","configuration":{"cname":"zstd","clevel":5,"shuffle":"shuffle","typesize":4,"blocksize":0}}"#;
+    let c = create_codec(&metadata(json)?)?;
+    assert_eq!(
+        zarrkit_core::serde_json::to_value(c.metadata())?,
+        zarrkit_core::serde_json::from_str::<Value>(json)?
+    );
+    // V2 / numcodecs, including autoshuffle and the defaults.
+    for (json, shuffle, typesize) in [
+        (
+            r#"{"id":"blosc","cname":"lz4","clevel":5,"shuffle":1,"blocksize":0}"#,
+            "shuffle",
+            1,
+        ),
+        (
+            r#"{"id":"blosc","cname":"zstd","clevel":3,"shuffle":2,"blocksize":0}"#,
+            "bitshuffle",
+            1,
+        ),
+        (
+            r#"{"id":"blosc","cname":"zlib","clevel":1,"shuffle":0,"blocksize":0}"#,
+            "noshuffle",
+            1,
+        ),
+        (
+            r#"{"id":"blosc","cname":"lz4","clevel":5,"shuffle":-1,"blocksize":0}"#,
+            "bitshuffle",
+            1,
+        ),
+        (
+            r#"{"id":"blosc","cname":"lz4","clevel":5,"shuffle":-1,"blocksize":0,"typesize":4}"#,
+            "shuffle",
+            4,
+        ),
+        (r#"{"id":"blosc"}"#, "shuffle", 1),
+    ] {
+        let c = b2b(create_codec_v2(&v2(json)?)?)?;
+        let conf = c.configuration().ok_or("no configuration")?;
+        // The same configuration without `id` under the V3 name `numcodecs.blosc`.
+        let mut m = v2(json)?;
+        m.remove("id");
+        if m.contains_key("shuffle") {
+            let c3 = b2b(create_codec(&MetadataV3::new_with_configuration(
+                "numcodecs.blosc",
+                m,
+            ))?)?;
+            assert_eq!(c3.configuration().as_ref(), Some(&conf), "{json}");
+        }
+        assert_eq!(conf.get("shuffle"), Some(&Value::from(shuffle)), "{json}");
+        assert_eq!(conf.get("typesize"), Some(&Value::from(typesize)), "{json}");
+        let enc = c.encode(data.clone(), &opts())?;
+        assert_eq!(c.decode(enc, &repr, &opts())?, data);
+    }
+    Ok(())
+}
+
+#[test]
+fn partial_decoder_decodes_ranges() -> TestResult {
+    use zarrkit_core::codec::VecBytesPartialDecoder;
+    use zarrkit_core::storage::ByteRange;
+    let data = ramp(1000);
+    let c = Arc::new(BloscCodec::new(
+        BloscCompressor::Lz4,
+        5,
+        BloscShuffle::Shuffle,
+        Some(4),
+        0,
+    )?);
+    let enc = c.encode(data.clone(), &opts())?;
+    let input: Arc<dyn BytesPartialDecoder> = Arc::new(VecBytesPartialDecoder::new(Some(enc)));
+    let pd = c.partial_decoder(input, &BytesRepresentation::Fixed(4000), &opts())?;
+    let parts = pd
+        .partial_decode(
+            &[ByteRange::FromStart(8, Some(4)), ByteRange::Suffix(4)],
+            &opts(),
+        )?
+        .ok_or("missing")?;
+    assert_eq!(
+        parts,
+        vec![2u32.to_le_bytes().to_vec(), 999u32.to_le_bytes().to_vec()]
+    );
+    Ok(())
+}
+
+#[test]
+fn concurrent_use_is_safe() -> TestResult {
+    let c = Arc::new(BloscCodec::new(
+        BloscCompressor::Zstd,
+        5,
+        BloscShuffle::Shuffle,
+        Some(4),
+        0,
+    )?);
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            let c = c.clone();
+            std::thread::spawn(move || -> Result<(), CodecError> {
+                for i in 0..20 {
+                    let data = ramp(1000 + 37 * i + t);
+                    let enc = c.encode(data.clone(), &opts())?;
+                    let dec =
+                        c.decode(enc, &BytesRepresentation::Fixed(data.len() as u64), &opts())?;
+                    if dec != data {
+                        return Err(CodecError::new("test", "mismatch"));
+                    }
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().map_err(|_| "thread panicked")??;
+    }
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn round_trip(
+        data in prop::collection::vec(any::<u8>(), 0..5000),
+        cname in prop::sample::select(COMPRESSORS.to_vec()),
+        shuffle in prop::sample::select(SHUFFLES.to_vec()),
+        clevel in 0u8..=9,
+        typesize in 1usize..=16,
+        blocksize in prop_oneof![Just(0usize), 1usize..5000],
+    ) {
+        let c = BloscCodec::new(cname, clevel, shuffle, Some(typesize), blocksize)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let n = data.len() as u64;
+        let enc = c.encode(data.clone(), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let bound = c.encoded_representation(&BytesRepresentation::Fixed(n)).bound();
+        prop_assert!(bound.is_some_and(|b| enc.len() as u64 <= b));
+        let dec = c.decode(enc, &BytesRepresentation::Fixed(n), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(dec, data);
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics(
+        body in prop::collection::vec(any::<u8>(), 0..400),
+        flags in any::<u8>(),
+        typesize in any::<u8>(),
+        nbytes in 0u32..2000,
+        blocksize in 0u32..3000,
+    ) {
+        // A plausible header whose compressed size matches, over random bytes.
+        let cbytes = (body.len() + 16) as u32;
+        let mut buf = header(flags, typesize, nbytes, blocksize, cbytes);
+        buf.extend_from_slice(&body);
+        let c = BloscCodec::new(BloscCompressor::Lz4, 5, BloscShuffle::NoShuffle, None, 0)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        for repr in [BytesRepresentation::Bounded(1000), BytesRepresentation::Unbounded] {
+            if let Ok(d) = c.decode(buf.clone(), &repr, &opts()) {
+                prop_assert_eq!(d.len() as u32, nbytes);
+            }
+        }
+        let _ = c.decode(body, &BytesRepresentation::Unbounded, &opts());
+    }
+}

@@ -1,0 +1,368 @@
+//! zarrkit plugin: the `zstd` bytes→bytes codec (Zstandard, via `zstd-safe`).
+//!
+//! - V3 name `zstd` (alias `numcodecs.zstd`), configuration
+//!   `{"level": -131072..=22, "checksum": bool}` (`checksum` defaults to false when absent).
+//! - Zarr V2 / numcodecs id `zstd`, configuration `{"id": "zstd", "level": N,
+//!   "checksum": bool}` (level defaults to 1 and checksum to false, as in numcodecs).
+//!
+//! Encoding writes one frame with the content size, and the content checksum when
+//! `checksum` is true.
+//!
+//! Decoding accepts one or more concatenated Zstandard frames (skippable frames are
+//! skipped; legacy pre-v0.8 frames are refused), errors on truncated or corrupt frames and
+//! verifies content checksums unless [`CodecOptions::validate_checksums`] is off. Memory
+//! is bounded:
+//! - when the decoded representation has a bound, frame headers whose content sizes add up
+//!   to more than the bound are refused before anything is allocated; the output buffer is
+//!   the declared content size (or the bound, when a frame does not declare its size) and
+//!   zstd decodes straight into it in one shot, so it never needs a window buffer and never
+//!   writes past it (a frame that decodes to more is an error);
+//! - when the decoded representation is unbounded (after a variable-size array→bytes codec),
+//!   frames are decoded by streaming into a buffer that grows with the real output, with
+//!   zstd's default window limit (128 MiB, `windowLogMax` 27) on the decoder's own memory.
+//!   Declared content sizes are not trusted for allocation there.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use zarrkit_core::codec::{
+    BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
+    FullBytesPartialDecoder,
+};
+use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
+use zarrkit_core::metadata::MetadataV3;
+use zarrkit_core::registry::CodecPlugin;
+use zarrkit_core::serde_json::{Map, Value};
+use zarrkit_core::CodecOptions;
+use zstd_safe::{CCtx, CParameter, DCtx, DParameter, InBuffer, OutBuffer};
+
+/// The V3 name of the codec.
+pub const ZSTD: &str = "zstd";
+
+/// The smallest compression level zstd accepts (`ZSTD_minCLevel()`).
+pub const MIN_LEVEL: i32 = -(1 << 17);
+/// The largest compression level zstd accepts (`ZSTD_maxCLevel()`).
+pub const MAX_LEVEL: i32 = 22;
+
+const ZSTD_MAGIC: u32 = 0xFD2F_B528;
+const SKIPPABLE_MAGIC: u32 = 0x184D_2A50;
+const SKIPPABLE_MASK: u32 = 0xFFFF_FFF0;
+
+/// The configuration of the `zstd` codec (Zarr V3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZstdCodecConfiguration {
+    /// The compression level (negative: faster; 0: zstd's default, 3).
+    pub level: i32,
+    /// Whether to write a content checksum in each frame.
+    #[serde(default)]
+    pub checksum: bool,
+}
+
+/// The numcodecs (Zarr V2) configuration of the `zstd` codec.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ZstdCodecConfigurationNumcodecs {
+    #[allow(dead_code)]
+    id: String,
+    #[serde(default = "default_v2_level")]
+    level: i32,
+    #[serde(default)]
+    checksum: bool,
+}
+
+fn default_v2_level() -> i32 {
+    1
+}
+
+/// The `zstd` codec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZstdCodec {
+    level: i32,
+    checksum: bool,
+}
+
+impl ZstdCodec {
+    /// A zstd codec with compression `level` (−131072 to 22) that writes a content
+    /// checksum when `checksum` is true.
+    pub fn new(level: i32, checksum: bool) -> Result<Self, PluginError> {
+        if !(MIN_LEVEL..=MAX_LEVEL).contains(&level) {
+            return Err(PluginError::config(
+                ExtensionKind::Codec,
+                ZSTD,
+                format!("level must be an integer from {MIN_LEVEL} to {MAX_LEVEL}, got {level}"),
+            ));
+        }
+        Ok(Self { level, checksum })
+    }
+
+    /// A zstd codec from its configuration.
+    pub fn new_with_configuration(
+        configuration: &ZstdCodecConfiguration,
+    ) -> Result<Self, PluginError> {
+        Self::new(configuration.level, configuration.checksum)
+    }
+
+    /// The compression level.
+    pub fn level(&self) -> i32 {
+        self.level
+    }
+
+    /// Whether encoded frames carry a content checksum.
+    pub fn checksum(&self) -> bool {
+        self.checksum
+    }
+
+    /// The configuration.
+    pub fn configuration_struct(&self) -> ZstdCodecConfiguration {
+        ZstdCodecConfiguration {
+            level: self.level,
+            checksum: self.checksum,
+        }
+    }
+}
+
+fn zerr(context: &str, code: usize) -> CodecError {
+    CodecError::new(
+        ZSTD,
+        format!("{context}: {}", zstd_safe::get_error_name(code)),
+    )
+}
+
+fn alloc_err(n: usize, e: std::collections::TryReserveError) -> CodecError {
+    CodecError::new(ZSTD, format!("cannot allocate {n} bytes: {e}"))
+}
+
+/// The frames of `input`: for each, whether it is a skippable frame and its declared
+/// content size. Errors on truncated frames, legacy frames and non-zstd data.
+fn scan_frames(input: &[u8]) -> Result<Vec<(bool, Option<u64>)>, CodecError> {
+    if input.is_empty() {
+        return Err(CodecError::new(ZSTD, "empty input (no zstd frame)"));
+    }
+    let mut frames = Vec::new();
+    let mut rest = input;
+    while !rest.is_empty() {
+        let magic = rest
+            .get(..4)
+            .and_then(|m| <[u8; 4]>::try_from(m).ok())
+            .map(u32::from_le_bytes)
+            .ok_or_else(|| {
+                CodecError::new(
+                    ZSTD,
+                    format!("{} trailing bytes are not a zstd frame", rest.len()),
+                )
+            })?;
+        let skippable = magic & SKIPPABLE_MASK == SKIPPABLE_MAGIC;
+        if !skippable && magic != ZSTD_MAGIC {
+            return Err(CodecError::new(
+                ZSTD,
+                format!(
+                    "bad frame magic {magic:#010x} at offset {} (not a zstd frame)",
+                    input.len() - rest.len()
+                ),
+            ));
+        }
+        let size = zstd_safe::find_frame_compressed_size(rest)
+            .map_err(|c| zerr("invalid or truncated frame", c))?;
+        if size == 0 || size > rest.len() {
+            return Err(CodecError::new(ZSTD, "invalid frame size"));
+        }
+        let content = if skippable {
+            Some(0)
+        } else {
+            zstd_safe::get_frame_content_size(&rest[..size])
+                .map_err(|e| CodecError::new(ZSTD, format!("invalid frame header: {e}")))?
+        };
+        frames.push((skippable, content));
+        rest = &rest[size..];
+    }
+    Ok(frames)
+}
+
+impl CodecTraits for ZstdCodec {
+    fn name(&self) -> &str {
+        ZSTD
+    }
+
+    fn configuration(&self) -> Option<Map<String, Value>> {
+        let mut m = Map::new();
+        m.insert("level".into(), Value::from(self.level));
+        m.insert("checksum".into(), Value::from(self.checksum));
+        Some(m)
+    }
+}
+
+impl ZstdCodec {
+    fn decode_bounded(
+        &self,
+        input: &[u8],
+        limit: u64,
+        dctx: &mut DCtx<'_>,
+    ) -> Result<Vec<u8>, CodecError> {
+        let frames = scan_frames(input)?;
+        let mut declared: Option<u64> = Some(0);
+        for (_, content) in &frames {
+            if let Some(c) = content {
+                let total = declared.unwrap_or(0).saturating_add(*c);
+                if total > limit {
+                    return Err(CodecError::new(
+                        ZSTD,
+                        format!("the frame headers declare {total} bytes or more, more than the bound of {limit} bytes"),
+                    ));
+                }
+                declared = declared.map(|_| total);
+            } else {
+                declared = None;
+            }
+        }
+        let cap = usize::try_from(declared.unwrap_or(limit))
+            .map_err(|_| CodecError::new(ZSTD, format!("{limit} bytes do not fit in memory")))?;
+        let mut out: Vec<u8> = Vec::new();
+        out.try_reserve_exact(cap).map_err(|e| alloc_err(cap, e))?;
+        // One-shot decoding into a buffer of `cap` bytes: zstd writes no further, and
+        // errors if the frames need more room.
+        let n = dctx.decompress(&mut out, input).map_err(|c| {
+            if zstd_safe::get_error_name(c).contains("too small") {
+                CodecError::new(
+                    ZSTD,
+                    format!("the decoded data is larger than its bound of {limit} bytes"),
+                )
+            } else {
+                zerr("corrupt data", c)
+            }
+        })?;
+        out.truncate(n);
+        Ok(out)
+    }
+
+    fn decode_streaming(&self, input: &[u8], dctx: &mut DCtx<'_>) -> Result<Vec<u8>, CodecError> {
+        // Checks magic numbers and truncation up front, and refuses legacy frames.
+        scan_frames(input)?;
+        let mut out: Vec<u8> = Vec::new();
+        let mut inb = InBuffer::around(input);
+        loop {
+            if out.len() == out.capacity() {
+                let extra = out.capacity().max(input.len()).max(1 << 12);
+                out.try_reserve(extra).map_err(|e| alloc_err(extra, e))?;
+            }
+            let (before_in, before_out) = (inb.pos(), out.len());
+            let hint = {
+                let mut outb = OutBuffer::around_pos(&mut out, before_out);
+                dctx.decompress_stream(&mut outb, &mut inb)
+                    .map_err(|c| zerr("corrupt data", c))?
+            };
+            // 0: a frame is completely decoded and flushed.
+            if hint == 0 && inb.pos() == input.len() {
+                break;
+            }
+            let stuck = inb.pos() == before_in && out.len() == before_out;
+            if stuck && out.len() < out.capacity() {
+                return Err(CodecError::new(ZSTD, "truncated zstd frame"));
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl BytesToBytesCodecTraits for ZstdCodec {
+    fn encoded_representation(&self, decoded: &BytesRepresentation) -> BytesRepresentation {
+        match decoded.bound() {
+            Some(n) => {
+                let b = usize::try_from(n)
+                    .map(|n| zstd_safe::compress_bound(n) as u64)
+                    .unwrap_or(u64::MAX);
+                // ZSTD_compressBound covers the frame header and checksum; keep some slack.
+                BytesRepresentation::Bounded(b.saturating_add(32))
+            }
+            None => BytesRepresentation::Unbounded,
+        }
+    }
+
+    fn encode(&self, input: Vec<u8>, _options: &CodecOptions) -> Result<Vec<u8>, CodecError> {
+        let mut cctx = CCtx::try_create()
+            .ok_or_else(|| CodecError::new(ZSTD, "cannot create a compression context"))?;
+        cctx.set_parameter(CParameter::CompressionLevel(self.level))
+            .map_err(|c| zerr("compression level", c))?;
+        cctx.set_parameter(CParameter::ChecksumFlag(self.checksum))
+            .map_err(|c| zerr("checksum flag", c))?;
+        cctx.set_parameter(CParameter::ContentSizeFlag(true))
+            .map_err(|c| zerr("content size flag", c))?;
+        let cap = zstd_safe::compress_bound(input.len());
+        let mut out: Vec<u8> = Vec::new();
+        out.try_reserve_exact(cap).map_err(|e| alloc_err(cap, e))?;
+        let n = cctx
+            .compress2(&mut out, &input)
+            .map_err(|c| zerr("compression failed", c))?;
+        out.truncate(n);
+        Ok(out)
+    }
+
+    fn decode(
+        &self,
+        input: Vec<u8>,
+        decoded: &BytesRepresentation,
+        options: &CodecOptions,
+    ) -> Result<Vec<u8>, CodecError> {
+        let mut dctx = DCtx::try_create()
+            .ok_or_else(|| CodecError::new(ZSTD, "cannot create a decompression context"))?;
+        dctx.set_parameter(DParameter::ForceIgnoreChecksum(!options.validate_checksums))
+            .map_err(|c| zerr("checksum option", c))?;
+        let out = match decoded.bound() {
+            Some(b) => self.decode_bounded(&input, b, &mut dctx)?,
+            None => self.decode_streaming(&input, &mut dctx)?,
+        };
+        if let BytesRepresentation::Fixed(n) = decoded {
+            if out.len() as u64 != *n {
+                return Err(CodecError::UnexpectedSize {
+                    codec: ZSTD.into(),
+                    expected: *n,
+                    actual: out.len() as u64,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn partial_decoder(
+        self: Arc<Self>,
+        input: Arc<dyn BytesPartialDecoder>,
+        decoded: &BytesRepresentation,
+        _options: &CodecOptions,
+    ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
+        Ok(Arc::new(FullBytesPartialDecoder::new(
+            input, self, *decoded,
+        )))
+    }
+}
+
+fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
+    let err = |m: String| PluginError::config(ExtensionKind::Codec, metadata.name(), m);
+    let c: ZstdCodecConfiguration = metadata.to_configuration().map_err(err)?;
+    let codec = ZstdCodec::new(c.level, c.checksum).map_err(|e| match e {
+        PluginError::InvalidConfiguration { message, .. } => err(message),
+        other => other,
+    })?;
+    Ok(Codec::BytesToBytes(Arc::new(codec)))
+}
+
+fn create_v2(config: &Map<String, Value>) -> Result<Codec, PluginError> {
+    let c: ZstdCodecConfigurationNumcodecs =
+        zarrkit_core::serde_json::from_value(Value::Object(config.clone()))
+            .map_err(|e| PluginError::config(ExtensionKind::Codec, ZSTD, e))?;
+    Ok(Codec::BytesToBytes(Arc::new(ZstdCodec::new(
+        c.level, c.checksum,
+    )?)))
+}
+
+zarrkit_core::inventory::submit! {
+    CodecPlugin {
+        name: ZSTD,
+        aliases: &["numcodecs.zstd"],
+        v2_ids: &["zstd"],
+        create,
+        create_v2: Some(create_v2),
+    }
+}
+
+#[cfg(test)]
+mod tests;
