@@ -84,10 +84,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             a.path(),
             a.shape(),
             a.data_type().name(),
-            a.metadata()
-                .codecs
+            a.codecs()
+                .create_metadatas()
                 .iter()
-                .map(|c| c.name())
+                .map(|c| c.name().to_string())
                 .collect::<Vec<_>>(),
             a.dimension_names()
         ),

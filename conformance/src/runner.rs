@@ -10,8 +10,8 @@ use serde_json::Value;
 use zarrkit_core::error::ExtensionKind;
 use zarrkit_core::storage::{ListableStorageTraits, ReadableStorageTraits};
 use zarrkit_core::{
-    Array, ArrayBytes, ArrayError, ArraySubset, Group, GroupError, MetadataError, Node,
-    NodeMetadata, NodePath, PluginError, StorageError,
+    Array, ArrayBytes, ArrayError, ArrayMetadata, ArraySubset, Group, GroupError, MetadataError,
+    Node, NodeMetadata, NodePath, PluginError, StorageError,
 };
 
 use crate::canonical::{canonical_bytes, first_difference, sha256_hex};
@@ -188,8 +188,6 @@ impl Outcome {
     }
 }
 
-const NEEDS_V2: &str = "needs Zarr V2 support";
-
 fn run_case<S, F>(ctx: &Context<'_>, case: &Case, open_store: &F) -> Outcome
 where
     S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static,
@@ -227,7 +225,7 @@ where
 enum OpenFailure {
     /// A plugin is not registered.
     NeedsPlugin(ExtensionKind, String),
-    /// No `zarr.json` at the path.
+    /// No metadata (`zarr.json`, `.zarray` or `.zgroup`) at the path.
     NotFound,
     /// Anything else.
     Other,
@@ -277,14 +275,12 @@ fn classify_group_error(e: &GroupError) -> OpenFailure {
 
 /// The outcome of a valid case (array, group, corrupt) whose node did not open.
 fn open_failed(
-    case: &Case,
     failure: OpenFailure,
     error: &dyn std::fmt::Display,
     mut problems: Vec<String>,
 ) -> Outcome {
     let skip = match failure {
         OpenFailure::NeedsPlugin(kind, name) => Some(format!("needs {kind} plugin {name:?}")),
-        OpenFailure::NotFound if case.zarr_format == 2 => Some(NEEDS_V2.to_string()),
         _ => None,
     };
     match skip {
@@ -375,18 +371,17 @@ pub fn v2_dtype_to_v3_name(dtype: &str) -> Option<&'static str> {
     })
 }
 
-/// Check the data type name. V3: the name as written in `zarr.json`. V2: the dtype string, or
-/// the V3 name it corresponds to (numeric dtypes); other V2 dtypes are not checked by name.
+/// Check the data type name: V3, the name as written in `zarr.json`; V2, the `dtype` string
+/// of `.zarray`.
 fn check_data_type<S: ?Sized>(case: &Case, array: &Array<S>, problems: &mut Vec<String>) {
     let Some(expected) = &case.expect.data_type else {
         return;
     };
-    let name = array.metadata().data_type.name();
-    let ok = name == expected
-        || (case.zarr_format == 2
-            && (v2_dtype_to_v3_name(expected).is_none_or(|n| n == name)
-                || array.data_type().name() == *expected));
-    if !ok {
+    let name = match array.metadata() {
+        ArrayMetadata::V3(m) => m.data_type.name(),
+        ArrayMetadata::V2(m) => m.dtype.as_str(),
+    };
+    if name != expected {
         problems.push(format!("data_type is {name:?}, expected {expected:?}"));
     }
 }
@@ -405,30 +400,34 @@ fn check_array_metadata<S: ?Sized>(case: &Case, array: &Array<S>, problems: &mut
     check_shape(case, array, problems);
     check_data_type(case, array, problems);
     if let Some(fill) = &e.fill_value {
-        // V2 fill values (null, "" for |S) have no fixed V3 form; compare numeric dtypes only.
-        let numeric_v2 = e
-            .data_type
-            .as_deref()
-            .and_then(v2_dtype_to_v3_name)
-            .is_some();
-        if v3 || (numeric_v2 && !fill.is_null()) {
-            if let Some(d) = json_diff_numeric(&array.metadata().fill_value, fill) {
-                problems.push(format!("fill_value differs (actual vs expected) {d}"));
-            }
+        // The fill_value JSON as written (V2: null and "" included).
+        let actual = match array.metadata() {
+            ArrayMetadata::V3(m) => &m.fill_value,
+            ArrayMetadata::V2(m) => &m.fill_value,
+        };
+        if let Some(d) = json_diff_numeric(actual, fill) {
+            problems.push(format!("fill_value differs (actual vs expected) {d}"));
         }
     }
     if let Some(expected) = &e.chunk_shape {
-        let grid = &array.metadata().chunk_grid;
-        match grid.configuration().and_then(|c| c.get("chunk_shape")) {
-            Some(v) => {
+        let chunk_shape = match array.metadata() {
+            ArrayMetadata::V3(m) => m
+                .chunk_grid
+                .configuration()
+                .and_then(|c| c.get("chunk_shape"))
+                .cloned()
+                .ok_or_else(|| m.chunk_grid.name().to_string()),
+            ArrayMetadata::V2(m) => Ok(Value::from(m.chunks.clone())),
+        };
+        match chunk_shape {
+            Ok(v) => {
                 let expected_json = Value::from(expected.clone());
-                if json_diff_numeric(v, &expected_json).is_some() {
+                if json_diff_numeric(&v, &expected_json).is_some() {
                     problems.push(format!("chunk_shape is {v}, expected {expected_json}"));
                 }
             }
-            None => problems.push(format!(
-                "chunk grid {:?} has no configuration.chunk_shape (expected {expected:?})",
-                grid.name()
+            Err(grid) => problems.push(format!(
+                "chunk grid {grid:?} has no configuration.chunk_shape (expected {expected:?})"
             )),
         }
     }
@@ -479,7 +478,7 @@ where
     let mut problems = round_trip_problems(case, &*store);
     let array = match Array::open(store, &case.path) {
         Ok(a) => a,
-        Err(e) => return open_failed(case, classify_array_error(&e), &e, problems),
+        Err(e) => return open_failed(classify_array_error(&e), &e, problems),
     };
     check_array_metadata(case, &array, &mut problems);
     match read_whole(&array) {
@@ -542,7 +541,7 @@ where
     let mut problems = round_trip_problems(case, &*store);
     let group = match Group::open(store, &case.path) {
         Ok(g) => g,
-        Err(e) => return open_failed(case, classify_group_error(&e), &e, problems),
+        Err(e) => return open_failed(classify_group_error(&e), &e, problems),
     };
     let e = &case.expect;
     if let Some(attrs) = &e.attributes {
@@ -560,7 +559,7 @@ where
             Err(err) => problems.push(format!("listing children failed: {err}")),
         }
     }
-    if e.consolidated == Some(true) && case.zarr_format == 3 && !group.has_consolidated_metadata() {
+    if e.consolidated == Some(true) && !group.has_consolidated_metadata() {
         problems.push("consolidated metadata not recognised".into());
     }
     Outcome::from_problems(problems, "")
@@ -579,7 +578,6 @@ where
         },
         Ok(Node::Group(_)) => Outcome::fail("accepted: the node opened as a group"),
         Err(e) => match classify_array_error(&e) {
-            OpenFailure::NotFound if case.zarr_format == 2 => Outcome::skip(NEEDS_V2),
             OpenFailure::NotFound => {
                 Outcome::fail(format!("no metadata found (store or corpus broken?): {e}"))
             }
@@ -598,7 +596,7 @@ where
     let mut problems = round_trip_problems(case, &*store);
     let array = match Array::open(store, &case.path) {
         Ok(a) => a,
-        Err(e) => return open_failed(case, classify_array_error(&e), &e, problems),
+        Err(e) => return open_failed(classify_array_error(&e), &e, problems),
     };
     check_shape(case, &array, &mut problems);
     check_data_type(case, &array, &mut problems);
@@ -762,7 +760,12 @@ mod corpus_tests {
             "stores/missing-plugin/zarr.json",
             &ARRAY.replace("[2, 3]}}", "[2]}}"),
         )?;
-        write(root, "stores/v2/.zarray", r#"{"zarr_format": 2}"#)?;
+        write(
+            root,
+            "stores/v2/.zarray",
+            r#"{"zarr_format": 2, "shape": [2], "chunks": [2], "dtype": "<x9", "fill_value": null,
+                "order": "C", "filters": null, "compressor": null}"#,
+        )?;
         let manifest = r#"{"format": 1, "future_field": [1, 2], "cases": [
           {"id": "group", "store": "stores/g", "path": "/", "zarr_format": 3, "kind": "group",
            "expect": {"attributes": {"n": 1}, "children": ["a", "b"]}},
@@ -833,7 +836,11 @@ mod corpus_tests {
             "{}",
             detail("invalid-needs-plugin")
         );
-        assert_eq!(detail("v2"), NEEDS_V2);
+        assert!(
+            detail("v2").starts_with("needs data type plugin \"V2 dtype <x9\""),
+            "{}",
+            detail("v2")
+        );
         assert!(
             detail("group-wrong").contains("children"),
             "{}",

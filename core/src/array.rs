@@ -24,11 +24,15 @@ use crate::data_type::{DataType, DataTypeSize};
 use crate::element::{bytes_to_elements, check_element, elements_as_bytes, Element};
 use crate::error::{ArrayError, CodecError, MetadataError, PluginError};
 use crate::fill_value::FillValue;
-use crate::metadata::{ArrayMetadataV3, MetadataV3};
+use crate::metadata::{ArrayMetadata, ArrayMetadataV3, MetadataV3};
+use crate::metadata_v2::{attributes_to_json_pretty, ZARRAY, ZATTRS};
 use crate::node::{read_node_metadata, NodePath};
 use crate::registry;
 use crate::storage::{ReadableStorageTraits, StoreKey, WritableStorageTraits};
 use crate::subset::{copy_subset, ArraySubset};
+
+mod v2;
+pub use v2::{codec_to_v2, codecs_from_v2, data_type_from_v2, fill_value_from_v2};
 
 /// Per-chunk locks for read-modify-write (in-process only).
 #[derive(Debug, Default)]
@@ -64,7 +68,7 @@ impl ChunkLocks {
 pub struct Array<S: ?Sized> {
     storage: Arc<S>,
     path: NodePath,
-    metadata: ArrayMetadataV3,
+    metadata: ArrayMetadata,
     data_type: DataType,
     fill_value: FillValue,
     chunk_grid: ChunkGrid,
@@ -93,7 +97,8 @@ impl<S: ?Sized> std::fmt::Debug for Array<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Array")
             .field("path", &self.path)
-            .field("shape", &self.metadata.shape)
+            .field("shape", &self.metadata.shape())
+            .field("zarr_format", &self.metadata.zarr_format())
             .field("data_type", &self.data_type.name())
             .finish_non_exhaustive()
     }
@@ -129,53 +134,79 @@ pub fn codecs_from_metadata(
 }
 
 impl<S: ?Sized> Array<S> {
-    /// Bind metadata to plugins: resolve the data type, fill value, chunk grid, key encoding
-    /// and codecs through the registries and validate them together. Nothing is read or
-    /// written.
+    /// Bind metadata (V3 or V2) to plugins: resolve the data type, fill value, chunk grid,
+    /// key encoding and codecs through the registries and validate them together. Nothing
+    /// is read or written.
+    ///
+    /// For V2 metadata the codec chain is built as `[transpose (order F)] + array->array
+    /// filters + (array->bytes filter | bytes with the dtype's byte order) + bytes->bytes
+    /// filters + compressor`, and chunk keys use the `v2` key encoding.
     pub fn new_with_metadata(
         storage: Arc<S>,
         path: &str,
-        metadata: ArrayMetadataV3,
+        metadata: impl Into<ArrayMetadata>,
     ) -> Result<Self, ArrayError> {
         let node = NodePath::new(path)?;
-        let codecs = codecs_from_metadata(node.as_str(), &metadata.codecs)?;
+        let metadata = metadata.into();
+        let codecs = match &metadata {
+            ArrayMetadata::V3(m) => codecs_from_metadata(node.as_str(), &m.codecs)?,
+            ArrayMetadata::V2(m) => {
+                m.validate(node.as_str())?;
+                // The data type first: an unknown dtype is the more basic error.
+                data_type_from_v2(node.as_str(), m)?;
+                codecs_from_v2(node.as_str(), m)?
+            }
+        };
         Self::bind(storage, node, metadata, codecs)
     }
 
     fn bind(
         storage: Arc<S>,
         node: NodePath,
-        metadata: ArrayMetadataV3,
+        metadata: ArrayMetadata,
         codecs: CodecChain,
     ) -> Result<Self, ArrayError> {
         let n = node.as_str();
         metadata.validate(n)?;
-        let data_type =
-            registry::create_data_type(&metadata.data_type).map_err(|e| plugin_err(&node, e))?;
-        let fill_value = data_type
-            .fill_value_from_json(&metadata.fill_value)
-            .map_err(|e| MetadataError::invalid(n, e))?;
-        let chunk_grid =
-            registry::create_chunk_grid(&metadata.chunk_grid).map_err(|e| plugin_err(&node, e))?;
-        chunk_grid
-            .validate(&metadata.shape)
-            .map_err(|e| MetadataError::invalid(n, format!("chunk_grid: {e}")))?;
-        let chunk_key_encoding = registry::create_chunk_key_encoding(&metadata.chunk_key_encoding)
-            .map_err(|e| plugin_err(&node, e))?;
-        if let Some(st) = &metadata.storage_transformers {
-            if let Some(t) = st.iter().find(|t| t.must_understand()) {
-                return Err(MetadataError::Plugin {
-                    node: n.to_string(),
-                    source: PluginError::Unknown {
-                        kind: crate::error::ExtensionKind::StorageTransformer,
-                        name: t.name().to_string(),
-                    },
+        let (data_type, fill_value, chunk_grid, chunk_key_encoding) = match &metadata {
+            ArrayMetadata::V3(metadata) => {
+                let data_type = registry::create_data_type(&metadata.data_type)
+                    .map_err(|e| plugin_err(&node, e))?;
+                let fill_value = data_type
+                    .fill_value_from_json(&metadata.fill_value)
+                    .map_err(|e| MetadataError::invalid(n, e))?;
+                let chunk_grid = registry::create_chunk_grid(&metadata.chunk_grid)
+                    .map_err(|e| plugin_err(&node, e))?;
+                let chunk_key_encoding =
+                    registry::create_chunk_key_encoding(&metadata.chunk_key_encoding)
+                        .map_err(|e| plugin_err(&node, e))?;
+                if let Some(st) = &metadata.storage_transformers {
+                    if let Some(t) = st.iter().find(|t| t.must_understand()) {
+                        return Err(MetadataError::Plugin {
+                            node: n.to_string(),
+                            source: PluginError::Unknown {
+                                kind: crate::error::ExtensionKind::StorageTransformer,
+                                name: t.name().to_string(),
+                            },
+                        }
+                        .into());
+                    }
                 }
-                .into());
+                (data_type, fill_value, chunk_grid, chunk_key_encoding)
             }
-        }
-        let zeros = vec![0u64; metadata.shape.len()];
-        if let Some(cs) = chunk_grid.chunk_shape(&zeros, &metadata.shape) {
+            ArrayMetadata::V2(metadata) => {
+                let data_type = data_type_from_v2(n, metadata)?;
+                let fill_value = fill_value_from_v2(n, &data_type, &metadata.fill_value)?;
+                let (chunk_grid, chunk_key_encoding) = v2::grid_and_keys(n, metadata)?;
+                (data_type, fill_value, chunk_grid, chunk_key_encoding)
+            }
+        };
+        let shape = metadata.shape();
+        chunk_grid
+            .validate(shape)
+            .map_err(|e| MetadataError::invalid(n, format!("chunk_grid: {e}")))?;
+        let zeros = vec![0u64; shape.len()];
+        if let Some(cs) = chunk_grid.chunk_shape(&zeros, shape) {
             let repr = ChunkRepresentation::new(cs, data_type.clone(), fill_value.clone());
             codecs
                 .validate(&repr)
@@ -202,17 +233,21 @@ impl<S: ?Sized> Array<S> {
     pub fn path(&self) -> &NodePath {
         &self.path
     }
-    /// The metadata (as read, or as built).
-    pub fn metadata(&self) -> &ArrayMetadataV3 {
+    /// The metadata (as read, or as built): V3 or V2.
+    pub fn metadata(&self) -> &ArrayMetadata {
         &self.metadata
+    }
+    /// The Zarr format version of the metadata (3 or 2).
+    pub fn zarr_format(&self) -> u8 {
+        self.metadata.zarr_format()
     }
     /// The shape.
     pub fn shape(&self) -> &[u64] {
-        &self.metadata.shape
+        self.metadata.shape()
     }
     /// The rank.
     pub fn dimensionality(&self) -> usize {
-        self.metadata.shape.len()
+        self.metadata.shape().len()
     }
     /// The data type.
     pub fn data_type(&self) -> &DataType {
@@ -234,9 +269,9 @@ impl<S: ?Sized> Array<S> {
     pub fn codecs(&self) -> &Arc<CodecChain> {
         &self.codecs
     }
-    /// The dimension names, if any.
+    /// The dimension names, if any (V3 only).
     pub fn dimension_names(&self) -> Option<&[Option<String>]> {
-        self.metadata.dimension_names.as_deref()
+        self.metadata.dimension_names()
     }
     /// The user attributes.
     pub fn attributes(&self) -> &Map<String, Value> {
@@ -244,7 +279,7 @@ impl<S: ?Sized> Array<S> {
     }
     /// Mutable user attributes (call [`Array::store_metadata`] to persist).
     pub fn attributes_mut(&mut self) -> &mut Map<String, Value> {
-        self.metadata.attributes.get_or_insert_with(Map::new)
+        self.metadata.attributes_mut()
     }
 
     /// Change the shape (call [`Array::store_metadata`] to persist). Chunks that fall
@@ -253,7 +288,7 @@ impl<S: ?Sized> Array<S> {
         self.chunk_grid
             .validate(&shape)
             .map_err(|e| MetadataError::invalid(self.path.as_str(), format!("chunk_grid: {e}")))?;
-        if let Some(d) = &self.metadata.dimension_names {
+        if let Some(d) = self.metadata.dimension_names() {
             if d.len() != shape.len() {
                 return Err(MetadataError::invalid(
                     self.path.as_str(),
@@ -262,7 +297,7 @@ impl<S: ?Sized> Array<S> {
                 .into());
             }
         }
-        self.metadata.shape = shape;
+        self.metadata.set_shape(shape);
         Ok(())
     }
 
@@ -331,6 +366,55 @@ impl<S: ?Sized> Array<S> {
         ))
     }
 
+    /// Whether chunks are divided into inner chunks (the chunk grid is a shard grid).
+    pub fn is_sharded(&self) -> bool {
+        self.inner_chunk_shape().is_some()
+    }
+
+    /// The inner chunk shape of a sharded array.
+    pub fn inner_chunk_shape(&self) -> Option<Vec<u64>> {
+        let zeros = vec![0u64; self.dimensionality()];
+        let shape = self.chunk_grid.chunk_shape(&zeros, self.shape())?;
+        let repr = ChunkRepresentation::new(shape, self.data_type.clone(), self.fill_value.clone());
+        self.codecs.inner_chunk_shape(&repr)
+    }
+
+    /// The number of inner chunks per dimension of a sharded array (over the whole array,
+    /// assuming a regular shard grid whose shard shape is a multiple of the inner shape).
+    pub fn inner_chunk_grid_shape(&self) -> Option<Vec<u64>> {
+        let inner = self.inner_chunk_shape()?;
+        Some(
+            self.shape()
+                .iter()
+                .zip(&inner)
+                .map(|(a, i)| a.div_ceil(*i))
+                .collect(),
+        )
+    }
+
+    /// The region of the array an inner chunk covers, clipped to the array.
+    pub fn inner_chunk_subset(&self, inner_indices: &[u64]) -> Result<ArraySubset, ArrayError> {
+        let inner = self
+            .inner_chunk_shape()
+            .ok_or_else(|| ArrayError::Unsupported("the array is not sharded".into()))?;
+        let grid = self.inner_chunk_grid_shape().unwrap_or_default();
+        if inner_indices.len() != inner.len()
+            || inner_indices.iter().zip(&grid).any(|(i, g)| i >= g)
+        {
+            return Err(ArrayError::InvalidChunkIndices {
+                indices: inner_indices.to_vec(),
+                grid,
+            });
+        }
+        let start: Vec<u64> = inner_indices
+            .iter()
+            .zip(&inner)
+            .map(|(i, s)| i * s)
+            .collect();
+        Ok(ArraySubset::new(start, inner)?
+            .overlap(&ArraySubset::new_with_shape(self.shape().to_vec())))
+    }
+
     /// The box of chunk indices intersecting an array subset.
     pub fn chunks_in_array_subset(&self, subset: &ArraySubset) -> Result<ArraySubset, ArrayError> {
         subset.check_inbounds(self.shape())?;
@@ -386,14 +470,35 @@ impl<S: ?Sized> Array<S> {
         options.with_concurrent_target(per)
     }
 
-    /// Store metadata with the V3 `zarr.json` as it will be written.
+    /// The main metadata document as it will be written: `zarr.json` (V3) or `.zarray`
+    /// (V2; the attributes go to `.zattrs`).
     pub fn metadata_json(&self) -> Vec<u8> {
-        self.metadata.to_json_pretty()
+        match &self.metadata {
+            ArrayMetadata::V3(m) => m.to_json_pretty(),
+            ArrayMetadata::V2(m) => m.to_json_pretty(),
+        }
+    }
+
+    /// Whether chunks whose elements all equal the fill value may be erased instead of
+    /// written. Not for V2 arrays with `fill_value: null`, whose missing chunks are undefined.
+    fn may_erase_fill_chunks(&self) -> bool {
+        !matches!(&self.metadata, ArrayMetadata::V2(m) if m.fill_value.is_null())
+    }
+
+    /// The options for writing chunks of this array (fill-value chunks are kept where they
+    /// may not be erased).
+    fn write_options(&self, options: &CodecOptions) -> CodecOptions {
+        if self.may_erase_fill_chunks() {
+            *options
+        } else {
+            options.with_store_empty_chunks(true)
+        }
     }
 }
 
 impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
-    /// Open the array at `path` (reads `zarr.json`).
+    /// Open the array at `path`: reads `zarr.json`, or else the V2 `.zarray` (and
+    /// `.zattrs`).
     pub fn open(storage: Arc<S>, path: &str) -> Result<Self, ArrayError> {
         let node = NodePath::new(path)?;
         match read_node_metadata(&*storage, &node)? {
@@ -537,6 +642,42 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
             .collect();
         Ok(ArraySubset::new_with_ranges(&ranges)
             .overlap(&ArraySubset::new_with_shape(self.shape().to_vec())))
+    }
+
+    /// Decode one inner chunk of a sharded array (clipped to the array). Reads the shard
+    /// index and that inner chunk only.
+    pub fn retrieve_inner_chunk(&self, inner_indices: &[u64]) -> Result<ArrayBytes, ArrayError> {
+        self.retrieve_array_subset(&self.inner_chunk_subset(inner_indices)?)
+    }
+
+    /// Decode one inner chunk of a sharded array as typed elements.
+    pub fn retrieve_inner_chunk_elements<T: Element>(
+        &self,
+        inner_indices: &[u64],
+    ) -> Result<Vec<T>, ArrayError> {
+        self.retrieve_array_subset_elements(&self.inner_chunk_subset(inner_indices)?)
+    }
+
+    /// Decode the region of a sharded array covered by a box of inner chunk indices.
+    pub fn retrieve_inner_chunks(
+        &self,
+        inner_chunks: &ArraySubset,
+    ) -> Result<ArrayBytes, ArrayError> {
+        if inner_chunks.is_empty() {
+            return self.retrieve_array_subset(&ArraySubset::new_with_shape(
+                vec![0; self.dimensionality()],
+            ));
+        }
+        let first = self.inner_chunk_subset(inner_chunks.start())?;
+        let last_idx: Vec<u64> = inner_chunks.end_exc().iter().map(|e| e - 1).collect();
+        let last = self.inner_chunk_subset(&last_idx)?;
+        let ranges: Vec<_> = first
+            .start()
+            .iter()
+            .zip(last.end_exc())
+            .map(|(a, b)| *a..b)
+            .collect();
+        self.retrieve_array_subset(&ArraySubset::new_with_ranges(&ranges))
     }
 
     /// Decode a region of the array.
@@ -839,16 +980,34 @@ fn update_chunk(
 }
 
 impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<S> {
-    /// Write `zarr.json`.
+    /// Write the metadata: `zarr.json` (V3), or `.zarray` and `.zattrs` (V2).
     pub fn store_metadata(&self) -> Result<(), ArrayError> {
-        let key = self.path.key("zarr.json")?;
-        self.storage.set(&key, &self.metadata.to_json_pretty())?;
+        match &self.metadata {
+            ArrayMetadata::V3(m) => {
+                self.storage
+                    .set(&self.path.key("zarr.json")?, &m.to_json_pretty())?;
+            }
+            ArrayMetadata::V2(m) => {
+                self.storage
+                    .set(&self.path.key(ZARRAY)?, &m.to_json_pretty())?;
+                self.storage.set(
+                    &self.path.key(ZATTRS)?,
+                    &attributes_to_json_pretty(m.attributes()),
+                )?;
+            }
+        }
         Ok(())
     }
 
-    /// Erase `zarr.json`.
+    /// Erase the metadata: `zarr.json` (V3), or `.zarray` and `.zattrs` (V2).
     pub fn erase_metadata(&self) -> Result<(), ArrayError> {
-        self.storage.erase(&self.path.key("zarr.json")?)?;
+        match &self.metadata {
+            ArrayMetadata::V3(_) => self.storage.erase(&self.path.key("zarr.json")?)?,
+            ArrayMetadata::V2(_) => {
+                self.storage.erase(&self.path.key(ZARRAY)?)?;
+                self.storage.erase(&self.path.key(ZATTRS)?)?;
+            }
+        }
         Ok(())
     }
 
@@ -875,6 +1034,27 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         chunks.indices().try_for_each(|i| self.erase_chunk(&i))
     }
 
+    /// Encode a whole chunk for storing (`None`: it is all fill and should be erased).
+    /// Runs outside any chunk lock, so codecs may use the thread pool freely.
+    fn encode_for_store(
+        &self,
+        key: &StoreKey,
+        repr: &ChunkRepresentation,
+        bytes: ArrayBytes,
+        options: &CodecOptions,
+    ) -> Result<Option<Vec<u8>>, ArrayError> {
+        if !options.store_empty_chunks && self.may_erase_fill_chunks() && self.is_fill(&bytes) {
+            return Ok(None);
+        }
+        self.codecs
+            .encode(bytes, repr, options)
+            .map(Some)
+            .map_err(|e| Self::codec_err(key, e))
+    }
+
+    /// Encode a whole chunk, then store (or erase) it under the chunk's lock. The lock is
+    /// held only for the store call: holding it while codecs run on the thread pool could
+    /// deadlock with a pool worker waiting for the same lock.
     fn store_chunk_unlocked(
         &self,
         key: &StoreKey,
@@ -882,15 +1062,11 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         bytes: ArrayBytes,
         options: &CodecOptions,
     ) -> Result<(), ArrayError> {
-        if !options.store_empty_chunks && self.is_fill(&bytes) {
-            self.storage.erase(key)?;
-            return Ok(());
-        }
-        let encoded = self
-            .codecs
-            .encode(bytes, repr, options)
-            .map_err(|e| Self::codec_err(key, e))?;
-        self.storage.set(key, &encoded)?;
+        let encoded = self.encode_for_store(key, repr, bytes, options)?;
+        self.locks.with(key, || match encoded {
+            Some(e) => self.storage.set(key, &e),
+            None => self.storage.erase(key),
+        })?;
         Ok(())
     }
 
@@ -907,9 +1083,7 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         let repr = self.chunk_representation(chunk_indices)?;
         self.check_bytes(&bytes, repr.num_elements())?;
         let key = self.chunk_key(chunk_indices)?;
-        self.locks.with(&key, || {
-            self.store_chunk_unlocked(&key, &repr, bytes, options)
-        })
+        self.store_chunk_unlocked(&key, &repr, bytes, options)
     }
 
     /// Encode and store a whole chunk.
@@ -957,20 +1131,25 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         self.check_bytes(&bytes, chunk_subset.num_elements())?;
         let key = self.chunk_key(chunk_indices)?;
         if chunk_subset.shape() == repr.shape.as_slice() {
-            return self.locks.with(&key, || {
-                self.store_chunk_unlocked(&key, &repr, bytes, options)
-            });
+            return self.store_chunk_unlocked(&key, &repr, bytes, options);
         }
+        // Read-modify-write under the chunk's lock, with codecs confined to this thread
+        // (a pool worker blocked on this lock must never be needed to release it).
+        let options = &options.with_concurrent_target(1);
         self.locks.with(&key, || {
-            let chunk = self.retrieve_chunk_opt(chunk_indices, options)?;
-            let chunk = update_chunk(
-                chunk,
-                &repr.shape,
-                chunk_subset,
-                &bytes,
-                self.element_size(),
-            )?;
-            self.store_chunk_unlocked(&key, &repr, chunk, options)
+            // The codec chain updates the encoded chunk: by default decode, update and
+            // re-encode; a sharded chunk re-encodes only the inner chunks it touches.
+            let existing = self.storage.get(&key)?;
+            let updates = [(chunk_subset.clone(), bytes)];
+            match self
+                .codecs
+                .encode_partial(existing, &updates, &repr, &self.write_options(options))
+                .map_err(|e| Self::codec_err(&key, e))?
+            {
+                Some(encoded) => self.storage.set(&key, &encoded)?,
+                None => self.storage.erase(&key)?,
+            }
+            Ok(())
         })
     }
 
@@ -1034,9 +1213,7 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
                         self.element_size(),
                     )?
                 };
-                self.locks.with(&key, || {
-                    self.store_chunk_unlocked(&key, &repr, chunk, &opts)
-                })
+                self.store_chunk_unlocked(&key, &repr, chunk, &opts)
             } else {
                 self.store_chunk_subset_opt(idx, &region_in_chunk, part, &opts)
             }
@@ -1231,7 +1408,7 @@ impl ArrayBuilder {
         }
         metadata.attributes = Some(self.attributes.clone());
         metadata.dimension_names = self.dimension_names.clone();
-        Array::bind(storage, node, metadata, chain)
+        Array::bind(storage, node, metadata.into(), chain)
     }
 }
 

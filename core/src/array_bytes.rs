@@ -148,3 +148,82 @@ fn bytes_variable_check(bytes: &[u8], offsets: &[usize], n: usize) -> Result<(),
     }
     Ok(())
 }
+
+/// Overwrite `region` of a chunk of `shape` with `src` (the region's elements, C order).
+pub fn update_subset(
+    chunk: ArrayBytes,
+    shape: &[u64],
+    region: &crate::subset::ArraySubset,
+    src: &ArrayBytes,
+    elem: Option<usize>,
+) -> Result<ArrayBytes, String> {
+    use crate::subset::ArraySubset;
+    if !region.inbounds(shape) {
+        return Err(format!(
+            "region {region} is out of bounds of shape {shape:?}"
+        ));
+    }
+    let n = region.num_elements() as usize;
+    match (chunk, src, elem) {
+        (ArrayBytes::Fixed(mut c), ArrayBytes::Fixed(s), Some(elem)) => {
+            let total = shape.iter().product::<u64>() as usize * elem;
+            if c.len() != total || s.len() != n * elem {
+                return Err("element bytes of the wrong length".into());
+            }
+            let rs = ArraySubset::new_with_shape(region.shape().to_vec());
+            crate::subset::copy_subset(s, region.shape(), &rs, &mut c, shape, region, elem);
+            Ok(ArrayBytes::Fixed(c))
+        }
+        (
+            ArrayBytes::Variable { bytes, offsets },
+            ArrayBytes::Variable {
+                bytes: sb,
+                offsets: so,
+            },
+            None,
+        ) => {
+            let total = shape.iter().product::<u64>() as usize;
+            bytes_variable_check(&bytes, &offsets, total)?;
+            bytes_variable_check(sb, so, n)?;
+            let lin = |idx: &[u64]| -> usize {
+                let mut o = 0u64;
+                for (s, i) in shape.iter().zip(idx) {
+                    o = o * s + i;
+                }
+                o as usize
+            };
+            let mut from_src: Vec<Option<usize>> = vec![None; total];
+            for (e, idx) in region.indices().enumerate() {
+                from_src[lin(&idx)] = Some(e);
+            }
+            let mut ob = Vec::with_capacity(bytes.len());
+            let mut oo = Vec::with_capacity(total + 1);
+            oo.push(0);
+            for (i, f) in from_src.iter().enumerate() {
+                match f {
+                    Some(e) => ob.extend_from_slice(&sb[so[*e]..so[*e + 1]]),
+                    None => ob.extend_from_slice(&bytes[offsets[i]..offsets[i + 1]]),
+                }
+                oo.push(ob.len());
+            }
+            Ok(ArrayBytes::Variable {
+                bytes: ob,
+                offsets: oo,
+            })
+        }
+        _ => Err("array bytes do not match the data type size".into()),
+    }
+}
+
+/// Whether every element equals the fill value.
+pub fn is_fill(bytes: &ArrayBytes, fill_value: &crate::fill_value::FillValue) -> bool {
+    match bytes {
+        ArrayBytes::Fixed(b) => fill_value.equals_all(b),
+        ArrayBytes::Variable { bytes, offsets } => {
+            let fv = fill_value.as_bytes();
+            offsets
+                .windows(2)
+                .all(|w| bytes.get(w[0]..w[1]) == Some(fv))
+        }
+    }
+}

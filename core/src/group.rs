@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 
 use crate::array::Array;
 use crate::error::{ArrayError, GroupError};
-use crate::metadata::{GroupMetadataV3, NodeMetadata};
+use crate::metadata::{GroupMetadata, GroupMetadataV3, NodeMetadata};
+use crate::metadata_v2::{attributes_to_json_pretty, GroupMetadataV2, ZATTRS, ZGROUP, ZMETADATA};
 use crate::node::{Node, NodePath};
 use crate::storage::{ListableStorageTraits, ReadableStorageTraits, WritableStorageTraits};
 
@@ -14,7 +15,7 @@ use crate::storage::{ListableStorageTraits, ReadableStorageTraits, WritableStora
 pub struct Group<S: ?Sized> {
     storage: Arc<S>,
     path: NodePath,
-    metadata: GroupMetadataV3,
+    metadata: GroupMetadata,
 }
 
 impl<S: ?Sized> Clone for Group<S> {
@@ -36,16 +37,16 @@ impl<S: ?Sized> std::fmt::Debug for Group<S> {
 }
 
 impl<S: ?Sized> Group<S> {
-    /// A group with given metadata (nothing is read or written).
+    /// A group with given metadata, V3 or V2 (nothing is read or written).
     pub fn new_with_metadata(
         storage: Arc<S>,
         path: &str,
-        metadata: GroupMetadataV3,
+        metadata: impl Into<GroupMetadata>,
     ) -> Result<Self, GroupError> {
         Ok(Self {
             storage,
             path: NodePath::new(path)?,
-            metadata,
+            metadata: metadata.into(),
         })
     }
 
@@ -57,9 +58,13 @@ impl<S: ?Sized> Group<S> {
     pub fn storage(&self) -> &Arc<S> {
         &self.storage
     }
-    /// The metadata.
-    pub fn metadata(&self) -> &GroupMetadataV3 {
+    /// The metadata: V3 or V2.
+    pub fn metadata(&self) -> &GroupMetadata {
         &self.metadata
+    }
+    /// The Zarr format version of the metadata (3 or 2).
+    pub fn zarr_format(&self) -> u8 {
+        self.metadata.zarr_format()
     }
     /// The user attributes.
     pub fn attributes(&self) -> Map<String, Value> {
@@ -67,13 +72,41 @@ impl<S: ?Sized> Group<S> {
     }
     /// Mutable user attributes (call [`Group::store_metadata`] to persist).
     pub fn attributes_mut(&mut self) -> &mut Map<String, Value> {
-        self.metadata.attributes.get_or_insert_with(Map::new)
+        self.metadata.attributes_mut()
     }
-    /// Whether the group carries consolidated metadata (zarr-python's extension).
+    /// Whether the group carries consolidated metadata: zarr-python's
+    /// `consolidated_metadata` member in V3, a `.zmetadata` in V2.
     pub fn has_consolidated_metadata(&self) -> bool {
-        self.metadata
-            .extra_fields
-            .contains_key("consolidated_metadata")
+        match &self.metadata {
+            GroupMetadata::V3(m) => m.extra_fields.contains_key("consolidated_metadata"),
+            GroupMetadata::V2(m) => m.consolidated_metadata.is_some(),
+        }
+    }
+
+    /// V3 metadata equivalent to this group's (the attributes; V2 consolidated metadata is
+    /// not carried over). A V3 group returns its own.
+    pub fn to_v3(&self) -> GroupMetadataV3 {
+        match &self.metadata {
+            GroupMetadata::V3(m) => m.clone(),
+            GroupMetadata::V2(m) => GroupMetadataV3 {
+                attributes: Some(m.attributes()),
+                extra_fields: Map::new(),
+            },
+        }
+    }
+
+    /// V2 metadata equivalent to this group's (the attributes; V3 extension members such
+    /// as `consolidated_metadata`, which are all `must_understand: false`, are dropped). A
+    /// V2 group returns its own.
+    pub fn to_v2(&self) -> GroupMetadataV2 {
+        match &self.metadata {
+            GroupMetadata::V2(m) => m.clone(),
+            GroupMetadata::V3(m) => GroupMetadataV2 {
+                attributes: Some(m.attributes()),
+                extra_fields: Map::new(),
+                consolidated_metadata: None,
+            },
+        }
     }
 }
 
@@ -97,6 +130,23 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Group<S> {
                 path: node,
                 metadata: m,
             }),
+        }
+    }
+
+    /// Read the V2 consolidated metadata (`.zmetadata`) of this group, if it has one. For a
+    /// group opened from V2 metadata this is what was read when it was opened.
+    pub fn consolidated_metadata_v2(
+        &self,
+    ) -> Result<Option<crate::metadata_v2::ConsolidatedMetadataV2>, GroupError> {
+        if let GroupMetadata::V2(m) = &self.metadata {
+            return Ok(m.consolidated_metadata.clone());
+        }
+        match self.storage.get(&self.path.key(ZMETADATA)?)? {
+            None => Ok(None),
+            Some(b) => Ok(Some(crate::metadata_v2::ConsolidatedMetadataV2::from_json(
+                &b,
+                self.path.as_str(),
+            )?)),
         }
     }
 
@@ -139,7 +189,8 @@ impl<S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static> Group<
     }
 
     /// The names of the direct children, sorted. Children are recognised by their
-    /// `zarr.json`; their metadata is not bound to plugins, so this works for any node.
+    /// `zarr.json`, `.zarray` or `.zgroup`; their metadata is not bound to plugins, so this
+    /// works for any node.
     pub fn child_names(&self) -> Result<Vec<String>, GroupError> {
         let dir = self.storage.list_dir(&self.path.prefix())?;
         let mut out = Vec::new();
@@ -151,8 +202,7 @@ impl<S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static> Group<
                 .next()
                 .unwrap_or("")
                 .to_string();
-            let key = p.join("zarr.json")?;
-            if self.storage.size_key(&key)?.is_some() {
+            if crate::node::node_exists(&*self.storage, &self.path.child(&name)?)? {
                 out.push(name);
             }
         }
@@ -162,12 +212,52 @@ impl<S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static> Group<
 }
 
 impl<S: WritableStorageTraits + ?Sized> Group<S> {
-    /// Write `zarr.json`.
+    /// Write the metadata: `zarr.json` (V3), or `.zgroup` and `.zattrs` (V2; a
+    /// `.zmetadata` is not rewritten).
     pub fn store_metadata(&self) -> Result<(), GroupError> {
-        self.storage.set(
-            &self.path.key("zarr.json")?,
-            &self.metadata.to_json_pretty(),
-        )?;
+        match &self.metadata {
+            GroupMetadata::V3(m) => {
+                self.storage
+                    .set(&self.path.key("zarr.json")?, &m.to_json_pretty())?;
+            }
+            GroupMetadata::V2(m) => {
+                self.storage
+                    .set(&self.path.key(ZGROUP)?, &m.to_json_pretty())?;
+                self.storage.set(
+                    &self.path.key(ZATTRS)?,
+                    &attributes_to_json_pretty(&m.attributes()),
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Erase the metadata: `zarr.json` (V3), or `.zgroup`, `.zattrs` and `.zmetadata` (V2).
+    pub fn erase_metadata(&self) -> Result<(), GroupError> {
+        match &self.metadata {
+            GroupMetadata::V3(_) => self.storage.erase(&self.path.key("zarr.json")?)?,
+            GroupMetadata::V2(_) => {
+                for f in [ZGROUP, ZATTRS, ZMETADATA] {
+                    self.storage.erase(&self.path.key(f)?)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Convert a V2 group to V3 in place: store `zarr.json` from [`Group::to_v3`] and, if
+    /// `erase_v2`, erase `.zgroup`, `.zattrs` and `.zmetadata`. Children are not converted.
+    pub fn convert_to_v3(&mut self, erase_v2: bool) -> Result<(), GroupError> {
+        if self.metadata.zarr_format() == 3 {
+            return Ok(());
+        }
+        let v3 = self.to_v3();
+        self.storage
+            .set(&self.path.key("zarr.json")?, &v3.to_json_pretty())?;
+        if erase_v2 {
+            self.erase_metadata()?;
+        }
+        self.metadata = GroupMetadata::V3(v3);
         Ok(())
     }
 }

@@ -27,6 +27,7 @@ pub mod error;
 pub mod fill_value;
 pub mod group;
 pub mod metadata;
+pub mod metadata_v2;
 pub mod node;
 pub mod registry;
 pub mod storage;
@@ -40,7 +41,10 @@ pub use element::{Element, ElementKind};
 pub use error::{ArrayError, CodecError, GroupError, MetadataError, PluginError, StorageError};
 pub use fill_value::FillValue;
 pub use group::{Group, GroupBuilder};
-pub use metadata::{ArrayMetadataV3, GroupMetadataV3, MetadataV3, NodeMetadata};
+pub use metadata::{
+    ArrayMetadata, ArrayMetadataV3, GroupMetadata, GroupMetadataV3, MetadataV3, NodeMetadata,
+};
+pub use metadata_v2::{ArrayMetadataV2, ConsolidatedMetadataV2, GroupMetadataV2};
 pub use node::{Node, NodePath};
 pub use subset::ArraySubset;
 

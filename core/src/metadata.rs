@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::error::MetadataError;
+use crate::metadata_v2::{ArrayMetadataV2, GroupMetadataV2};
 
 /// Extension metadata: a name with an optional configuration (`"bytes"` or
 /// `{"name": "bytes", "configuration": {...}}`).
@@ -42,6 +43,13 @@ impl MetadataV3 {
             must_understand: true,
             short_form: false,
         }
+    }
+
+    /// Write this extension in the short string form (`"int32"`) when it has no
+    /// configuration and must be understood.
+    pub fn in_short_form(mut self) -> Self {
+        self.short_form = true;
+        self
     }
 
     /// Set `must_understand`.
@@ -492,24 +500,195 @@ impl GroupMetadataV3 {
     }
 }
 
-/// The metadata of a node: an array or a group.
+/// The metadata of an array: Zarr V3 (`zarr.json`) or V2 (`.zarray` + `.zattrs`).
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArrayMetadata {
+    /// Zarr V3.
+    V3(ArrayMetadataV3),
+    /// Zarr V2.
+    V2(ArrayMetadataV2),
+}
+
+impl From<ArrayMetadataV3> for ArrayMetadata {
+    fn from(m: ArrayMetadataV3) -> Self {
+        Self::V3(m)
+    }
+}
+
+impl From<ArrayMetadataV2> for ArrayMetadata {
+    fn from(m: ArrayMetadataV2) -> Self {
+        Self::V2(m)
+    }
+}
+
+impl ArrayMetadata {
+    /// The Zarr format version (3 or 2).
+    pub fn zarr_format(&self) -> u8 {
+        match self {
+            Self::V3(_) => 3,
+            Self::V2(_) => 2,
+        }
+    }
+    /// The array shape.
+    pub fn shape(&self) -> &[u64] {
+        match self {
+            Self::V3(m) => &m.shape,
+            Self::V2(m) => &m.shape,
+        }
+    }
+    /// Change the shape (no validation).
+    pub fn set_shape(&mut self, shape: Vec<u64>) {
+        match self {
+            Self::V3(m) => m.shape = shape,
+            Self::V2(m) => m.shape = shape,
+        }
+    }
+    /// The user attributes (empty when absent).
+    pub fn attributes(&self) -> &Map<String, Value> {
+        match self {
+            Self::V3(m) => m.attributes(),
+            Self::V2(m) => m.attributes(),
+        }
+    }
+    /// Mutable user attributes (created empty when absent).
+    pub fn attributes_mut(&mut self) -> &mut Map<String, Value> {
+        match self {
+            Self::V3(m) => m.attributes.get_or_insert_with(Map::new),
+            Self::V2(m) => m.attributes.get_or_insert_with(Map::new),
+        }
+    }
+    /// The dimension names (V3 only).
+    pub fn dimension_names(&self) -> Option<&[Option<String>]> {
+        match self {
+            Self::V3(m) => m.dimension_names.as_deref(),
+            Self::V2(_) => None,
+        }
+    }
+    /// The V3 metadata, if this is V3.
+    pub fn as_v3(&self) -> Option<&ArrayMetadataV3> {
+        match self {
+            Self::V3(m) => Some(m),
+            Self::V2(_) => None,
+        }
+    }
+    /// The V2 metadata, if this is V2.
+    pub fn as_v2(&self) -> Option<&ArrayMetadataV2> {
+        match self {
+            Self::V3(_) => None,
+            Self::V2(m) => Some(m),
+        }
+    }
+    /// The main metadata document as a JSON object: `zarr.json` (V3) or `.zarray` (V2).
+    pub fn to_map(&self) -> Map<String, Value> {
+        match self {
+            Self::V3(m) => m.to_map(),
+            Self::V2(m) => m.to_map(),
+        }
+    }
+    /// Structural checks that need no plugin.
+    pub fn validate(&self, node: &str) -> Result<(), MetadataError> {
+        match self {
+            Self::V3(m) => m.validate(node),
+            Self::V2(m) => m.validate(node),
+        }
+    }
+}
+
+/// The metadata of a group: Zarr V3 (`zarr.json`) or V2 (`.zgroup` + `.zattrs`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupMetadata {
+    /// Zarr V3.
+    V3(GroupMetadataV3),
+    /// Zarr V2.
+    V2(GroupMetadataV2),
+}
+
+impl From<GroupMetadataV3> for GroupMetadata {
+    fn from(m: GroupMetadataV3) -> Self {
+        Self::V3(m)
+    }
+}
+
+impl From<GroupMetadataV2> for GroupMetadata {
+    fn from(m: GroupMetadataV2) -> Self {
+        Self::V2(m)
+    }
+}
+
+impl GroupMetadata {
+    /// The Zarr format version (3 or 2).
+    pub fn zarr_format(&self) -> u8 {
+        match self {
+            Self::V3(_) => 3,
+            Self::V2(_) => 2,
+        }
+    }
+    /// The user attributes (empty when absent).
+    pub fn attributes(&self) -> Map<String, Value> {
+        match self {
+            Self::V3(m) => m.attributes(),
+            Self::V2(m) => m.attributes(),
+        }
+    }
+    /// Mutable user attributes (created empty when absent).
+    pub fn attributes_mut(&mut self) -> &mut Map<String, Value> {
+        match self {
+            Self::V3(m) => m.attributes.get_or_insert_with(Map::new),
+            Self::V2(m) => m.attributes.get_or_insert_with(Map::new),
+        }
+    }
+    /// The V3 metadata, if this is V3.
+    pub fn as_v3(&self) -> Option<&GroupMetadataV3> {
+        match self {
+            Self::V3(m) => Some(m),
+            Self::V2(_) => None,
+        }
+    }
+    /// The V2 metadata, if this is V2.
+    pub fn as_v2(&self) -> Option<&GroupMetadataV2> {
+        match self {
+            Self::V3(_) => None,
+            Self::V2(m) => Some(m),
+        }
+    }
+    /// The main metadata document as a JSON object: `zarr.json` (V3) or `.zgroup` (V2).
+    pub fn to_map(&self) -> Map<String, Value> {
+        match self {
+            Self::V3(m) => m.to_map(),
+            Self::V2(m) => m.to_map(),
+        }
+    }
+}
+
+/// The metadata of a node: an array or a group, V3 or V2.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeMetadata {
     /// An array.
-    Array(ArrayMetadataV3),
+    Array(ArrayMetadata),
     /// A group.
-    Group(GroupMetadataV3),
+    Group(GroupMetadata),
 }
 
 impl NodeMetadata {
-    /// Parse `zarr.json` bytes of the node at `node`, deciding by `node_type`.
+    /// Parse V3 `zarr.json` bytes of the node at `node`, deciding by `node_type`.
     pub fn from_json(bytes: &[u8], node: &str) -> Result<Self, MetadataError> {
         let map = parse_object(node, bytes)?;
         check_format(node, &map, None)?;
         match map.get("node_type").and_then(Value::as_str) {
-            Some("array") => ArrayMetadataV3::from_map(map, node).map(Self::Array),
-            _ => GroupMetadataV3::from_map(map, node).map(Self::Group),
+            Some("array") => {
+                ArrayMetadataV3::from_map(map, node).map(|m| Self::Array(ArrayMetadata::V3(m)))
+            }
+            _ => GroupMetadataV3::from_map(map, node).map(|m| Self::Group(GroupMetadata::V3(m))),
+        }
+    }
+
+    /// The Zarr format version (3 or 2).
+    pub fn zarr_format(&self) -> u8 {
+        match self {
+            Self::Array(m) => m.zarr_format(),
+            Self::Group(m) => m.zarr_format(),
         }
     }
 }

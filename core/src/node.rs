@@ -5,7 +5,8 @@ use std::sync::Arc;
 use crate::array::Array;
 use crate::error::{ArrayError, GroupError, MetadataError, StorageError};
 use crate::group::Group;
-use crate::metadata::NodeMetadata;
+use crate::metadata::{ArrayMetadata, GroupMetadata, NodeMetadata};
+use crate::metadata_v2::{ArrayMetadataV2, GroupMetadataV2, ZARRAY, ZATTRS, ZGROUP, ZMETADATA};
 use crate::storage::{ReadableStorageTraits, StoreKey, StorePrefix};
 
 /// A validated node path: `/` or `/a/b` (no trailing `/`, no empty, `.` or `..` component).
@@ -82,16 +83,43 @@ impl std::fmt::Display for NodePath {
     }
 }
 
-/// Read and parse the `zarr.json` of a node, or `None` if it has none.
+/// Read and parse the metadata of a node: its `zarr.json` (V3) if there is one, else its
+/// `.zarray` or `.zgroup` (V2, with `.zattrs`, and a group's `.zmetadata`); `None` if it
+/// has none of them.
 pub fn read_node_metadata<S: ReadableStorageTraits + ?Sized>(
     storage: &S,
     path: &NodePath,
 ) -> Result<Option<NodeMetadata>, ArrayError> {
-    let key = path.key("zarr.json")?;
-    match storage.get(&key)? {
-        None => Ok(None),
-        Some(bytes) => Ok(Some(NodeMetadata::from_json(&bytes, path.as_str())?)),
+    let node = path.as_str();
+    if let Some(bytes) = storage.get(&path.key("zarr.json")?)? {
+        return Ok(Some(NodeMetadata::from_json(&bytes, node)?));
     }
+    if let Some(zarray) = storage.get(&path.key(ZARRAY)?)? {
+        let zattrs = storage.get(&path.key(ZATTRS)?)?;
+        let m = ArrayMetadataV2::from_json(&zarray, zattrs.as_deref(), node)?;
+        return Ok(Some(NodeMetadata::Array(ArrayMetadata::V2(m))));
+    }
+    if let Some(zgroup) = storage.get(&path.key(ZGROUP)?)? {
+        let zattrs = storage.get(&path.key(ZATTRS)?)?;
+        let zmetadata = storage.get(&path.key(ZMETADATA)?)?;
+        let m = GroupMetadataV2::from_json(&zgroup, zattrs.as_deref(), zmetadata.as_deref(), node)?;
+        return Ok(Some(NodeMetadata::Group(GroupMetadata::V2(m))));
+    }
+    Ok(None)
+}
+
+/// Whether a node has metadata of either version (`zarr.json`, `.zarray` or `.zgroup`),
+/// without reading or parsing it.
+pub fn node_exists<S: ReadableStorageTraits + ?Sized>(
+    storage: &S,
+    path: &NodePath,
+) -> Result<bool, StorageError> {
+    for f in ["zarr.json", ZARRAY, ZGROUP] {
+        if storage.size_key(&path.key(f)?)?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// A node: an array or a group.

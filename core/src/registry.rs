@@ -300,6 +300,25 @@ pub fn data_type_from_v2(dtype: &str) -> Result<DataType, PluginError> {
         })
 }
 
+/// Create the data type of a Zarr V2 object array (`|O`) from the numcodecs id of its
+/// object codec (e.g. `vlen-utf8`), through the data type plugin that lists the id in
+/// [`DataTypePlugin::v2_object_codec_ids`].
+pub fn data_type_from_v2_object_codec(codec_id: &str) -> Result<DataType, PluginError> {
+    let p = DATA_TYPES
+        .get_v2(codec_id)
+        .ok_or_else(|| PluginError::Unknown {
+            kind: ExtensionKind::DataType,
+            name: format!("|O with object codec {codec_id}"),
+        })?;
+    (p.create)(&MetadataV3::new(p.name))
+}
+
+/// Whether some data type plugin claims a numcodecs object codec id (see
+/// [`DataTypePlugin::v2_object_codec_ids`]).
+pub fn is_v2_object_codec(codec_id: &str) -> bool {
+    DATA_TYPES.get_v2(codec_id).is_some()
+}
+
 /// Create a chunk grid from metadata.
 pub fn create_chunk_grid(metadata: &MetadataV3) -> Result<ChunkGrid, PluginError> {
     (CHUNK_GRIDS.resolve(metadata.name())?.create)(metadata)

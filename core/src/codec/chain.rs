@@ -94,22 +94,22 @@ impl CodecChain {
 
     /// Metadata for each codec (default names and current configurations).
     pub fn create_metadatas(&self) -> Vec<MetadataV3> {
+        fn md(name: &str, conf: Option<serde_json::Map<String, serde_json::Value>>) -> MetadataV3 {
+            match conf {
+                Some(c) => MetadataV3::new_with_configuration(name, c),
+                None => MetadataV3::new(name),
+            }
+        }
         let mut v = Vec::new();
         for c in &self.array_to_array {
-            v.push(MetadataV3::new_with_configuration(
-                c.name(),
-                c.configuration().unwrap_or_default(),
-            ));
+            v.push(md(c.name(), c.configuration()));
         }
-        v.push(MetadataV3::new_with_configuration(
+        v.push(md(
             self.array_to_bytes.name(),
-            self.array_to_bytes.configuration().unwrap_or_default(),
+            self.array_to_bytes.configuration(),
         ));
         for c in &self.bytes_to_bytes {
-            v.push(MetadataV3::new_with_configuration(
-                c.name(),
-                c.configuration().unwrap_or_default(),
-            ));
+            v.push(md(c.name(), c.configuration()));
         }
         v
     }
@@ -272,6 +272,46 @@ impl ArrayToBytesCodecTraits for CodecChain {
             let a = self.decode(input, decoded, options)?;
             output.write_array_bytes(&a, &decoded.shape, chunk_subset, decoded)
         }
+    }
+
+    fn inner_chunk_shape(&self, decoded: &ChunkRepresentation) -> Option<Vec<u64>> {
+        if self.array_to_array.is_empty() {
+            self.array_to_bytes.inner_chunk_shape(decoded)
+        } else {
+            None
+        }
+    }
+
+    fn encode_partial(
+        &self,
+        existing: Option<Vec<u8>>,
+        updates: &[(ArraySubset, ArrayBytes)],
+        decoded: &ChunkRepresentation,
+        options: &CodecOptions,
+    ) -> Result<Option<Vec<u8>>, CodecError> {
+        if self.array_to_array.is_empty() && self.bytes_to_bytes.is_empty() {
+            return self
+                .array_to_bytes
+                .encode_partial(existing, updates, decoded, options);
+        }
+        let mut chunk = match existing {
+            Some(e) => self.decode(e, decoded, options)?,
+            None => decoded.fill()?,
+        };
+        for (region, bytes) in updates {
+            chunk = crate::array_bytes::update_subset(
+                chunk,
+                &decoded.shape,
+                region,
+                bytes,
+                decoded.element_size(),
+            )
+            .map_err(|e| CodecError::new("codec chain", e))?;
+        }
+        if !options.store_empty_chunks && crate::array_bytes::is_fill(&chunk, &decoded.fill_value) {
+            return Ok(None);
+        }
+        self.encode(chunk, decoded, options).map(Some)
     }
 
     fn partial_decoder(

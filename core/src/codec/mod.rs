@@ -141,6 +141,15 @@ pub trait CodecTraits: Send + Sync + Debug {
     /// The V3 configuration written to new metadata (`None`: no configuration member).
     fn configuration(&self) -> Option<serde_json::Map<String, serde_json::Value>>;
 
+    /// The Zarr V2 (numcodecs) configuration of this codec, `id` included, when the codec
+    /// can be written as a V2 filter or compressor. The default `None` lets the core try the
+    /// plugin's numcodecs id with the V3 configuration and keep it only if the plugin's
+    /// `create_v2` gives back an identical codec; a codec whose numcodecs configuration
+    /// differs from its V3 one (e.g. blosc's `shuffle`) implements this.
+    fn configuration_v2(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        None
+    }
+
     /// How many threads this codec can use for one chunk.
     fn recommended_concurrency(&self, _decoded: &ChunkRepresentation) -> RecommendedConcurrency {
         RecommendedConcurrency::ONE
@@ -236,6 +245,44 @@ pub trait ArrayToBytesCodecTraits: CodecTraits {
         decoded: &ChunkRepresentation,
         options: &CodecOptions,
     ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError>;
+
+    /// Capability: the shape of the inner chunks this codec divides a chunk into (sharding),
+    /// or `None`.
+    fn inner_chunk_shape(&self, _decoded: &ChunkRepresentation) -> Option<Vec<u64>> {
+        None
+    }
+
+    /// Update regions of an encoded chunk: `existing` is the stored encoding (or `None` if
+    /// the chunk is not stored) and `updates` the new elements of regions of the chunk
+    /// (disjoint, relative to the chunk). Returns the new encoding, or `None` when every
+    /// element now equals the fill value (the chunk should be erased). The default decodes,
+    /// updates and re-encodes everything; sharding re-encodes only the inner chunks touched.
+    fn encode_partial(
+        &self,
+        existing: Option<Vec<u8>>,
+        updates: &[(ArraySubset, ArrayBytes)],
+        decoded: &ChunkRepresentation,
+        options: &CodecOptions,
+    ) -> Result<Option<Vec<u8>>, CodecError> {
+        let mut chunk = match existing {
+            Some(e) => self.decode(e, decoded, options)?,
+            None => decoded.fill()?,
+        };
+        for (region, bytes) in updates {
+            chunk = crate::array_bytes::update_subset(
+                chunk,
+                &decoded.shape,
+                region,
+                bytes,
+                decoded.element_size(),
+            )
+            .map_err(|e| CodecError::new(self.name(), e))?;
+        }
+        if !options.store_empty_chunks && crate::array_bytes::is_fill(&chunk, &decoded.fill_value) {
+            return Ok(None);
+        }
+        self.encode(chunk, decoded, options).map(Some)
+    }
 }
 
 /// A bytes→bytes codec (compressors, checksums).
@@ -286,6 +333,16 @@ impl Codec {
         }
     }
 
+    /// The codec's own Zarr V2 configuration, if it declares one (see
+    /// [`CodecTraits::configuration_v2`]).
+    pub fn configuration_v2(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        match self {
+            Self::ArrayToArray(c) => c.configuration_v2(),
+            Self::ArrayToBytes(c) => c.configuration_v2(),
+            Self::BytesToBytes(c) => c.configuration_v2(),
+        }
+    }
+
     /// The codec's metadata (name and configuration).
     pub fn metadata(&self) -> crate::metadata::MetadataV3 {
         let (name, conf) = match self {
@@ -293,7 +350,10 @@ impl Codec {
             Self::ArrayToBytes(c) => (c.name(), c.configuration()),
             Self::BytesToBytes(c) => (c.name(), c.configuration()),
         };
-        crate::metadata::MetadataV3::new_with_configuration(name, conf.unwrap_or_default())
+        match conf {
+            Some(c) => crate::metadata::MetadataV3::new_with_configuration(name, c),
+            None => crate::metadata::MetadataV3::new(name),
+        }
     }
 }
 
@@ -341,6 +401,21 @@ impl<'a> ArrayOutputView<'a> {
             len,
             shape,
             subset,
+            _marker: std::marker::PhantomData,
+        }
+    }
+
+    /// A view of `region` (relative to this view's subset) of the same output buffer.
+    ///
+    /// # Safety
+    /// Views used concurrently must cover disjoint regions, and `region` must lie inside
+    /// this view's subset.
+    pub unsafe fn subview(&self, region: &ArraySubset) -> ArrayOutputView<'a> {
+        ArrayOutputView {
+            ptr: self.ptr,
+            len: self.len,
+            shape: self.shape,
+            subset: region.offset_by(self.subset.start()),
             _marker: std::marker::PhantomData,
         }
     }

@@ -5,6 +5,12 @@
 //! range; `bool` takes `true`/`false`; floats take numbers, `"NaN"`, `"Infinity"`,
 //! `"-Infinity"` or a hex bit pattern (`"0x7fc00001"`, exactly the bits); complex types take
 //! `[re, im]` with each part a float fill value.
+//!
+//! Zarr V2: the dtypes `|b1`, `|i1`, `|u1`, `<i2` ... `<i8`, `<u2` ... `<u8`, `<f2`, `<f4`,
+//! `<f8`, `<c8`, `<c16` and their `>` (and `=`) forms map to these types (the byte order is
+//! the `bytes` codec's business). V2 fill values follow the V3 rules, plus `0`/`1` for bool
+//! and integral floats (`42.0`) for integers; NaN is written back as `"NaN"` whatever its
+//! payload, since V2 has no hex form.
 
 use std::sync::Arc;
 
@@ -93,6 +99,27 @@ impl NumericKind {
             Int64 | UInt64 | Float64 | Complex64 => 8,
             Complex128 => 16,
         }
+    }
+
+    /// The NumPy type code without byte order (`i4`, `f8`, `c16`, `b1`), if NumPy has one.
+    pub fn v2_code(self) -> Option<&'static str> {
+        Some(match self {
+            Bool => "b1",
+            Int8 => "i1",
+            Int16 => "i2",
+            Int32 => "i4",
+            Int64 => "i8",
+            UInt8 => "u1",
+            UInt16 => "u2",
+            UInt32 => "u4",
+            UInt64 => "u8",
+            Float16 => "f2",
+            Float32 => "f4",
+            Float64 => "f8",
+            Complex64 => "c8",
+            Complex128 => "c16",
+            BFloat16 => return None,
+        })
     }
 
     fn int_range(self) -> Option<(i128, i128)> {
@@ -285,6 +312,48 @@ impl DataTypeExtension for NumericDataType {
         })
     }
 
+    fn fill_value_from_json_v2(&self, json: &Value) -> Result<FillValue, FillValueError> {
+        match (self.0, json) {
+            (Bool, Value::Number(n)) if n.as_u64() == Some(0) || n.as_u64() == Some(1) => {
+                Ok(FillValue::new(vec![u8::from(n.as_u64() == Some(1))]))
+            }
+            (k, Value::Number(n))
+                if k.int_range().is_some() && n.as_i64().is_none() && n.as_u64().is_none() =>
+            {
+                // An integral float such as `42.0` (older writers).
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 {
+                    self.fill_value_from_json(&Value::from(f as i64))
+                } else {
+                    self.fill_value_from_json(json)
+                }
+            }
+            _ => self.fill_value_from_json(json),
+        }
+    }
+
+    fn fill_value_to_json_v2(&self, fill_value: &FillValue) -> Result<Value, FillValueError> {
+        fn no_hex(v: Value) -> Value {
+            match v {
+                Value::String(s) if s.starts_with("0x") => Value::String("NaN".into()),
+                Value::Array(a) => Value::Array(a.into_iter().map(no_hex).collect()),
+                v => v,
+            }
+        }
+        Ok(no_hex(self.fill_value_to_json(fill_value)?))
+    }
+
+    fn to_v2_dtype(&self, byte_order: char) -> Option<String> {
+        let code = self.0.v2_code()?;
+        if self.0.size() == 1 {
+            return Some(format!("|{code}"));
+        }
+        match byte_order {
+            '<' | '>' => Some(format!("{byte_order}{code}")),
+            _ => None,
+        }
+    }
+
     fn validate_elements(&self, bytes: &[u8]) -> Result<(), String> {
         if self.0 == Bool {
             if let Some(i) = bytes.iter().position(|&b| b > 1) {
@@ -301,6 +370,27 @@ pub fn data_type(name: &str) -> Option<DataType> {
         .iter()
         .find(|k| k.name() == name)
         .map(|k| Arc::new(NumericDataType(*k)) as DataType)
+}
+
+/// Create a numeric data type from a Zarr V2 dtype string (`<i4`, `>f8`, `|b1`, ...).
+/// One-byte types take any byte order character; wider types need `<`, `>` or `=`.
+pub fn data_type_from_v2(dtype: &str) -> Option<DataType> {
+    let mut chars = dtype.chars();
+    let order = chars.next()?;
+    let code = chars.as_str();
+    let kind = NumericKind::ALL
+        .iter()
+        .find(|k| k.v2_code() == Some(code))?;
+    let ok = match order {
+        '|' => kind.size() == 1,
+        '<' | '>' | '=' => true,
+        _ => false,
+    };
+    ok.then(|| Arc::new(NumericDataType(*kind)) as DataType)
+}
+
+fn from_v2(dtype: &str) -> Option<DataType> {
+    data_type_from_v2(dtype)
 }
 
 fn create(metadata: &MetadataV3) -> Result<DataType, PluginError> {
@@ -320,7 +410,7 @@ fn create(metadata: &MetadataV3) -> Result<DataType, PluginError> {
 macro_rules! register {
     ($($name:literal),*) => {$(
         zarrkit_core::inventory::submit! {
-            DataTypePlugin { name: $name, aliases: &[], matches: None, create, from_v2: None, v2_object_codec_ids: &[] }
+            DataTypePlugin { name: $name, aliases: &[], matches: None, create, from_v2: Some(from_v2), v2_object_codec_ids: &[] }
         }
     )*};
 }
@@ -439,6 +529,64 @@ mod tests {
                 "{name} accepted {j}"
             );
         }
+        Ok(())
+    }
+
+    #[test]
+    fn v2_dtypes() -> Result<(), Box<dyn std::error::Error>> {
+        let cases = [
+            ("|b1", "bool", '|', "|b1"),
+            ("|i1", "int8", '<', "|i1"),
+            ("|u1", "uint8", '|', "|u1"),
+            ("<i2", "int16", '<', "<i2"),
+            (">i4", "int32", '>', ">i4"),
+            ("<i8", "int64", '<', "<i8"),
+            (">u2", "uint16", '>', ">u2"),
+            ("<u4", "uint32", '<', "<u4"),
+            (">u8", "uint64", '>', ">u8"),
+            ("<f2", "float16", '<', "<f2"),
+            (">f4", "float32", '>', ">f4"),
+            ("<f8", "float64", '<', "<f8"),
+            ("<c8", "complex64", '<', "<c8"),
+            (">c16", "complex128", '>', ">c16"),
+        ];
+        for (v2, name, bo, back) in cases {
+            let d = zarrkit_core::registry::data_type_from_v2(v2)?;
+            assert_eq!(d.name(), name, "{v2}");
+            assert_eq!(d.to_v2_dtype(bo).as_deref(), Some(back), "{v2}");
+        }
+        for bad in ["<z4", "|i4", "i4", "<b2", "<O", "|S6", "", "<"] {
+            assert!(data_type_from_v2(bad).is_none(), "{bad}");
+        }
+        assert!(dt("bfloat16")?.to_v2_dtype('<').is_none());
+        assert!(dt("int32")?.to_v2_dtype('|').is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn v2_fill_values() -> Result<(), Box<dyn std::error::Error>> {
+        let b = dt("bool")?;
+        assert_eq!(b.fill_value_from_json_v2(&json!(1))?.as_bytes(), &[1]);
+        assert_eq!(b.fill_value_from_json_v2(&json!(false))?.as_bytes(), &[0]);
+        assert!(b.fill_value_from_json_v2(&json!(2)).is_err());
+        let i = dt("int16")?;
+        assert_eq!(
+            i.fill_value_from_json_v2(&json!(42))?,
+            FillValue::from(42i16)
+        );
+        assert_eq!(
+            i.fill_value_from_json_v2(&json!(42.0))?,
+            FillValue::from(42i16)
+        );
+        assert!(i.fill_value_from_json_v2(&json!(42.5)).is_err());
+        assert!(i.fill_value_from_json_v2(&json!(1e9)).is_err());
+        let f = dt("float32")?;
+        let payload = FillValue::new(0x7fc00001u32.to_ne_bytes().to_vec());
+        assert_eq!(f.fill_value_to_json(&payload)?, json!("0x7fc00001"));
+        assert_eq!(f.fill_value_to_json_v2(&payload)?, json!("NaN"));
+        let c = dt("complex128")?;
+        let fv = c.fill_value_from_json_v2(&json!([1.5, "-Infinity"]))?;
+        assert_eq!(c.fill_value_to_json_v2(&fv)?, json!([1.5, "-Infinity"]));
         Ok(())
     }
 

@@ -1,0 +1,471 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use proptest::prelude::*;
+use zarrkit_codec_bytes as _;
+use zarrkit_codec_crc32c as _;
+use zarrkit_codec_gzip as _;
+use zarrkit_codec_transpose as _;
+use zarrkit_codec_zstd as _;
+use zarrkit_core::serde_json::json;
+use zarrkit_core::storage::{
+    MemoryStore, ReadableStorageTraits, StoreKey, StorePrefix, WritableStorageTraits,
+};
+use zarrkit_core::{Array, ArrayBuilder, StorageError};
+use zarrkit_dtype_numeric as _;
+use zarrkit_grid_regular as _;
+use zarrkit_key_default as _;
+
+use super::*;
+
+type R = Result<(), Box<dyn std::error::Error>>;
+type CorruptFixture = (Arc<MemoryStore>, Array<MemoryStore>, Vec<u8>);
+
+/// A store that counts the bytes it returns.
+#[derive(Default)]
+struct CountingStore {
+    inner: MemoryStore,
+    bytes_read: AtomicU64,
+    requests: AtomicU64,
+}
+
+impl CountingStore {
+    fn reset(&self) {
+        self.bytes_read.store(0, Ordering::SeqCst);
+        self.requests.store(0, Ordering::SeqCst);
+    }
+}
+
+impl ReadableStorageTraits for CountingStore {
+    fn get(&self, key: &StoreKey) -> Result<Option<Vec<u8>>, StorageError> {
+        let v = self.inner.get(key)?;
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        self.bytes_read
+            .fetch_add(v.as_ref().map_or(0, |v| v.len() as u64), Ordering::SeqCst);
+        Ok(v)
+    }
+    fn get_partial(
+        &self,
+        key: &StoreKey,
+        ranges: &[ByteRange],
+    ) -> Result<Option<Vec<Vec<u8>>>, StorageError> {
+        let v = self.inner.get_partial(key, ranges)?;
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        let n: u64 = v.iter().flatten().map(|x| x.len() as u64).sum();
+        self.bytes_read.fetch_add(n, Ordering::SeqCst);
+        Ok(v)
+    }
+    fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
+        self.inner.size_key(key)
+    }
+}
+
+impl WritableStorageTraits for CountingStore {
+    fn set(&self, key: &StoreKey, value: &[u8]) -> Result<(), StorageError> {
+        self.inner.set(key, value)
+    }
+    fn erase(&self, key: &StoreKey) -> Result<(), StorageError> {
+        self.inner.erase(key)
+    }
+    fn erase_prefix(&self, prefix: &StorePrefix) -> Result<(), StorageError> {
+        self.inner.erase_prefix(prefix)
+    }
+}
+
+fn sharding(inner: &[u64], codecs: Value, location: &str) -> Result<MetadataV3, PluginError> {
+    let c = json!({
+        "chunk_shape": inner,
+        "codecs": codecs,
+        "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}],
+        "index_location": location,
+    });
+    Ok(md(NAME, c))
+}
+
+fn bytes_le() -> Value {
+    json!([{"name": "bytes", "configuration": {"endian": "little"}}])
+}
+
+fn sharded_u16<S: ?Sized>(
+    store: Arc<S>,
+    shape: Vec<u64>,
+    shard: Vec<u64>,
+    inner: &[u64],
+    codecs: Value,
+    location: &str,
+) -> Result<Array<S>, Box<dyn std::error::Error>> {
+    Ok(ArrayBuilder::new(shape, shard, "uint16", 0)
+        .codecs_metadata(vec![sharding(inner, codecs, location)?])
+        .build(store, "/")?)
+}
+
+#[test]
+fn reading_one_inner_chunk_reads_little() -> R {
+    // 256 inner chunks (16 x 16) of 8 x 8 uint16 in one 128 x 128 shard, zstd compressed.
+    let store = Arc::new(CountingStore::default());
+    let codecs = json!([{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "zstd", "configuration": {"level": 1, "checksum": false}}]);
+    let a = sharded_u16(
+        store.clone(),
+        vec![128, 128],
+        vec![128, 128],
+        &[8, 8],
+        codecs,
+        "end",
+    )?;
+    let data: Vec<u16> = (0..128 * 128u32)
+        .map(|i| (i.wrapping_mul(2654435761u32) >> 16) as u16)
+        .collect();
+    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![128, 128]), &data)?;
+    assert!(a.is_sharded());
+    assert_eq!(a.inner_chunk_shape(), Some(vec![8, 8]));
+    assert_eq!(a.inner_chunk_grid_shape(), Some(vec![16, 16]));
+    // Find the encoded size of inner chunk (5, 7) from the index.
+    let shard = store
+        .inner
+        .get(&StoreKey::new("c/0/0")?)?
+        .ok_or("no shard")?;
+    let index_size = 256 * 16 + 4;
+    let codec = ShardingCodec::new(ShardingCodecConfiguration {
+        chunk_shape: vec![8, 8],
+        codecs: vec![],
+        index_codecs: vec![],
+        index_location: IndexLocation::End,
+    });
+    assert!(codec.is_err(), "empty codec lists must be rejected");
+    let entry = shard.len() - index_size + (5 * 16 + 7) * 16;
+    let nbytes = u64::from_le_bytes(shard[entry + 8..entry + 16].try_into()?);
+    store.reset();
+    let v: Vec<u16> = a.retrieve_inner_chunk_elements(&[5, 7])?;
+    let read = store.bytes_read.load(Ordering::SeqCst);
+    assert!(
+        read <= index_size as u64 + 2 * nbytes,
+        "read {read} bytes; index {index_size} + inner chunk {nbytes}"
+    );
+    assert!(store.requests.load(Ordering::SeqCst) <= 2);
+    let expect: Vec<u16> = ArraySubset::new_with_ranges(&[40..48, 56..64])
+        .indices()
+        .map(|i| data[(i[0] * 128 + i[1]) as usize])
+        .collect();
+    assert_eq!(v, expect);
+    Ok(())
+}
+
+#[test]
+fn layout_is_spec_exact() -> R {
+    // 4 x 4 uint16 shard of 2 x 2 inner chunks, index at start, inner codecs [bytes].
+    let store = Arc::new(MemoryStore::new());
+    let a = sharded_u16(
+        store.clone(),
+        vec![4, 4],
+        vec![4, 4],
+        &[2, 2],
+        bytes_le(),
+        "start",
+    )?;
+    let data: Vec<u16> = (1..=16).collect();
+    // Leave inner chunk (1, 1) as fill.
+    let mut d = data.clone();
+    for i in [10, 11, 14, 15] {
+        d[i] = 0;
+    }
+    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![4, 4]), &d)?;
+    let shard = store.get(&StoreKey::new("c/0/0")?)?.ok_or("no shard")?;
+    let index_size = 4 * 16 + 4;
+    assert_eq!(shard.len(), index_size + 3 * 8);
+    let entry = |i: usize| -> Result<(u64, u64), Box<dyn std::error::Error>> {
+        Ok((
+            u64::from_le_bytes(shard[i * 16..i * 16 + 8].try_into()?),
+            u64::from_le_bytes(shard[i * 16 + 8..i * 16 + 16].try_into()?),
+        ))
+    };
+    assert_eq!(entry(0)?, (68, 8));
+    assert_eq!(entry(1)?, (76, 8));
+    assert_eq!(entry(2)?, (84, 8));
+    assert_eq!(entry(3)?, (EMPTY, EMPTY));
+    // Inner chunk (0, 1) holds elements 3, 4, 7, 8.
+    assert_eq!(&shard[76..84], &[3, 0, 4, 0, 7, 0, 8, 0]);
+    let crc = u32::from_le_bytes(shard[64..68].try_into()?);
+    assert_ne!(crc, 0);
+    let back: Vec<u16> =
+        a.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![4, 4]))?;
+    assert_eq!(back, d);
+    Ok(())
+}
+
+#[test]
+fn all_fill_shard_is_not_stored_and_partial_write_keeps_other_inner_chunks() -> R {
+    let store = Arc::new(MemoryStore::new());
+    let codecs = json!([{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "gzip", "configuration": {"level": 1}}]);
+    let a = sharded_u16(
+        store.clone(),
+        vec![8, 8],
+        vec![8, 8],
+        &[2, 2],
+        codecs,
+        "end",
+    )?;
+    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![8, 8]), &[0u16; 64])?;
+    assert!(store.get(&StoreKey::new("c/0/0")?)?.is_none());
+    let data: Vec<u16> = (100..164).collect();
+    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![8, 8]), &data)?;
+    let before = store.get(&StoreKey::new("c/0/0")?)?.ok_or("no shard")?;
+    // Overwrite one element in inner chunk (3, 3): only that inner chunk is re-encoded.
+    a.store_array_subset_elements(&ArraySubset::new_with_ranges(&[7..8, 7..8]), &[1u16])?;
+    let after = store.get(&StoreKey::new("c/0/0")?)?.ok_or("no shard")?;
+    let codec = a.codecs().array_to_bytes().clone();
+    let repr = a.chunk_representation(&[0, 0])?;
+    let _ = codec.encoded_representation(&repr)?;
+    // The first 15 inner chunks' bytes are unchanged (same offsets, same bytes).
+    let n_first: usize = 15;
+    let index_size = 16 * 16 + 4;
+    let idx_b = &before[before.len() - index_size..];
+    let idx_a = &after[after.len() - index_size..];
+    for i in 0..n_first {
+        let (o, n) = (
+            u64::from_le_bytes(idx_b[i * 16..i * 16 + 8].try_into()?) as usize,
+            u64::from_le_bytes(idx_b[i * 16 + 8..i * 16 + 16].try_into()?) as usize,
+        );
+        let (o2, n2) = (
+            u64::from_le_bytes(idx_a[i * 16..i * 16 + 8].try_into()?) as usize,
+            u64::from_le_bytes(idx_a[i * 16 + 8..i * 16 + 16].try_into()?) as usize,
+        );
+        assert_eq!(
+            &before[o..o + n],
+            &after[o2..o2 + n2],
+            "inner chunk {i} changed"
+        );
+    }
+    let mut expect = data.clone();
+    expect[63] = 1;
+    let back: Vec<u16> =
+        a.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![8, 8]))?;
+    assert_eq!(back, expect);
+    // Writing fill over everything erases the shard.
+    a.store_array_subset_elements(&ArraySubset::new_with_ranges(&[0..8, 0..8]), &[0u16; 64])?;
+    assert!(store.get(&StoreKey::new("c/0/0")?)?.is_none());
+    Ok(())
+}
+
+#[test]
+fn nested_sharding_and_edges() -> R {
+    let store = Arc::new(MemoryStore::new());
+    let inner_sharding = json!([{"name": NAME, "configuration": {
+        "chunk_shape": [2, 2],
+        "codecs": [{"name": "bytes", "configuration": {"endian": "big"}}],
+        "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}],
+        "index_location": "start"
+    }}]);
+    let a = sharded_u16(
+        store,
+        vec![13, 11],
+        vec![8, 8],
+        &[4, 4],
+        inner_sharding,
+        "end",
+    )?;
+    let data: Vec<u16> = (0..143).collect();
+    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![13, 11]), &data)?;
+    let back: Vec<u16> =
+        a.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![13, 11]))?;
+    assert_eq!(back, data);
+    let s = ArraySubset::new_with_ranges(&[3..10, 2..9]);
+    let part: Vec<u16> = a.retrieve_array_subset_elements(&s)?;
+    let expect: Vec<u16> = s
+        .indices()
+        .map(|i| data[(i[0] * 11 + i[1]) as usize])
+        .collect();
+    assert_eq!(part, expect);
+    Ok(())
+}
+
+fn corrupt_store(location: &str) -> Result<CorruptFixture, Box<dyn std::error::Error>> {
+    let store = Arc::new(MemoryStore::new());
+    let a = sharded_u16(
+        store.clone(),
+        vec![4, 4],
+        vec![4, 4],
+        &[2, 2],
+        bytes_le(),
+        location,
+    )?;
+    let data: Vec<u16> = (1..=16).collect();
+    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![4, 4]), &data)?;
+    let shard = store.get(&StoreKey::new("c/0/0")?)?.ok_or("no shard")?;
+    Ok((store, a, shard))
+}
+
+fn crc_fix(shard: &mut [u8], index_at: usize) {
+    // Recompute the index crc32c (Castagnoli) so only the entry edit is "wrong".
+    let body = &shard[index_at..index_at + 64];
+    let mut crc = !0u32;
+    for &b in body {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0x82f6_3b78
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    shard[index_at + 64..index_at + 68].copy_from_slice(&(!crc).to_le_bytes());
+}
+
+#[test]
+fn hostile_shards_are_errors() -> R {
+    let key = StoreKey::new("c/0/0")?;
+    let whole = ArraySubset::new_with_shape(vec![4, 4]);
+    let one = ArraySubset::new_with_ranges(&[0..1, 0..1]);
+    // Shorter than the index.
+    let (store, a, shard) = corrupt_store("end")?;
+    store.set(&key, &shard[..40])?;
+    let e = a
+        .retrieve_array_subset(&whole)
+        .err()
+        .ok_or("short shard accepted")?;
+    assert!(e.to_string().contains("c/0/0"), "{e}");
+    assert!(a.retrieve_array_subset(&one).is_err());
+    // Index crc32c mismatch.
+    let mut bad = shard.clone();
+    let at = bad.len() - 68;
+    bad.swap(at, at + 16);
+    store.set(&key, &bad)?;
+    assert!(a.retrieve_array_subset(&whole).is_err());
+    assert!(a.retrieve_array_subset(&one).is_err());
+    // Entry past the end (valid crc).
+    let mut bad = shard.clone();
+    bad[at..at + 8].copy_from_slice(&(u64::MAX - 3).to_le_bytes());
+    crc_fix(&mut bad, at);
+    store.set(&key, &bad)?;
+    assert!(a.retrieve_array_subset(&whole).is_err());
+    assert!(a.retrieve_array_subset(&one).is_err());
+    // Entry overlapping the index (index at end).
+    let mut bad = shard.clone();
+    bad[at..at + 8].copy_from_slice(&(28u64).to_le_bytes());
+    crc_fix(&mut bad, at);
+    store.set(&key, &bad)?;
+    assert!(a.retrieve_array_subset(&whole).is_err());
+    // Inner chunk of the wrong size (nbytes 6 instead of 8).
+    let mut bad = shard.clone();
+    bad[at + 8..at + 16].copy_from_slice(&(6u64).to_le_bytes());
+    crc_fix(&mut bad, at);
+    store.set(&key, &bad)?;
+    assert!(a.retrieve_array_subset(&whole).is_err());
+    assert!(a.retrieve_array_subset(&one).is_err());
+    // Index at start: an entry pointing into the index.
+    let (store, a, shard) = corrupt_store("start")?;
+    let mut bad = shard.clone();
+    bad[0..8].copy_from_slice(&(0u64).to_le_bytes());
+    crc_fix(&mut bad, 0);
+    store.set(&key, &bad)?;
+    assert!(a.retrieve_array_subset(&whole).is_err());
+    assert!(a.retrieve_array_subset(&one).is_err());
+    Ok(())
+}
+
+#[test]
+fn bad_configuration() -> R {
+    let m = sharding(&[3, 3], bytes_le(), "end")?;
+    // A shard shape that is not a multiple of the inner chunk shape fails when bound.
+    let store = Arc::new(MemoryStore::new());
+    assert!(ArrayBuilder::new(vec![8, 8], vec![4, 4], "uint16", 0)
+        .codecs_metadata(vec![m])
+        .build(store.clone(), "/")
+        .is_err());
+    let bad_loc = md(
+        NAME,
+        json!({"chunk_shape": [2, 2], "codecs": bytes_le(), "index_codecs": bytes_le(), "index_location": "middle"}),
+    );
+    assert!(zarrkit_core::registry::create_codec(&bad_loc).is_err());
+    let compressed_index = md(
+        NAME,
+        json!({"chunk_shape": [2, 2], "codecs": bytes_le(),
+        "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "gzip", "configuration": {"level": 1}}]}),
+    );
+    assert!(ArrayBuilder::new(vec![8, 8], vec![4, 4], "uint16", 0)
+        .codecs_metadata(vec![compressed_index])
+        .build(store, "/")
+        .is_err());
+    Ok(())
+}
+
+#[test]
+fn builder_round_trip() -> R {
+    let m = ShardingCodecBuilder::new(vec![2, 2])
+        .index_location(IndexLocation::Start)
+        .build_metadata()?;
+    let c = zarrkit_core::registry::create_codec(&m)?;
+    assert_eq!(c.name(), NAME);
+    let conf = m.configuration().ok_or("no configuration")?;
+    assert_eq!(conf.get("index_location"), Some(&json!("start")));
+    Ok(())
+}
+
+fn subset_in(shape: Vec<u64>) -> impl Strategy<Value = ArraySubset> {
+    let parts: Vec<_> = shape
+        .iter()
+        .map(|&n| (0..n).prop_flat_map(move |s| (Just(s), 1..=n - s)))
+        .collect();
+    parts.prop_map(|v| {
+        let r: Vec<_> = v.iter().map(|(s, l)| *s..s + l).collect();
+        ArraySubset::new_with_ranges(&r)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+    #[test]
+    fn random_writes_match_plain_array(writes in prop::collection::vec((subset_in(vec![14, 10]), any::<u8>()), 1..10), read in subset_in(vec![14, 10])) {
+        let f = |e: Box<dyn std::error::Error>| TestCaseError::fail(e.to_string());
+        let sharded_store = Arc::new(MemoryStore::new());
+        let codecs = json!([{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "zstd", "configuration": {"level": 1, "checksum": true}}]);
+        let s = sharded_u16(sharded_store, vec![14, 10], vec![6, 4], &[3, 2], codecs, "start").map_err(f)?;
+        let p = ArrayBuilder::new(vec![14, 10], vec![14, 10], "uint16", 0).build(Arc::new(MemoryStore::new()), "/").map_err(|e| f(e.into()))?;
+        for (sub, v) in &writes {
+            let vals: Vec<u16> = (0..sub.num_elements()).map(|i| if *v < 40 { 0 } else { u16::from(*v) * 7 + i as u16 }).collect();
+            s.store_array_subset_elements(sub, &vals).map_err(|e| f(e.into()))?;
+            p.store_array_subset_elements(sub, &vals).map_err(|e| f(e.into()))?;
+        }
+        let a: Vec<u16> = s.retrieve_array_subset_elements(&read).map_err(|e| f(e.into()))?;
+        let b: Vec<u16> = p.retrieve_array_subset_elements(&read).map_err(|e| f(e.into()))?;
+        prop_assert_eq!(a, b);
+        let whole = ArraySubset::new_with_shape(vec![14, 10]);
+        let a: Vec<u16> = s.retrieve_array_subset_elements(&whole).map_err(|e| f(e.into()))?;
+        let b: Vec<u16> = p.retrieve_array_subset_elements(&whole).map_err(|e| f(e.into()))?;
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn concurrent_writers_lose_nothing(seeds in prop::collection::vec(prop::collection::vec(subset_in(vec![16, 16]), 1..6), 2..5)) {
+        // Each thread owns a distinct value; its subsets may overlap others'. Afterwards
+        // every element equals the value of some write that covered it, and elements
+        // covered by exactly one thread hold that thread's value: nothing is lost.
+        let f = |e: Box<dyn std::error::Error>| TestCaseError::fail(e.to_string());
+        let store = Arc::new(MemoryStore::new());
+        let a = Arc::new(sharded_u16(store, vec![16, 16], vec![8, 8], &[2, 4], bytes_le(), "end").map_err(f)?);
+        let handles: Vec<_> = seeds.iter().enumerate().map(|(t, subs)| {
+            let a = a.clone();
+            let subs = subs.clone();
+            std::thread::spawn(move || -> Result<(), String> {
+                for s in subs {
+                    let v = vec![t as u16 + 1; s.num_elements() as usize];
+                    a.store_array_subset_elements(&s, &v).map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            })
+        }).collect();
+        for h in handles {
+            h.join().map_err(|_| TestCaseError::fail("writer panicked"))?.map_err(TestCaseError::fail)?;
+        }
+        let got: Vec<u16> = a.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![16, 16])).map_err(|e| f(e.into()))?;
+        for (lin, idx) in ArraySubset::new_with_shape(vec![16, 16]).indices().enumerate() {
+            let owners: Vec<u16> = seeds.iter().enumerate()
+                .filter(|(_, subs)| subs.iter().any(|s| s.overlap(&ArraySubset::new_with_ranges(&[idx[0]..idx[0] + 1, idx[1]..idx[1] + 1])).num_elements() == 1))
+                .map(|(t, _)| t as u16 + 1).collect();
+            if owners.is_empty() {
+                prop_assert_eq!(got[lin], 0);
+            } else {
+                prop_assert!(owners.contains(&got[lin]), "element {:?} = {} not from {:?}", idx, got[lin], owners);
+            }
+        }
+    }
+}
