@@ -25,22 +25,52 @@ pub use zarrkit_core::*;
 
 // Each enabled plugin crate is re-exported by name. Referencing the crate here is also what
 // keeps its `inventory` registrations from being dropped by the linker.
+#[cfg(feature = "codec-adler32")]
+pub use zarrkit_codec_adler32 as codec_adler32;
+#[cfg(feature = "codec-bitround")]
+pub use zarrkit_codec_bitround as codec_bitround;
 #[cfg(feature = "codec-blosc")]
 pub use zarrkit_codec_blosc as codec_blosc;
 #[cfg(feature = "codec-bytes")]
 pub use zarrkit_codec_bytes as codec_bytes;
+#[cfg(feature = "codec-bz2")]
+pub use zarrkit_codec_bz2 as codec_bz2;
 #[cfg(feature = "codec-crc32c")]
 pub use zarrkit_codec_crc32c as codec_crc32c;
+#[cfg(feature = "codec-delta")]
+pub use zarrkit_codec_delta as codec_delta;
+#[cfg(feature = "codec-fletcher32")]
+pub use zarrkit_codec_fletcher32 as codec_fletcher32;
 #[cfg(feature = "codec-gzip")]
 pub use zarrkit_codec_gzip as codec_gzip;
+#[cfg(feature = "codec-lz4")]
+pub use zarrkit_codec_lz4 as codec_lz4;
+#[cfg(feature = "codec-packbits")]
+pub use zarrkit_codec_packbits as codec_packbits;
+#[cfg(feature = "codec-sharding")]
+pub use zarrkit_codec_sharding as codec_sharding;
+#[cfg(feature = "codec-shuffle")]
+pub use zarrkit_codec_shuffle as codec_shuffle;
 #[cfg(feature = "codec-transpose")]
 pub use zarrkit_codec_transpose as codec_transpose;
+#[cfg(feature = "codec-vlen-bytes")]
+pub use zarrkit_codec_vlen_bytes as codec_vlen_bytes;
+#[cfg(feature = "codec-vlen-utf8")]
+pub use zarrkit_codec_vlen_utf8 as codec_vlen_utf8;
+#[cfg(feature = "codec-zlib")]
+pub use zarrkit_codec_zlib as codec_zlib;
 #[cfg(feature = "codec-zstd")]
 pub use zarrkit_codec_zstd as codec_zstd;
+#[cfg(feature = "dtype-bytes")]
+pub use zarrkit_dtype_bytes as dtype_bytes;
+#[cfg(feature = "dtype-fixed")]
+pub use zarrkit_dtype_fixed as dtype_fixed;
 #[cfg(feature = "dtype-numeric")]
 pub use zarrkit_dtype_numeric as dtype_numeric;
 #[cfg(feature = "dtype-raw")]
 pub use zarrkit_dtype_raw as dtype_raw;
+#[cfg(feature = "dtype-string")]
+pub use zarrkit_dtype_string as dtype_string;
 #[cfg(feature = "grid-regular")]
 pub use zarrkit_grid_regular as grid_regular;
 #[cfg(feature = "key-default")]
@@ -101,11 +131,35 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "r8",
             "r16",
             "r64",
+            "null_terminated_bytes",
+            "raw_bytes",
+            "fixed_length_utf32",
+            "string",
+            "variable_length_bytes",
         ],
     ),
     (
         "codec",
-        &["bytes", "transpose", "gzip", "zstd", "blosc", "crc32c"],
+        &[
+            "bytes",
+            "transpose",
+            "gzip",
+            "zstd",
+            "blosc",
+            "crc32c",
+            "sharding_indexed",
+            "vlen-utf8",
+            "vlen-bytes",
+            "numcodecs.zlib",
+            "numcodecs.bz2",
+            "numcodecs.lz4",
+            "numcodecs.shuffle",
+            "numcodecs.delta",
+            "numcodecs.adler32",
+            "numcodecs.fletcher32",
+            "packbits",
+            "bitround",
+        ],
     ),
     ("chunk grid", &["regular"]),
     ("chunk key encoding", &["default", "v2"]),

@@ -1,0 +1,269 @@
+//! zarrkit plugin: the `vlen-bytes` array→bytes codec for variable-length byte strings.
+//!
+//! - V3 name `vlen-bytes` (alias `numcodecs.vlen-bytes`), configuration `{}` (or absent).
+//! - Zarr V2 / numcodecs id `vlen-bytes` (`{"id": "vlen-bytes"}`), the object codec of `|O`
+//!   byte string arrays.
+//!
+//! The encoding is numcodecs' `VLenBytes` framing: a `u32` little-endian element count, then
+//! for each element (C order) a `u32` little-endian byte length followed by its bytes.
+//!
+//! Decoding checks the count against the chunk's element count, that every length fits in
+//! what is left of the buffer (checked arithmetic, no allocation from a claimed count or
+//! length beyond the buffer) and that nothing trails the last element. Elements are
+//! arbitrary bytes.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use zarrkit_core::array_bytes::ArrayBytes;
+use zarrkit_core::codec::{
+    ArrayPartialDecoder, ArrayToBytesCodecTraits, BytesPartialDecoder, BytesRepresentation,
+    ChunkRepresentation, Codec, CodecTraits, FullArrayPartialDecoder,
+};
+use zarrkit_core::data_type::DataTypeSize;
+use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
+use zarrkit_core::metadata::MetadataV3;
+use zarrkit_core::registry::CodecPlugin;
+use zarrkit_core::serde_json::{Map, Value};
+use zarrkit_core::CodecOptions;
+
+/// The V3 name of the codec.
+pub const NAME: &str = "vlen-bytes";
+const ALIASES: &[&str] = &["numcodecs.vlen-bytes"];
+
+/// The configuration of the codec (empty).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VlenBytesCodecConfiguration {}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VlenBytesCodecConfigurationNumcodecs {
+    #[allow(dead_code)]
+    id: String,
+}
+
+/// The `vlen-bytes` codec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VlenBytesCodec {
+    name: &'static str,
+}
+
+impl Default for VlenBytesCodec {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl VlenBytesCodec {
+    /// The codec.
+    pub fn new() -> Self {
+        Self { name: NAME }
+    }
+}
+
+fn err(message: impl std::fmt::Display) -> CodecError {
+    CodecError::new(NAME, message)
+}
+
+fn check_variable(decoded: &ChunkRepresentation) -> Result<(), CodecError> {
+    match decoded.data_type.size() {
+        DataTypeSize::Variable => Ok(()),
+        DataTypeSize::Fixed(_) => Err(CodecError::Unsupported {
+            codec: NAME.into(),
+            message: format!(
+                "data type {} has a fixed size; {NAME} encodes variable-size elements",
+                decoded.data_type.name()
+            ),
+        }),
+    }
+}
+
+fn read_u32(input: &[u8], pos: usize) -> Option<u32> {
+    let b = input.get(pos..pos.checked_add(4)?)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// Encode variable-size elements in numcodecs' framing.
+pub fn encode_vlen(bytes: &[u8], offsets: &[usize]) -> Result<Vec<u8>, CodecError> {
+    let n = offsets.len().saturating_sub(1);
+    if offsets.first() != Some(&0)
+        || offsets.last() != Some(&bytes.len())
+        || offsets.windows(2).any(|w| w[0] > w[1])
+    {
+        return Err(err("malformed variable-size offsets"));
+    }
+    let count = u32::try_from(n).map_err(|_| err(format!("{n} elements exceed 2^32 - 1")))?;
+    let total = n
+        .checked_mul(4)
+        .and_then(|x| x.checked_add(4))
+        .and_then(|x| x.checked_add(bytes.len()))
+        .ok_or_else(|| err("encoded size overflows"))?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(total)
+        .map_err(|e| err(format!("cannot allocate {total} bytes: {e}")))?;
+    out.extend_from_slice(&count.to_le_bytes());
+    for (i, w) in offsets.windows(2).enumerate() {
+        let e = &bytes[w[0]..w[1]];
+        let len = u32::try_from(e.len())
+            .map_err(|_| err(format!("element {i} has {} bytes (max 2^32 - 1)", e.len())))?;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(e);
+    }
+    Ok(out)
+}
+
+/// Decode numcodecs' framing into `num_elements` variable-size elements.
+pub fn decode_vlen(input: &[u8], num_elements: usize) -> Result<ArrayBytes, CodecError> {
+    let count = read_u32(input, 0).ok_or_else(|| {
+        err(format!(
+            "{} bytes is too short for the 4-byte element count (truncated?)",
+            input.len()
+        ))
+    })?;
+    if u64::from(count) != num_elements as u64 {
+        return Err(err(format!(
+            "the stored element count {count} does not match the chunk's {num_elements} elements"
+        )));
+    }
+    // Every element takes at least its 4-byte length: check before allocating anything
+    // proportional to the count.
+    let min = num_elements
+        .checked_mul(4)
+        .and_then(|x| x.checked_add(4))
+        .ok_or_else(|| err("element count overflows"))?;
+    if input.len() < min {
+        return Err(err(format!(
+            "{} bytes cannot hold {num_elements} elements (at least {min} bytes; truncated?)",
+            input.len()
+        )));
+    }
+    let mut offsets = Vec::with_capacity(num_elements + 1);
+    offsets.push(0usize);
+    let mut bytes = Vec::with_capacity(input.len() - min);
+    let mut pos = 4usize;
+    for i in 0..num_elements {
+        let len = read_u32(input, pos).ok_or_else(|| {
+            err(format!(
+                "element {i}: the buffer ends inside its length (truncated?)"
+            ))
+        })? as usize;
+        let start = pos + 4;
+        let end = start
+            .checked_add(len)
+            .filter(|&e| e <= input.len())
+            .ok_or_else(|| {
+                err(format!(
+                    "element {i}: length {len} runs past the end of the {}-byte buffer",
+                    input.len()
+                ))
+            })?;
+        let e = &input[start..end];
+        bytes.extend_from_slice(e);
+        offsets.push(bytes.len());
+        pos = end;
+    }
+    if pos != input.len() {
+        return Err(err(format!(
+            "{} unexpected bytes after the last element",
+            input.len() - pos
+        )));
+    }
+    Ok(ArrayBytes::Variable { bytes, offsets })
+}
+
+impl CodecTraits for VlenBytesCodec {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn configuration(&self) -> Option<Map<String, Value>> {
+        Some(Map::new())
+    }
+}
+
+impl ArrayToBytesCodecTraits for VlenBytesCodec {
+    fn encoded_representation(
+        &self,
+        decoded: &ChunkRepresentation,
+    ) -> Result<BytesRepresentation, CodecError> {
+        check_variable(decoded)?;
+        Ok(BytesRepresentation::Unbounded)
+    }
+
+    fn encode(
+        &self,
+        input: ArrayBytes,
+        decoded: &ChunkRepresentation,
+        _options: &CodecOptions,
+    ) -> Result<Vec<u8>, CodecError> {
+        check_variable(decoded)?;
+        let n = decoded.num_elements_usize()?;
+        match &input {
+            ArrayBytes::Variable { bytes, offsets } if offsets.len() == n + 1 => {
+                encode_vlen(bytes, offsets)
+            }
+            ArrayBytes::Variable { offsets, .. } => Err(err(format!(
+                "expected {n} elements, got {}",
+                offsets.len().saturating_sub(1)
+            ))),
+            ArrayBytes::Fixed(_) => Err(err("expected variable-size array bytes")),
+        }
+    }
+
+    fn decode(
+        &self,
+        input: Vec<u8>,
+        decoded: &ChunkRepresentation,
+        _options: &CodecOptions,
+    ) -> Result<ArrayBytes, CodecError> {
+        check_variable(decoded)?;
+        decode_vlen(&input, decoded.num_elements_usize()?)
+    }
+
+    fn partial_decoder(
+        self: Arc<Self>,
+        input: Arc<dyn BytesPartialDecoder>,
+        decoded: &ChunkRepresentation,
+        _options: &CodecOptions,
+    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
+        check_variable(decoded)?;
+        Ok(Arc::new(FullArrayPartialDecoder::new(
+            input,
+            self,
+            decoded.clone(),
+        )))
+    }
+}
+
+fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
+    let _: VlenBytesCodecConfiguration = metadata
+        .to_configuration()
+        .map_err(|m| PluginError::config(ExtensionKind::Codec, metadata.name(), m))?;
+    let name = ALIASES
+        .iter()
+        .copied()
+        .find(|a| *a == metadata.name())
+        .unwrap_or(NAME);
+    Ok(Codec::ArrayToBytes(Arc::new(VlenBytesCodec { name })))
+}
+
+fn create_v2(config: &Map<String, Value>) -> Result<Codec, PluginError> {
+    let _: VlenBytesCodecConfigurationNumcodecs =
+        zarrkit_core::serde_json::from_value(Value::Object(config.clone()))
+            .map_err(|e| PluginError::config(ExtensionKind::Codec, NAME, e))?;
+    Ok(Codec::ArrayToBytes(Arc::new(VlenBytesCodec::new())))
+}
+
+zarrkit_core::inventory::submit! {
+    CodecPlugin {
+        name: NAME,
+        aliases: ALIASES,
+        v2_ids: &["vlen-bytes"],
+        create,
+        create_v2: Some(create_v2),
+    }
+}
+
+#[cfg(test)]
+mod tests;
