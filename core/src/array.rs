@@ -60,6 +60,51 @@ impl ChunkLocks {
     }
 }
 
+/// A small LRU cache of per-chunk partial decoders (for a sharded array: the decoded shard
+/// index), keyed by chunk key. See [`Array::with_partial_decoder_cache`].
+struct PartialDecoderCache {
+    capacity: usize,
+    inner: Mutex<PartialDecoderMap>,
+}
+
+type PartialDecoderMap = (
+    HashMap<String, Arc<dyn crate::codec::ArrayPartialDecoder>>,
+    std::collections::VecDeque<String>,
+);
+
+impl PartialDecoderCache {
+    fn get(&self, key: &StoreKey) -> Option<Arc<dyn crate::codec::ArrayPartialDecoder>> {
+        self.inner.lock().0.get(key.as_str()).cloned()
+    }
+
+    fn insert(&self, key: &StoreKey, decoder: Arc<dyn crate::codec::ArrayPartialDecoder>) {
+        let mut g = self.inner.lock();
+        let (map, order) = &mut *g;
+        if map.insert(key.as_str().to_string(), decoder).is_none() {
+            order.push_back(key.as_str().to_string());
+        }
+        while order.len() > self.capacity {
+            if let Some(old) = order.pop_front() {
+                map.remove(&old);
+            }
+        }
+    }
+
+    fn remove(&self, key: &StoreKey) {
+        let mut g = self.inner.lock();
+        let (map, order) = &mut *g;
+        if map.remove(key.as_str()).is_some() {
+            order.retain(|k| k != key.as_str());
+        }
+    }
+
+    fn clear(&self) {
+        let mut g = self.inner.lock();
+        g.0.clear();
+        g.1.clear();
+    }
+}
+
 /// A Zarr array in a store.
 ///
 /// `S` is the store type (e.g. `MemoryStore`, `FilesystemStore`, or a trait object such as
@@ -75,6 +120,7 @@ pub struct Array<S: ?Sized> {
     chunk_key_encoding: ChunkKeyEncoding,
     codecs: Arc<CodecChain>,
     locks: Arc<ChunkLocks>,
+    decoder_cache: Option<Arc<PartialDecoderCache>>,
 }
 
 impl<S: ?Sized> Clone for Array<S> {
@@ -89,6 +135,7 @@ impl<S: ?Sized> Clone for Array<S> {
             chunk_key_encoding: self.chunk_key_encoding.clone(),
             codecs: self.codecs.clone(),
             locks: self.locks.clone(),
+            decoder_cache: self.decoder_cache.clone(),
         }
     }
 }
@@ -222,6 +269,7 @@ impl<S: ?Sized> Array<S> {
             chunk_key_encoding,
             codecs: Arc::new(codecs),
             locks: Arc::new(ChunkLocks::default()),
+            decoder_cache: None,
         })
     }
 
@@ -269,6 +317,35 @@ impl<S: ?Sized> Array<S> {
     pub fn codecs(&self) -> &Arc<CodecChain> {
         &self.codecs
     }
+    /// Cache the partial decoders of up to `capacity` chunks, so repeated partial reads of a
+    /// chunk reuse what the first one fetched — for a sharded array, the decoded shard
+    /// index, so reading inner chunks one by one costs one index read per shard, not one per
+    /// read. Writes through this array (and its clones) invalidate their chunk's entry;
+    /// writes by other processes are not seen, so enable it for data that is not being
+    /// modified elsewhere, or call [`Array::clear_partial_decoder_cache`].
+    pub fn with_partial_decoder_cache(mut self, capacity: usize) -> Self {
+        self.decoder_cache = (capacity > 0).then(|| {
+            Arc::new(PartialDecoderCache {
+                capacity,
+                inner: Mutex::new((HashMap::new(), std::collections::VecDeque::new())),
+            })
+        });
+        self
+    }
+
+    /// Drop every cached partial decoder.
+    pub fn clear_partial_decoder_cache(&self) {
+        if let Some(c) = &self.decoder_cache {
+            c.clear();
+        }
+    }
+
+    fn invalidate(&self, key: &StoreKey) {
+        if let Some(c) = &self.decoder_cache {
+            c.remove(key);
+        }
+    }
+
     /// The dimension names, if any (V3 only).
     pub fn dimension_names(&self) -> Option<&[Option<String>]> {
         self.metadata.dimension_names()
@@ -591,15 +668,25 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         if chunk_subset.shape() == repr.shape.as_slice() {
             return self.retrieve_chunk_opt(chunk_indices, options);
         }
-        let input = Arc::new(StoragePartialDecoder::new(
-            self.storage.clone(),
-            key.clone(),
-        ));
-        let decoder = self
-            .codecs
-            .clone()
-            .partial_decoder(input, &repr, options)
-            .map_err(|e| Self::codec_err(&key, e))?;
+        let cached = self.decoder_cache.as_ref().and_then(|c| c.get(&key));
+        let decoder = match cached {
+            Some(d) => d,
+            None => {
+                let input = Arc::new(StoragePartialDecoder::new(
+                    self.storage.clone(),
+                    key.clone(),
+                ));
+                let d = self
+                    .codecs
+                    .clone()
+                    .partial_decoder(input, &repr, options)
+                    .map_err(|e| Self::codec_err(&key, e))?;
+                if let Some(c) = &self.decoder_cache {
+                    c.insert(&key, d.clone());
+                }
+                d
+            }
+        };
         let mut v = decoder
             .partial_decode(std::slice::from_ref(chunk_subset), options)
             .map_err(|e| Self::codec_err(&key, e))?;
@@ -1018,14 +1105,18 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         encoded: &[u8],
     ) -> Result<(), ArrayError> {
         self.check_chunk(chunk_indices)?;
-        self.storage.set(&self.chunk_key(chunk_indices)?, encoded)?;
+        let key = self.chunk_key(chunk_indices)?;
+        self.storage.set(&key, encoded)?;
+        self.invalidate(&key);
         Ok(())
     }
 
     /// Erase a chunk (reads then return the fill value).
     pub fn erase_chunk(&self, chunk_indices: &[u64]) -> Result<(), ArrayError> {
         self.check_chunk(chunk_indices)?;
-        self.storage.erase(&self.chunk_key(chunk_indices)?)?;
+        let key = self.chunk_key(chunk_indices)?;
+        self.storage.erase(&key)?;
+        self.invalidate(&key);
         Ok(())
     }
 
@@ -1067,6 +1158,7 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
             Some(e) => self.storage.set(key, &e),
             None => self.storage.erase(key),
         })?;
+        self.invalidate(key);
         Ok(())
     }
 
@@ -1149,6 +1241,7 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
                 Some(encoded) => self.storage.set(&key, &encoded)?,
                 None => self.storage.erase(&key)?,
             }
+            self.invalidate(&key);
             Ok(())
         })
     }

@@ -469,3 +469,45 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn index_cache_avoids_refetching_and_sees_own_writes() -> R {
+    let store = Arc::new(CountingStore::default());
+    let a = sharded_u16(
+        store.clone(),
+        vec![64, 64],
+        vec![64, 64],
+        &[8, 8],
+        bytes_le(),
+        "end",
+    )?
+    .with_partial_decoder_cache(16);
+    let data: Vec<u16> = (0..64 * 64u32).map(|i| i as u16).collect();
+    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![64, 64]), &data)?;
+    let index_size = 64 * 16 + 4;
+    store.reset();
+    let _: Vec<u16> = a.retrieve_inner_chunk_elements(&[0, 0])?;
+    let first = store.bytes_read.load(Ordering::SeqCst);
+    assert_eq!(
+        first,
+        index_size + 128,
+        "first read: index + one inner chunk"
+    );
+    store.reset();
+    for j in 1..8 {
+        let v: Vec<u16> = a.retrieve_inner_chunk_elements(&[1, j])?;
+        assert_eq!(v[0], data[(8 * 64 + 8 * j) as usize]);
+    }
+    assert_eq!(
+        store.bytes_read.load(Ordering::SeqCst),
+        7 * 128,
+        "later reads: inner chunks only"
+    );
+    // A write through the array invalidates the cached index.
+    a.store_array_subset_elements(&ArraySubset::new_with_ranges(&[0..8, 0..8]), &[7u16; 64])?;
+    let v: Vec<u16> = a.retrieve_inner_chunk_elements(&[0, 0])?;
+    assert_eq!(v, vec![7u16; 64]);
+    let v: Vec<u16> = a.retrieve_inner_chunk_elements(&[7, 7])?;
+    assert_eq!(v[63], data[64 * 64 - 1]);
+    Ok(())
+}
