@@ -11,6 +11,10 @@ pub struct CodecOptions {
     pub validate_checksums: bool,
     /// Store chunks whose elements all equal the fill value (otherwise they are erased).
     pub store_empty_chunks: bool,
+    /// The most bytes a bytes→bytes codec may produce when the decoded size is not known
+    /// from the chunk shape (variable-size data such as strings): a decompression bomb
+    /// stops here with an error instead of exhausting memory.
+    pub max_unbounded_decoded_bytes: u64,
 }
 
 impl Default for CodecOptions {
@@ -20,6 +24,7 @@ impl Default for CodecOptions {
             concurrent_target: c.codec_concurrent_target,
             validate_checksums: c.validate_checksums,
             store_empty_chunks: c.store_empty_chunks,
+            max_unbounded_decoded_bytes: c.max_unbounded_decoded_bytes,
         }
     }
 }
@@ -51,6 +56,8 @@ pub struct Config {
     pub validate_checksums: bool,
     /// Default [`CodecOptions::store_empty_chunks`] (default: false).
     pub store_empty_chunks: bool,
+    /// Default [`CodecOptions::max_unbounded_decoded_bytes`] (default: 1 GiB).
+    pub max_unbounded_decoded_bytes: u64,
 }
 
 impl Default for Config {
@@ -61,6 +68,7 @@ impl Default for Config {
                 .unwrap_or(1),
             validate_checksums: true,
             store_empty_chunks: false,
+            max_unbounded_decoded_bytes: 1 << 30,
         }
     }
 }

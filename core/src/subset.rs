@@ -74,7 +74,7 @@ impl ArraySubset {
         self.start
             .iter()
             .zip(&self.shape)
-            .map(|(s, n)| s + n)
+            .map(|(s, n)| s.saturating_add(*n))
             .collect()
     }
 
@@ -111,7 +111,7 @@ impl ArraySubset {
                 .iter()
                 .zip(&self.shape)
                 .zip(shape)
-                .all(|((s, n), b)| s + n <= *b)
+                .all(|((s, n), b)| s.checked_add(*n).is_some_and(|e| e <= *b))
     }
 
     /// Error unless this subset lies inside `[0, shape)`.
@@ -156,7 +156,12 @@ impl ArraySubset {
     /// This subset shifted by `offset`.
     pub fn offset_by(&self, offset: &[u64]) -> ArraySubset {
         ArraySubset {
-            start: self.start.iter().zip(offset).map(|(s, o)| s + o).collect(),
+            start: self
+                .start
+                .iter()
+                .zip(offset)
+                .map(|(s, o)| s.saturating_add(*o))
+                .collect(),
             shape: self.shape.clone(),
         }
     }

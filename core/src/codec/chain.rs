@@ -159,11 +159,17 @@ impl CodecChain {
         options: &CodecOptions,
     ) -> Result<Vec<u8>, CodecError> {
         for (i, c) in self.bytes_to_bytes.iter().enumerate().rev() {
-            bytes = c.decode(bytes, &reprs[i], options)?;
-            if let Some(b) = reprs[i].bound() {
+            // An unknown decoded size (variable-size data) still gets a bound.
+            let repr = match reprs[i] {
+                BytesRepresentation::Unbounded => {
+                    BytesRepresentation::Bounded(options.max_unbounded_decoded_bytes)
+                }
+                r => r,
+            };
+            bytes = c.decode(bytes, &repr, options)?;
+            if let Some(b) = repr.bound() {
                 if bytes.len() as u64 > b
-                    || (matches!(reprs[i], BytesRepresentation::Fixed(_))
-                        && bytes.len() as u64 != b)
+                    || (matches!(repr, BytesRepresentation::Fixed(_)) && bytes.len() as u64 != b)
                 {
                     return Err(CodecError::UnexpectedSize {
                         codec: c.name().to_string(),

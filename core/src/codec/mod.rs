@@ -85,17 +85,47 @@ impl ChunkRepresentation {
     /// A chunk of this representation filled with the fill value.
     pub fn fill(&self) -> Result<ArrayBytes, CodecError> {
         let n = self.num_elements_usize()?;
+        let fv = self.fill_value.as_bytes();
+        let total = n.checked_mul(fv.len()).ok_or_else(|| self.too_large())?;
+        let bytes = repeat_checked(fv, n, total).ok_or_else(|| self.too_large())?;
         Ok(match self.data_type.size() {
-            DataTypeSize::Fixed(_) => ArrayBytes::Fixed(self.fill_value.as_bytes().repeat(n)),
+            DataTypeSize::Fixed(_) => ArrayBytes::Fixed(bytes),
             DataTypeSize::Variable => {
-                let fv = self.fill_value.as_bytes();
-                ArrayBytes::Variable {
-                    bytes: fv.repeat(n),
-                    offsets: (0..=n).map(|i| i * fv.len()).collect(),
-                }
+                let mut offsets = Vec::new();
+                offsets
+                    .try_reserve_exact(n + 1)
+                    .map_err(|_| self.too_large())?;
+                offsets.extend((0..=n).map(|i| i * fv.len()));
+                ArrayBytes::Variable { bytes, offsets }
             }
         })
     }
+
+    fn too_large(&self) -> CodecError {
+        CodecError::new(
+            "chunk",
+            format!(
+                "a chunk of shape {:?} ({}) is too large to allocate",
+                self.shape,
+                self.data_type.name()
+            ),
+        )
+    }
+}
+
+/// `value` repeated `n` times (`total` = n * value.len() bytes), or `None` if the memory
+/// cannot be reserved — an error to report, never an abort.
+pub fn repeat_checked(value: &[u8], n: usize, total: usize) -> Option<Vec<u8>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(total).ok()?;
+    if value.iter().all(|&b| b == 0) {
+        v.resize(total, 0);
+    } else {
+        for _ in 0..n {
+            v.extend_from_slice(value);
+        }
+    }
+    Some(v)
 }
 
 /// The size of encoded bytes, as far as it is known before encoding.
@@ -410,14 +440,23 @@ impl<'a> ArrayOutputView<'a> {
     /// # Safety
     /// Views used concurrently must cover disjoint regions, and `region` must lie inside
     /// this view's subset.
-    pub unsafe fn subview(&self, region: &ArraySubset) -> ArrayOutputView<'a> {
-        ArrayOutputView {
+    pub unsafe fn subview(&self, region: &ArraySubset) -> Result<ArrayOutputView<'a>, CodecError> {
+        if !region.inbounds(self.subset.shape()) {
+            return Err(CodecError::new(
+                "output",
+                format!(
+                    "region {region} is outside the output region {}",
+                    self.subset
+                ),
+            ));
+        }
+        Ok(ArrayOutputView {
             ptr: self.ptr,
             len: self.len,
             shape: self.shape,
             subset: region.offset_by(self.subset.start()),
             _marker: std::marker::PhantomData,
-        }
+        })
     }
 
     /// The region of the output this view covers.
@@ -439,13 +478,24 @@ impl<'a> ArrayOutputView<'a> {
         src_subset: &ArraySubset,
         elem: usize,
     ) -> Result<(), CodecError> {
-        let need = src_subset.num_elements().saturating_mul(elem as u64);
-        if src_subset.shape() != self.subset.shape() || (src.len() as u64) < need {
+        // Every bound is checked here, with overflow-checked arithmetic, so the raw copy
+        // below stays inside both buffers whatever the caller passes.
+        let bytes_of = |shape: &[u64]| -> Option<u64> {
+            shape.iter().try_fold(elem as u64, |a, &b| a.checked_mul(b))
+        };
+        let fits = src_subset.shape() == self.subset.shape()
+            && src_subset.inbounds(src_shape)
+            && self.subset.inbounds(self.shape)
+            && bytes_of(src_shape).is_some_and(|n| n <= src.len() as u64)
+            && bytes_of(self.shape).is_some_and(|n| n <= self.len as u64);
+        if !fits {
             return Err(CodecError::new(
                 "output",
                 format!(
-                    "region {src_subset} does not fit output region {}",
-                    self.subset
+                    "region {src_subset} of shape {src_shape:?} ({} bytes) does not fit output region {} of shape {:?}",
+                    src.len(),
+                    self.subset,
+                    self.shape
                 ),
             ));
         }

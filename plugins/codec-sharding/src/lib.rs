@@ -305,6 +305,21 @@ impl ShardingCodec {
                 }
             }
         }
+        // Entries must not overlap: a hostile index pointing every entry at the same bytes
+        // would otherwise multiply memory and work by the number of entries.
+        let mut spans: Vec<(u64, u64)> = entries.iter().flatten().copied().collect();
+        spans.sort_unstable();
+        for w in spans.windows(2) {
+            if w[0].0 + w[0].1 > w[1].0 {
+                return Err(err(format!(
+                    "index entries overlap (bytes {}..{} and {}..{})",
+                    w[0].0,
+                    w[0].0 + w[0].1,
+                    w[1].0,
+                    w[1].0 + w[1].1
+                )));
+            }
+        }
         Ok(ShardIndex { entries })
     }
 
@@ -395,7 +410,7 @@ impl ShardingCodec {
             let out_rel = overlap.relative_to(region.start());
             // SAFETY: inner chunks are disjoint, so their overlaps with `region` are
             // disjoint regions of the output view.
-            let mut view = unsafe { output.subview(&out_rel) };
+            let mut view = unsafe { output.subview(&out_rel) }?;
             match index.entries.get(i).copied().flatten() {
                 None => view.fill(decoded.fill_value.as_bytes()),
                 Some((o, n)) => {
@@ -588,7 +603,14 @@ impl ArrayToBytesCodecTraits for ShardingCodec {
         match decoded.data_type.size() {
             DataTypeSize::Fixed(elem) => {
                 let n = decoded.num_elements_usize()?;
-                let mut out = vec![0u8; n.checked_mul(elem).ok_or_else(|| err("shard too large"))?];
+                let total = n.checked_mul(elem).ok_or_else(|| err("shard too large"))?;
+                let mut out =
+                    zarrkit_core::codec::repeat_checked(&[0], total, total).ok_or_else(|| {
+                        err(format!(
+                            "a shard of shape {:?} is too large to allocate",
+                            decoded.shape
+                        ))
+                    })?;
                 {
                     let mut view = ArrayOutputView::new(&mut out, &decoded.shape, decoded.subset());
                     self.decode_into(input, decoded, &decoded.subset(), &mut view, options)?;
@@ -613,6 +635,14 @@ impl ArrayToBytesCodecTraits for ShardingCodec {
         output: &mut ArrayOutputView<'_>,
         options: &CodecOptions,
     ) -> Result<(), CodecError> {
+        if chunk_subset.shape() != output.subset().shape() || !chunk_subset.inbounds(&decoded.shape)
+        {
+            return Err(err(format!(
+                "region {chunk_subset} does not fit the shard {:?} or the output region {}",
+                decoded.shape,
+                output.subset()
+            )));
+        }
         if decoded.data_type.size() == DataTypeSize::Variable {
             let b = self.decode(input, decoded, options)?;
             return output.write_array_bytes(&b, &decoded.shape, chunk_subset, decoded);

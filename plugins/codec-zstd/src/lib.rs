@@ -22,6 +22,7 @@
 //!   zstd's default window limit (128 MiB, `windowLogMax` 27) on the decoder's own memory.
 //!   Declared content sizes are not trusted for allocation there.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -29,12 +30,13 @@ use zarrkit_core::codec::{
     BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
     FullBytesPartialDecoder,
 };
+use zarrkit_core::storage::ByteRange;
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
 use zarrkit_core::registry::CodecPlugin;
 use zarrkit_core::serde_json::{Map, Value};
 use zarrkit_core::CodecOptions;
-use zstd_safe::{CCtx, CParameter, DCtx, DParameter, InBuffer, OutBuffer};
+use zstd_safe::{CCtx, CParameter, DCtx, DParameter, InBuffer, OutBuffer, ResetDirective};
 
 /// The V3 name of the codec.
 pub const ZSTD: &str = "zstd";
@@ -122,6 +124,100 @@ impl ZstdCodec {
     }
 }
 
+/// A context bigger than this (high levels on big chunks, or a streaming window) is freed
+/// after use instead of being kept for the thread's next chunk.
+const MAX_CACHED_CONTEXT: usize = 32 << 20;
+
+thread_local! {
+    /// One compression and one decompression context per thread, reused from chunk to chunk:
+    /// creating a context and sizing its tables costs about as much as compressing a 64 KiB
+    /// inner chunk. Session and parameters are reset whenever one is taken.
+    static CCTX: RefCell<Option<CCtx<'static>>> = const { RefCell::new(None) };
+    static DCTX: RefCell<Option<DCtx<'static>>> = const { RefCell::new(None) };
+}
+
+/// A context taken from this thread's cache (or new), put back when dropped.
+struct Pooled<C: PooledContext>(Option<C>);
+
+/// What [`Pooled`] needs of a zstd context.
+trait PooledContext: Sized {
+    fn create() -> Option<Self>;
+    fn reset_all(&mut self) -> bool;
+    fn size(&self) -> usize;
+    fn slot() -> &'static std::thread::LocalKey<RefCell<Option<Self>>>;
+}
+
+impl PooledContext for CCtx<'static> {
+    fn create() -> Option<Self> {
+        CCtx::try_create()
+    }
+    fn reset_all(&mut self) -> bool {
+        self.reset(ResetDirective::SessionAndParameters).is_ok()
+    }
+    fn size(&self) -> usize {
+        self.sizeof()
+    }
+    fn slot() -> &'static std::thread::LocalKey<RefCell<Option<Self>>> {
+        &CCTX
+    }
+}
+
+impl PooledContext for DCtx<'static> {
+    fn create() -> Option<Self> {
+        DCtx::try_create()
+    }
+    fn reset_all(&mut self) -> bool {
+        self.reset(ResetDirective::SessionAndParameters).is_ok()
+    }
+    fn size(&self) -> usize {
+        self.sizeof()
+    }
+    fn slot() -> &'static std::thread::LocalKey<RefCell<Option<Self>>> {
+        &DCTX
+    }
+}
+
+impl<C: PooledContext> Pooled<C> {
+    /// This thread's cached context, reset, or a new one.
+    fn take(what: &str) -> Result<Self, CodecError> {
+        let cached = C::slot().with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.take()));
+        let ctx = match cached {
+            Some(mut c) if c.reset_all() => c,
+            _ => C::create()
+                .ok_or_else(|| CodecError::new(ZSTD, format!("cannot create a {what} context")))?,
+        };
+        Ok(Self(Some(ctx)))
+    }
+}
+
+impl<C: PooledContext> Drop for Pooled<C> {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.take() {
+            if c.size() <= MAX_CACHED_CONTEXT {
+                C::slot().with(|s| {
+                    if let Ok(mut s) = s.try_borrow_mut() {
+                        *s = Some(c);
+                    }
+                });
+            }
+        }
+    }
+}
+
+impl<C: PooledContext> std::ops::Deref for Pooled<C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        // Always `Some` until dropped.
+        self.0.as_ref().unwrap_or_else(|| unreachable!())
+    }
+}
+
+impl<C: PooledContext> std::ops::DerefMut for Pooled<C> {
+    fn deref_mut(&mut self) -> &mut C {
+        self.0.as_mut().unwrap_or_else(|| unreachable!())
+    }
+}
+
 fn zerr(context: &str, code: usize) -> CodecError {
     CodecError::new(
         ZSTD,
@@ -192,6 +288,11 @@ impl CodecTraits for ZstdCodec {
     }
 }
 
+/// Whether every frame declares its content size (so one-shot decoding allocates exactly).
+fn frames_declare_sizes(input: &[u8]) -> bool {
+    scan_frames(input).is_ok_and(|f| f.iter().all(|(_, c)| c.is_some()))
+}
+
 impl ZstdCodec {
     fn decode_bounded(
         &self,
@@ -235,14 +336,32 @@ impl ZstdCodec {
         Ok(out)
     }
 
-    fn decode_streaming(&self, input: &[u8], dctx: &mut DCtx<'_>) -> Result<Vec<u8>, CodecError> {
+    fn decode_streaming(
+        &self,
+        input: &[u8],
+        limit: u64,
+        dctx: &mut DCtx<'_>,
+    ) -> Result<Vec<u8>, CodecError> {
         // Checks magic numbers and truncation up front, and refuses legacy frames.
         scan_frames(input)?;
         let mut out: Vec<u8> = Vec::new();
         let mut inb = InBuffer::around(input);
         loop {
             if out.len() == out.capacity() {
-                let extra = out.capacity().max(input.len()).max(1 << 12);
+                if out.len() as u64 > limit {
+                    return Err(CodecError::new(
+                        ZSTD,
+                        format!("the decoded data is larger than its bound of {limit} bytes"),
+                    ));
+                }
+                let room =
+                    usize::try_from(limit.saturating_add(1).saturating_sub(out.len() as u64))
+                        .unwrap_or(usize::MAX);
+                let extra = out
+                    .capacity()
+                    .max(input.len())
+                    .max(1 << 12)
+                    .min(room.max(1));
                 out.try_reserve(extra).map_err(|e| alloc_err(extra, e))?;
             }
             let (before_in, before_out) = (inb.pos(), out.len());
@@ -279,8 +398,7 @@ impl BytesToBytesCodecTraits for ZstdCodec {
     }
 
     fn encode(&self, input: Vec<u8>, _options: &CodecOptions) -> Result<Vec<u8>, CodecError> {
-        let mut cctx = CCtx::try_create()
-            .ok_or_else(|| CodecError::new(ZSTD, "cannot create a compression context"))?;
+        let mut cctx = Pooled::<CCtx<'static>>::take("compression")?;
         cctx.set_parameter(CParameter::CompressionLevel(self.level))
             .map_err(|c| zerr("compression level", c))?;
         cctx.set_parameter(CParameter::ChecksumFlag(self.checksum))
@@ -303,14 +421,26 @@ impl BytesToBytesCodecTraits for ZstdCodec {
         decoded: &BytesRepresentation,
         options: &CodecOptions,
     ) -> Result<Vec<u8>, CodecError> {
-        let mut dctx = DCtx::try_create()
-            .ok_or_else(|| CodecError::new(ZSTD, "cannot create a decompression context"))?;
+        let mut dctx = Pooled::<DCtx<'static>>::take("decompression")?;
         dctx.set_parameter(DParameter::ForceIgnoreChecksum(!options.validate_checksums))
             .map_err(|c| zerr("checksum option", c))?;
-        let out = match decoded.bound() {
-            Some(b) => self.decode_bounded(&input, b, &mut dctx)?,
-            None => self.decode_streaming(&input, &mut dctx)?,
+        // An exact size, or a bound close to the input size: decode in one shot into a
+        // buffer of that size. A loose bound (variable-size data): stream, growing the
+        // buffer with the real output, and stop at the bound.
+        let out = match decoded {
+            BytesRepresentation::Fixed(b) => self.decode_bounded(&input, *b, &mut dctx)?,
+            BytesRepresentation::Bounded(b) if frames_declare_sizes(&input) => {
+                self.decode_bounded(&input, *b, &mut dctx)?
+            }
+            BytesRepresentation::Bounded(b) => self.decode_streaming(&input, *b, &mut dctx)?,
+            BytesRepresentation::Unbounded => self.decode_streaming(&input, u64::MAX, &mut dctx)?,
         };
+        if out.len() as u64 > decoded.bound().unwrap_or(u64::MAX) {
+            return Err(CodecError::new(
+                ZSTD,
+                "the decoded data is larger than its bound",
+            ));
+        }
         if let BytesRepresentation::Fixed(n) = decoded {
             if out.len() as u64 != *n {
                 return Err(CodecError::UnexpectedSize {

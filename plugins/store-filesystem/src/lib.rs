@@ -6,7 +6,9 @@
 //!   for writes: parent directories that are symlinks are refused).
 //! - Reads of byte ranges seek and read only those bytes.
 //! - Writes go to a temporary file in the same directory, which is then renamed over the
-//!   key: a crash or a concurrent reader never sees a torn value. Temporary files start with
+//!   key: a concurrent reader never sees a torn value, and a crash leaves the old value or
+//!   the new one (the data is not fsynced before the rename, so after a power loss the new
+//!   file's contents may be incomplete on some filesystems). Temporary files start with
 //!   `.zarrkit-tmp-` and are never listed.
 //! - Registered for URL scheme `file` (and plain paths).
 
@@ -87,6 +89,26 @@ impl FilesystemStore {
         self.path_of(prefix.as_str().trim_end_matches('/'))
     }
 
+    /// Refuse paths whose parent directories inside the store are symbolic links: a write
+    /// or erase through one would act outside the root.
+    fn check_no_symlinked_parent(&self, path: &Path, what: &str) -> Result<(), StorageError> {
+        let mut check = path.parent().unwrap_or(&self.root).to_path_buf();
+        while check.starts_with(&self.root) && check != self.root {
+            if let Ok(md) = fs::symlink_metadata(&check) {
+                if md.file_type().is_symlink() {
+                    return Err(StorageError::InvalidKey {
+                        key: what.to_string(),
+                        reason: format!("{} is a symbolic link", check.display()),
+                    });
+                }
+            }
+            if !check.pop() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn open(&self, key: &StoreKey) -> Result<Option<File>, StorageError> {
         let path = self.key_path(key)?;
         match File::open(&path) {
@@ -94,6 +116,13 @@ impl FilesystemStore {
                 let md = f.metadata().map_err(|e| io_err(key.as_str(), e))?;
                 if md.is_dir() {
                     Ok(None)
+                } else if !md.is_file() {
+                    // A device, FIFO or socket (e.g. a symlink to /dev/zero) would read
+                    // without end or block: refuse it.
+                    Err(StorageError::InvalidKey {
+                        key: key.to_string(),
+                        reason: "not a regular file".into(),
+                    })
                 } else {
                     Ok(Some(f))
                 }
@@ -144,8 +173,16 @@ impl ReadableStorageTraits for FilesystemStore {
         let Some(mut f) = self.open(key)? else {
             return Ok(None);
         };
-        let mut v = Vec::with_capacity(f.metadata().map(|m| m.len() as usize).unwrap_or(0));
-        f.read_to_end(&mut v).map_err(|e| io_err(key.as_str(), e))?;
+        let len = f.metadata().map_err(|e| io_err(key.as_str(), e))?.len();
+        let mut v = Vec::new();
+        v.try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
+            .map_err(|e| io_err(key.as_str(), io::Error::new(io::ErrorKind::OutOfMemory, e)))?;
+        // Read at most the size seen at open: a file growing under us cannot make us read
+        // without end.
+        (&mut f)
+            .take(len)
+            .read_to_end(&mut v)
+            .map_err(|e| io_err(key.as_str(), e))?;
         Ok(Some(v))
     }
 
@@ -198,20 +235,7 @@ impl WritableStorageTraits for FilesystemStore {
         let path = self.key_path(key)?;
         let dir = path.parent().unwrap_or(&self.root).to_path_buf();
         // Refuse to write through a symlinked directory inside the store.
-        let mut check = dir.clone();
-        while check.starts_with(&self.root) && check != self.root {
-            if let Ok(md) = fs::symlink_metadata(&check) {
-                if md.file_type().is_symlink() {
-                    return Err(StorageError::InvalidKey {
-                        key: key.to_string(),
-                        reason: format!("{} is a symbolic link", check.display()),
-                    });
-                }
-            }
-            if !check.pop() {
-                break;
-            }
-        }
+        self.check_no_symlinked_parent(&path, key.as_str())?;
         fs::create_dir_all(&dir).map_err(|e| io_err(key.as_str(), e))?;
         let tmp = dir.join(format!(
             "{TMP_PREFIX}{}-{}",
@@ -219,7 +243,10 @@ impl WritableStorageTraits for FilesystemStore {
             TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
         let write = || -> io::Result<()> {
-            let mut f = File::create(&tmp)?;
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?;
             f.write_all(value)?;
             f.flush()?;
             drop(f);
@@ -234,6 +261,7 @@ impl WritableStorageTraits for FilesystemStore {
 
     fn erase(&self, key: &StoreKey) -> Result<(), StorageError> {
         let path = self.key_path(key)?;
+        self.check_no_symlinked_parent(&path, key.as_str())?;
         match fs::remove_file(&path) {
             Ok(()) => Ok(()),
             Err(e)
@@ -248,6 +276,9 @@ impl WritableStorageTraits for FilesystemStore {
 
     fn erase_prefix(&self, prefix: &StorePrefix) -> Result<(), StorageError> {
         let path = self.prefix_path(prefix)?;
+        // The prefix directory itself must not be a symlink either (remove_dir_all would
+        // not follow it, but its parents could lead outside the root).
+        self.check_no_symlinked_parent(&path.join("x"), prefix.as_str())?;
         if prefix.as_str().is_empty() {
             // Erase the contents of the root, not the root itself.
             let rd = match fs::read_dir(&path) {
@@ -396,6 +427,16 @@ mod tests {
             std::os::unix::fs::symlink(dir.path().join("outside"), dir.path().join("store/link"))?;
             assert!(s.set(&key("link/x")?, b"x").is_err());
             assert!(!dir.path().join("outside/x").exists());
+            // Nor erased through.
+            fs::write(dir.path().join("outside/victim"), b"keep")?;
+            fs::create_dir_all(dir.path().join("outside/sub"))?;
+            assert!(s.erase(&key("link/victim")?).is_err());
+            assert!(s.erase_prefix(&StorePrefix::new("link/sub/")?).is_err());
+            assert!(dir.path().join("outside/victim").exists());
+            assert!(dir.path().join("outside/sub").exists());
+            // A key that is not a regular file is refused, not read without end.
+            std::os::unix::fs::symlink("/dev/zero", dir.path().join("store/zero"))?;
+            assert!(s.get(&key("zero")?).is_err());
         }
         Ok(())
     }
