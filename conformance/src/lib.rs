@@ -1,34 +1,54 @@
 //! # zarrkit-conformance
 //!
-//! Runs a conformance corpus (real Zarr V2/V3 data written by other implementations, plus
-//! invalid and corrupt cases; see `shared/conformance/README.md`) against zarrkit.
+//! Proves zarrkit against other implementations, both directions, and gives plugin authors
+//! reusable test suites.
 //!
-//! - [`Manifest`] / [`Case`] / [`Expect`]: the corpus manifest.
-//! - [`canonical_bytes`]: decoded array data in the corpus's canonical element encoding.
-//! - [`run_corpus_with`]: run every case with any store type; [`run_corpus`] (feature
-//!   `runner`, on by default) uses the facade's `FilesystemStore` and default plugins.
-//! - [`Report`]: one [`CaseResult`] per case (`PASS`/`FAIL`/`SKIP` + detail) and the totals.
+//! - **Read checks**: runs a conformance corpus (real Zarr V2/V3 data written by other
+//!   implementations, plus invalid and corrupt cases; see `shared/conformance/README.md`)
+//!   against zarrkit: [`Manifest`] / [`Case`] / [`Expect`] (the manifest),
+//!   [`canonical_bytes`] (decoded data in the corpus's canonical element encoding),
+//!   [`run_corpus_with`] (any store type) and [`run_corpus`] (feature `runner`, on by
+//!   default: the facade's `FilesystemStore` and default plugins), [`Report`] (one
+//!   [`CaseResult`] per case: `PASS`/`FAIL`/`SKIP` + detail, and the totals).
+//! - **Write-back** (`runner`): [`writeback::run_write_back`] has zarrkit write every readable
+//!   array case again and zarrkit, zarr-python and tensorstore read it back; [`python`]
+//!   creates the pinned Python environment and runs the peers; [`markdown`] renders the
+//!   Markdown summary (`docs/conformance.md`).
+//! - **External contract**: [`write_elements_json`] prints an array's elements as the
+//!   zarr-conformance-tests suite expects (`zarrkit-conformance --array_path PATH`).
+//! - **Suites** (feature `suites`, core only): [`suites::codec`], [`suites::store`],
+//!   [`suites::metadata`], for the tests of plugin crates.
 //!
 //! Missing plugins never fail a case: a valid case whose metadata names an unregistered
 //! plugin is skipped ("needs codec plugin ..."), and so is an invalid case that is rejected
-//! only because a plugin that valid cases use is missing. Zarr V2 cases are skipped while
-//! zarrkit cannot open V2 nodes.
+//! only because a plugin that valid cases use is missing.
 //!
-//! The library itself depends only on `zarrkit-core`, so plugin crates can use it in their
-//! tests with `default-features = false` (and register their plugin by linking their crate).
+//! Without the default features the library depends only on `zarrkit-core`, so plugin crates
+//! use it in their tests with `default-features = false, features = ["suites"]` (and
+//! register their plugin by linking their crate).
 
 pub mod canonical;
+pub mod elements;
 pub mod json;
 pub mod manifest;
+#[cfg(feature = "runner")]
+pub mod markdown;
+#[cfg(feature = "runner")]
+pub mod python;
 pub mod report;
 pub mod runner;
 pub mod store;
+#[cfg(feature = "suites")]
+pub mod suites;
+#[cfg(feature = "runner")]
+pub mod writeback;
 
 use std::path::{Path, PathBuf};
 
 pub use canonical::{canonical_bytes, canonical_bytes_with, first_difference, sha256_hex};
+pub use elements::write_elements_json;
 pub use manifest::{Case, CaseKind, Expect, Manifest};
-pub use report::{summary_line, CaseResult, Report, Status};
+pub use report::{summary_line, ArrayInfo, CaseResult, Report, Status};
 pub use runner::{metadata_round_trip, run_corpus_with, RunOptions};
 
 /// An error that stops a whole run (the manifest cannot be read).

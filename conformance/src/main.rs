@@ -1,29 +1,59 @@
-//! `zarrkit-conformance --corpus DIR [--json FILE] [--filter SUBSTR]`: run a conformance
-//! corpus against zarrkit, print one line per case and `N passed, N failed, N skipped`.
-//! Exit code 1 if any case failed, 2 on a usage or corpus error.
+//! `zarrkit-conformance`: run a conformance corpus against zarrkit (read checks, and with
+//! `--write-back` the write-back check against zarr-python and tensorstore), print one line
+//! per case and `N passed, N failed, N skipped`; or, with `--array_path`, print an array's
+//! elements as the zarr-conformance-tests suite expects.
+//!
+//! Exit code 0 when nothing failed, 1 if any check failed (or the Markdown file is not
+//! current), 2 on a usage, corpus or set-up error.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Instant;
 
-use zarrkit_conformance::{default_corpus_dir, open_filesystem_store, run_corpus_with, RunOptions};
+use zarrkit_conformance::markdown::{compare, markdown};
+use zarrkit_conformance::python::{default_venv_dir, ensure_venv};
+use zarrkit_conformance::writeback::{run_write_back, WriteBackOptions};
+use zarrkit_conformance::{
+    default_corpus_dir, open_filesystem_store, run_corpus_with, write_elements_json, Manifest,
+    RunOptions,
+};
 
-const USAGE: &str = "usage: zarrkit-conformance [--corpus DIR] [--json FILE] [--filter SUBSTR]
-  --corpus DIR     the corpus (default: $ZARRKIT_CONFORMANCE_CORPUS or ../shared/conformance)
-  --json FILE      also write a JSON report
-  --filter SUBSTR  run only the cases whose id contains SUBSTR";
+const USAGE: &str = "usage: zarrkit-conformance [--corpus DIR] [--filter SUBSTR] [--write-back [--no-peers] [--venv DIR] [--work-dir DIR]]
+                           [--json FILE] [--markdown FILE] [--check-markdown FILE]
+       zarrkit-conformance --array_path PATH [--node /path]
 
+  --corpus DIR          the corpus (default: $ZARRKIT_CONFORMANCE_CORPUS or ../shared/conformance)
+  --filter SUBSTR       run only the cases whose id contains SUBSTR
+  --write-back          also write every readable array case with zarrkit and read it back with
+                        zarrkit, zarr-python and tensorstore (Python environment created on demand)
+  --no-peers            with --write-back: only zarrkit reads back (no Python needed)
+  --venv DIR            the Python environment (default: $ZARRKIT_VENV or target/conformance-venv)
+  --work-dir DIR        write the write-back stores under DIR and keep them (default: a temporary
+                        directory, removed afterwards)
+  --json FILE           also write a JSON report (read and write-back results)
+  --markdown FILE       also write the Markdown summary (docs/conformance.md)
+  --check-markdown FILE fail (exit 1) if FILE differs from the Markdown summary of this run
+  --array_path PATH     print every element of the array in the store at PATH (node --node,
+                        default /) in C order, one fill-value JSON per line, and exit";
+
+#[derive(Default)]
 struct Args {
-    corpus: PathBuf,
+    corpus: Option<PathBuf>,
     json: Option<PathBuf>,
     filter: Option<String>,
+    write_back: bool,
+    no_peers: bool,
+    venv: Option<PathBuf>,
+    work_dir: Option<PathBuf>,
+    markdown: Option<PathBuf>,
+    check_markdown: Option<PathBuf>,
+    array_path: Option<PathBuf>,
+    node: Option<String>,
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
-    let mut args = Args {
-        corpus: default_corpus_dir(),
-        json: None,
-        filter: None,
-    };
+    let mut args = Args::default();
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -40,13 +70,43 @@ fn parse_args() -> Result<Option<Args>, String> {
                 .ok_or_else(|| format!("{flag} needs a value"))
         };
         match flag.as_str() {
-            "--corpus" => args.corpus = PathBuf::from(value()?),
+            "--corpus" => args.corpus = Some(PathBuf::from(value()?)),
             "--json" => args.json = Some(PathBuf::from(value()?)),
             "--filter" => args.filter = Some(value()?),
+            "--write-back" => args.write_back = true,
+            "--no-peers" => args.no_peers = true,
+            "--venv" => args.venv = Some(PathBuf::from(value()?)),
+            "--work-dir" => args.work_dir = Some(PathBuf::from(value()?)),
+            "--markdown" => args.markdown = Some(PathBuf::from(value()?)),
+            "--check-markdown" => args.check_markdown = Some(PathBuf::from(value()?)),
+            "--array_path" | "--array-path" => args.array_path = Some(PathBuf::from(value()?)),
+            "--node" => args.node = Some(value()?),
             _ => return Err(format!("unknown argument {arg:?}")),
         }
     }
     Ok(Some(args))
+}
+
+/// `--array_path`: the zarr-conformance-tests contract.
+fn print_array(path: &std::path::Path, node: &str) -> ExitCode {
+    let result = open_filesystem_store(path)
+        .map_err(|e| format!("cannot open the store {}: {e}", path.display()))
+        .and_then(|store| {
+            zarrkit::Array::open(store, node)
+                .map_err(|e| format!("cannot open the array {node:?} in {}: {e}", path.display()))
+        })
+        .and_then(|array| {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            write_elements_json(&array, &mut out)
+        });
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -61,10 +121,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(path) = &args.array_path {
+        return print_array(path, args.node.as_deref().unwrap_or("/"));
+    }
+    let corpus = args.corpus.clone().unwrap_or_else(default_corpus_dir);
     let options = RunOptions {
-        filter: args.filter,
+        filter: args.filter.clone(),
     };
-    let report = match run_corpus_with(&args.corpus, &options, open_filesystem_store, |r| {
+    let report = match run_corpus_with(&corpus, &options, open_filesystem_store, |r| {
         println!("{r}")
     }) {
         Ok(r) => r,
@@ -74,15 +138,103 @@ fn main() -> ExitCode {
         }
     };
     println!("{}", report.summary_line());
+    let _ = std::io::stdout().flush();
+    let mut failed = !report.success();
+
+    let write_back = if args.write_back {
+        let start = Instant::now();
+        let env = if args.no_peers {
+            None
+        } else {
+            let dir = args.venv.clone().unwrap_or_else(default_venv_dir);
+            match ensure_venv(&dir, |m| eprintln!("write-back: {m}")) {
+                Ok(env) => Some(env),
+                Err(e) => {
+                    eprintln!("error: cannot set up the Python peers: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        };
+        let wb_options = WriteBackOptions {
+            work_dir: args.work_dir.clone(),
+        };
+        let wb = match run_write_back(&corpus, &report, env.as_ref(), &wb_options, |m| {
+            eprintln!("write-back: {m}")
+        }) {
+            Ok(wb) => wb,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let peers: Vec<String> = ["zarr", "tensorstore"]
+            .iter()
+            .filter_map(|p| wb.peer_versions.get(*p).map(|v| format!("{p} {v}")))
+            .collect();
+        println!(
+            "== write-back: zarrkit writes each readable array case with the same metadata; zarrkit{} read it back",
+            if peers.is_empty() {
+                " (peers not run)".to_string()
+            } else {
+                format!(", {}", peers.join(", "))
+            }
+        );
+        println!("{}", wb.table());
+        eprintln!("write-back: {:.1} s", start.elapsed().as_secs_f64());
+        failed |= !wb.success();
+        Some(wb)
+    } else {
+        None
+    };
+
     if let Some(path) = &args.json {
-        if let Err(e) = std::fs::write(path, report.to_json_pretty()) {
+        let mut v = report.to_json();
+        if let (Some(wb), serde_json::Value::Object(m)) = (&write_back, &mut v) {
+            m.insert(
+                "write_back".into(),
+                serde_json::to_value(wb).unwrap_or(serde_json::Value::Null),
+            );
+        }
+        let text = serde_json::to_vec_pretty(&v).unwrap_or_default();
+        if let Err(e) = std::fs::write(path, text) {
             eprintln!("error: cannot write {}: {e}", path.display());
             return ExitCode::from(2);
         }
     }
-    if report.success() {
-        ExitCode::SUCCESS
-    } else {
+    if args.markdown.is_some() || args.check_markdown.is_some() {
+        let manifest = match Manifest::load(&corpus) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let command = if write_back.is_some() {
+            "cargo xtask conformance --write-back --markdown docs/conformance.md"
+        } else {
+            "cargo xtask conformance --markdown docs/conformance.md"
+        };
+        let doc = markdown(&manifest, &report, write_back.as_ref(), command);
+        if let Some(path) = &args.markdown {
+            if let Err(e) = std::fs::write(path, &doc) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+        if let Some(path) = &args.check_markdown {
+            let existing = std::fs::read_to_string(path).unwrap_or_default();
+            match compare(&doc, &existing, &path.display().to_string()) {
+                Ok(()) => eprintln!("{} is current", path.display()),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    failed = true;
+                }
+            }
+        }
+    }
+    if failed {
         ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }

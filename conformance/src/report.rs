@@ -47,6 +47,20 @@ pub struct CaseResult {
     /// Why (the error for rejections, the mismatches for failures, what is missing for
     /// skips); a single line.
     pub detail: String,
+    /// Array cases that opened: the data type and codecs zarrkit bound (for the
+    /// compatibility table of the Markdown report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub array: Option<ArrayInfo>,
+}
+
+/// What an array case exercised: zarrkit's names of its data type and codecs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ArrayInfo {
+    /// The data type's V3 name as zarrkit bound it (V2 `<i4` is `int32`).
+    pub data_type: String,
+    /// The V3 names of every codec of the bound chain, nested ones (sharding's inner and
+    /// index codecs) included, in order of appearance, without repetition.
+    pub codecs: Vec<String>,
 }
 
 impl CaseResult {
@@ -151,6 +165,7 @@ mod tests {
             zarr_format: 3,
             status,
             detail: detail.into(),
+            array: None,
         }
     }
 

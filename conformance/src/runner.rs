@@ -17,7 +17,7 @@ use zarrkit_core::{
 use crate::canonical::{canonical_bytes, first_difference, sha256_hex};
 use crate::json::{json_diff_exact, json_diff_numeric};
 use crate::manifest::{corpus_relative, Case, CaseKind, Manifest};
-use crate::report::{one_line, CaseResult, Report, Status};
+use crate::report::{one_line, ArrayInfo, CaseResult, Report, Status};
 use crate::CorpusError;
 
 /// Options of a run.
@@ -64,6 +64,7 @@ where
             zarr_format: case.zarr_format,
             status: outcome.status,
             detail: one_line(&outcome.detail),
+            array: outcome.array,
         };
         on_result(&result);
         report.push(result);
@@ -71,7 +72,7 @@ where
     Ok(report)
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -157,6 +158,7 @@ struct Context<'a> {
 struct Outcome {
     status: Status,
     detail: String,
+    array: Option<ArrayInfo>,
 }
 
 impl Outcome {
@@ -164,18 +166,21 @@ impl Outcome {
         Self {
             status: Status::Pass,
             detail: detail.into(),
+            array: None,
         }
     }
     fn fail(detail: impl Into<String>) -> Self {
         Self {
             status: Status::Fail,
             detail: detail.into(),
+            array: None,
         }
     }
     fn skip(detail: impl Into<String>) -> Self {
         Self {
             status: Status::Skip,
             detail: detail.into(),
+            array: None,
         }
     }
     /// Pass with `detail` if there are no problems, else fail listing them.
@@ -485,7 +490,41 @@ where
         Err(e) => problems.push(format!("reading the whole array failed: {e}")),
         Ok(bytes) => check_data(ctx, case, &array, &bytes, &mut problems),
     }
-    Outcome::from_problems(problems, "")
+    let mut outcome = Outcome::from_problems(problems, "");
+    outcome.array = Some(array_info(&array));
+    outcome
+}
+
+/// The data type and codec names zarrkit bound for an array (nested codecs included).
+pub fn array_info<S: ?Sized>(array: &Array<S>) -> ArrayInfo {
+    fn walk(m: &Value, out: &mut Vec<String>) {
+        let Value::Object(o) = m else { return };
+        if let Some(Value::String(n)) = o.get("name") {
+            if !out.contains(n) {
+                out.push(n.clone());
+            }
+        }
+        if let Some(Value::Object(conf)) = o.get("configuration") {
+            for k in ["codecs", "index_codecs"] {
+                if let Some(Value::Array(a)) = conf.get(k) {
+                    a.iter().for_each(|c| walk(c, out));
+                }
+            }
+        }
+    }
+    let mut codecs = Vec::new();
+    for m in array.codecs().create_metadatas() {
+        // Short-form metadata serialises as a bare string.
+        match serde_json::to_value(&m) {
+            Ok(Value::String(n)) if !codecs.contains(&n) => codecs.push(n),
+            Ok(v) => walk(&v, &mut codecs),
+            Err(_) => {}
+        }
+    }
+    ArrayInfo {
+        data_type: array.data_type().name(),
+        codecs,
+    }
 }
 
 fn check_data<S: ?Sized>(

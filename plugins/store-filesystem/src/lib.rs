@@ -34,6 +34,28 @@ pub struct FilesystemStore {
     root: PathBuf,
 }
 
+/// Whether a directory holds a file (a key) at any depth; temporary files and symbolic
+/// links do not count. Stops at the first file found. Directories are not removed when
+/// their last key is erased (a concurrent writer may be about to use them), so `list_dir`
+/// asks this instead.
+fn holds_a_file(dir: &Path) -> bool {
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        let Ok(rd) = fs::read_dir(&d) else { continue };
+        for entry in rd.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
+                continue;
+            }
+            match entry.file_type() {
+                Ok(t) if t.is_file() => return true,
+                Ok(t) if t.is_dir() => pending.push(entry.path()),
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
 fn io_err(key: &str, e: io::Error) -> StorageError {
     StorageError::Io {
         key: key.to_string(),
@@ -337,6 +359,10 @@ impl ListableStorageTraits for FilesystemStore {
             }
             let ft = entry.file_type().map_err(|e| io_err(&name, e))?;
             if ft.is_dir() {
+                // A directory left empty by erasures holds no key: it is no prefix.
+                if !holds_a_file(&entry.path()) {
+                    continue;
+                }
                 if let Ok(p) = StorePrefix::new(format!("{}{name}/", prefix.as_str())) {
                     out.prefixes.push(p);
                 }

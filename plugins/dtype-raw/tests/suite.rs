@@ -1,0 +1,31 @@
+//! The zarrkit-conformance suites on this plugin (see `zarrkit_conformance::suites`).
+
+use zarrkit_conformance::suites::metadata::{documents_round_trip, fill_values_round_trip};
+use zarrkit_core::serde_json::json;
+use zarrkit_dtype_raw as _;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// The first argument is the data type's V3 metadata as JSON.
+#[test]
+fn fill_values() -> TestResult {
+    fill_values_round_trip(
+        "r8",
+        &[json!([7]), json!([0])],
+        &[json!([256]), json!([1, 2])],
+    )?;
+    fill_values_round_trip("r24", &[json!([1, 2, 3])], &[json!([1, 2])])?;
+    Ok(())
+}
+
+#[test]
+fn array_metadata_documents() -> TestResult {
+    documents_round_trip(&[
+        r#"{"zarr_format": 3, "node_type": "array", "shape": [20, 33], "data_type": "r16",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [8, 10]}},
+            "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+            "fill_value": [0, 255], "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}],
+            "attributes": {}, "storage_transformers": []}"#,
+    ])?;
+    Ok(())
+}

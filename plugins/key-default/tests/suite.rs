@@ -1,0 +1,17 @@
+//! The zarrkit-conformance suites on this plugin (see `zarrkit_conformance::suites`).
+
+use zarrkit_conformance::suites::metadata::{extensions_round_trip, Extension};
+use zarrkit_key_default as _;
+
+#[test]
+fn metadata_suite() -> Result<(), Box<dyn std::error::Error>> {
+    extensions_round_trip(
+        Extension::ChunkKeyEncoding,
+        &[
+            r#"{"name": "default", "configuration": {"separator": "/"}}"#,
+            r#"{"name": "default", "configuration": {"separator": "."}}"#,
+            r#"{"name": "default"}"#,
+        ],
+    )?;
+    Ok(())
+}
