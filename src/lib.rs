@@ -47,6 +47,8 @@ pub use zarrkit_codec_gzip as codec_gzip;
 pub use zarrkit_codec_lz4 as codec_lz4;
 #[cfg(feature = "codec-packbits")]
 pub use zarrkit_codec_packbits as codec_packbits;
+#[cfg(feature = "codec-pcodec")]
+pub use zarrkit_codec_pcodec as codec_pcodec;
 #[cfg(feature = "codec-sharding")]
 pub use zarrkit_codec_sharding as codec_sharding;
 #[cfg(feature = "codec-shuffle")]
@@ -57,12 +59,16 @@ pub use zarrkit_codec_transpose as codec_transpose;
 pub use zarrkit_codec_vlen_bytes as codec_vlen_bytes;
 #[cfg(feature = "codec-vlen-utf8")]
 pub use zarrkit_codec_vlen_utf8 as codec_vlen_utf8;
+#[cfg(feature = "codec-zfp")]
+pub use zarrkit_codec_zfp as codec_zfp;
 #[cfg(feature = "codec-zlib")]
 pub use zarrkit_codec_zlib as codec_zlib;
 #[cfg(feature = "codec-zstd")]
 pub use zarrkit_codec_zstd as codec_zstd;
 #[cfg(feature = "dtype-bytes")]
 pub use zarrkit_dtype_bytes as dtype_bytes;
+#[cfg(feature = "dtype-datetime")]
+pub use zarrkit_dtype_datetime as dtype_datetime;
 #[cfg(feature = "dtype-fixed")]
 pub use zarrkit_dtype_fixed as dtype_fixed;
 #[cfg(feature = "dtype-numeric")]
@@ -71,6 +77,8 @@ pub use zarrkit_dtype_numeric as dtype_numeric;
 pub use zarrkit_dtype_raw as dtype_raw;
 #[cfg(feature = "dtype-string")]
 pub use zarrkit_dtype_string as dtype_string;
+#[cfg(feature = "grid-rectilinear")]
+pub use zarrkit_grid_rectilinear as grid_rectilinear;
 #[cfg(feature = "grid-regular")]
 pub use zarrkit_grid_regular as grid_regular;
 #[cfg(feature = "key-default")]
@@ -136,6 +144,8 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "fixed_length_utf32",
             "string",
             "variable_length_bytes",
+            "numpy.datetime64",
+            "numpy.timedelta64",
         ],
     ),
     (
@@ -159,9 +169,10 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "numcodecs.fletcher32",
             "packbits",
             "bitround",
+            "numcodecs.pcodec",
         ],
     ),
-    ("chunk grid", &["regular"]),
+    ("chunk grid", &["regular", "rectilinear"]),
     ("chunk key encoding", &["default", "v2"]),
     ("store", &["file", "memory"]),
 ];

@@ -21,7 +21,9 @@ use crate::codec::{
 };
 use crate::config::CodecOptions;
 use crate::data_type::{DataType, DataTypeSize};
-use crate::element::{bytes_to_elements, check_element, elements_as_bytes, Element};
+use crate::element::{
+    bytes_to_elements, check_element, check_element_kind, elements_as_bytes, Element, ElementKind,
+};
 use crate::error::{ArrayError, CodecError, MetadataError, PluginError};
 use crate::fill_value::FillValue;
 use crate::metadata::{ArrayMetadata, ArrayMetadataV3, MetadataV3};
@@ -65,6 +67,9 @@ impl ChunkLocks {
 struct PartialDecoderCache {
     capacity: usize,
     inner: Mutex<PartialDecoderMap>,
+    /// Bumped by every invalidation: a decoder built while a write happened is not
+    /// inserted (it may hold the old shard index).
+    generation: std::sync::atomic::AtomicU64,
 }
 
 type PartialDecoderMap = (
@@ -77,8 +82,20 @@ impl PartialDecoderCache {
         self.inner.lock().0.get(key.as_str()).cloned()
     }
 
-    fn insert(&self, key: &StoreKey, decoder: Arc<dyn crate::codec::ArrayPartialDecoder>) {
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn insert(
+        &self,
+        key: &StoreKey,
+        decoder: Arc<dyn crate::codec::ArrayPartialDecoder>,
+        generation: u64,
+    ) {
         let mut g = self.inner.lock();
+        if self.generation() != generation {
+            return;
+        }
         let (map, order) = &mut *g;
         if map.insert(key.as_str().to_string(), decoder).is_none() {
             order.push_back(key.as_str().to_string());
@@ -92,6 +109,8 @@ impl PartialDecoderCache {
 
     fn remove(&self, key: &StoreKey) {
         let mut g = self.inner.lock();
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let (map, order) = &mut *g;
         if map.remove(key.as_str()).is_some() {
             order.retain(|k| k != key.as_str());
@@ -100,6 +119,8 @@ impl PartialDecoderCache {
 
     fn clear(&self) {
         let mut g = self.inner.lock();
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         g.0.clear();
         g.1.clear();
     }
@@ -121,6 +142,79 @@ pub struct Array<S: ?Sized> {
     codecs: Arc<CodecChain>,
     locks: Arc<ChunkLocks>,
     decoder_cache: Option<Arc<PartialDecoderCache>>,
+    shapes: Arc<ValidatedChunkShapes>,
+    /// Whether every distinct chunk shape of the current array shape was validated when the
+    /// array was bound (or resized); if not, shapes are validated when first used.
+    all_shapes_validated: bool,
+}
+
+/// The chunk shapes the codec chain was validated against (shared by clones: validity
+/// depends on the chunk shape, data type and fill value only).
+#[derive(Debug, Default)]
+struct ValidatedChunkShapes {
+    /// The first chunk's shape (the only one of a regular grid): checked without a lock.
+    first: Option<Vec<u64>>,
+    others: parking_lot::RwLock<std::collections::HashSet<Vec<u64>>>,
+}
+
+impl ValidatedChunkShapes {
+    fn contains(&self, shape: &[u64]) -> bool {
+        self.first.as_deref() == Some(shape) || self.others.read().contains(shape)
+    }
+}
+
+/// Validate the codec chain against the distinct chunk shapes of `array_shape` when the grid
+/// lists them and there are few enough, else against the first chunk's shape. Returns the
+/// validated shapes and whether they are all of them.
+fn validate_chunk_shapes(
+    chunk_grid: &ChunkGrid,
+    array_shape: &[u64],
+    codecs: &CodecChain,
+    data_type: &DataType,
+    fill_value: &FillValue,
+    known: Option<&ValidatedChunkShapes>,
+) -> Result<(Vec<Vec<u64>>, bool), String> {
+    let check = |shape: &Vec<u64>| -> Result<(), String> {
+        if known.is_some_and(|k| k.contains(shape)) {
+            return Ok(());
+        }
+        let repr = ChunkRepresentation::new(shape.clone(), data_type.clone(), fill_value.clone());
+        codecs.validate(&repr).map_err(|e| {
+            format!("codecs: {e}")
+                + &if shape.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (chunk shape {shape:?})")
+                }
+        })
+    };
+    if let Some(edges) = chunk_grid.distinct_edge_lengths(array_shape) {
+        let count = edges.iter().try_fold(1usize, |a, e| a.checked_mul(e.len()));
+        if edges.len() == array_shape.len()
+            && count.is_some_and(|c| c <= crate::chunk_grid::MAX_CHUNK_SHAPES_VALIDATED_AT_OPEN)
+        {
+            let all: Vec<Vec<u64>> =
+                ArraySubset::new_with_shape(edges.iter().map(|e| e.len() as u64).collect())
+                    .indices()
+                    .map(|idx| {
+                        idx.iter()
+                            .zip(&edges)
+                            .map(|(&i, e)| e[i as usize])
+                            .collect()
+                    })
+                    .collect();
+            all.iter().try_for_each(check)?;
+            return Ok((all, true));
+        }
+    }
+    let zeros = vec![0u64; array_shape.len()];
+    match chunk_grid.chunk_shape(&zeros, array_shape) {
+        Some(cs) => {
+            check(&cs)?;
+            Ok((vec![cs], false))
+        }
+        None => Ok((Vec::new(), false)),
+    }
 }
 
 impl<S: ?Sized> Clone for Array<S> {
@@ -136,6 +230,8 @@ impl<S: ?Sized> Clone for Array<S> {
             codecs: self.codecs.clone(),
             locks: self.locks.clone(),
             decoder_cache: self.decoder_cache.clone(),
+            shapes: self.shapes.clone(),
+            all_shapes_validated: self.all_shapes_validated,
         }
     }
 }
@@ -252,13 +348,16 @@ impl<S: ?Sized> Array<S> {
         chunk_grid
             .validate(shape)
             .map_err(|e| MetadataError::invalid(n, format!("chunk_grid: {e}")))?;
-        let zeros = vec![0u64; shape.len()];
-        if let Some(cs) = chunk_grid.chunk_shape(&zeros, shape) {
-            let repr = ChunkRepresentation::new(cs, data_type.clone(), fill_value.clone());
-            codecs
-                .validate(&repr)
-                .map_err(|e| MetadataError::invalid(n, format!("codecs: {e}")))?;
-        }
+        // Validate the chain against every distinct chunk shape (a rectilinear grid has
+        // several), or the first chunk's shape and the others when first used.
+        let (validated, all_shapes_validated) =
+            validate_chunk_shapes(&chunk_grid, shape, &codecs, &data_type, &fill_value, None)
+                .map_err(|e| MetadataError::invalid(n, e))?;
+        let mut validated = validated.into_iter();
+        let shapes = ValidatedChunkShapes {
+            first: validated.next(),
+            others: parking_lot::RwLock::new(validated.collect()),
+        };
         Ok(Self {
             storage,
             path: node,
@@ -270,6 +369,8 @@ impl<S: ?Sized> Array<S> {
             codecs: Arc::new(codecs),
             locks: Arc::new(ChunkLocks::default()),
             decoder_cache: None,
+            shapes: Arc::new(shapes),
+            all_shapes_validated,
         })
     }
 
@@ -328,6 +429,7 @@ impl<S: ?Sized> Array<S> {
             Arc::new(PartialDecoderCache {
                 capacity,
                 inner: Mutex::new((HashMap::new(), std::collections::VecDeque::new())),
+                generation: std::sync::atomic::AtomicU64::new(0),
             })
         });
         self
@@ -374,6 +476,17 @@ impl<S: ?Sized> Array<S> {
                 .into());
             }
         }
+        let (validated, all) = validate_chunk_shapes(
+            &self.chunk_grid,
+            &shape,
+            &self.codecs,
+            &self.data_type,
+            &self.fill_value,
+            Some(&self.shapes),
+        )
+        .map_err(|e| MetadataError::invalid(self.path.as_str(), e))?;
+        self.shapes.others.write().extend(validated);
+        self.all_shapes_validated = all;
         self.metadata.set_shape(shape);
         Ok(())
     }
@@ -436,11 +549,26 @@ impl<S: ?Sized> Array<S> {
         &self,
         chunk_indices: &[u64],
     ) -> Result<ChunkRepresentation, ArrayError> {
-        Ok(ChunkRepresentation::new(
+        let repr = ChunkRepresentation::new(
             self.chunk_shape(chunk_indices)?,
             self.data_type.clone(),
             self.fill_value.clone(),
-        ))
+        );
+        if !self.all_shapes_validated && !self.shapes.contains(&repr.shape) {
+            // A chunk shape not seen at open (a grid with many distinct shapes): validate
+            // the chain against it once.
+            self.codecs.validate(&repr).map_err(|e| {
+                MetadataError::invalid(
+                    self.path.as_str(),
+                    format!(
+                        "codecs: {e} (chunk {chunk_indices:?} of shape {:?})",
+                        repr.shape
+                    ),
+                )
+            })?;
+            self.shapes.others.write().insert(repr.shape.clone());
+        }
+        Ok(repr)
     }
 
     /// Whether chunks are divided into inner chunks (the chunk grid is a shard grid).
@@ -456,8 +584,11 @@ impl<S: ?Sized> Array<S> {
         self.codecs.inner_chunk_shape(&repr)
     }
 
-    /// The number of inner chunks per dimension of a sharded array (over the whole array,
-    /// assuming a regular shard grid whose shard shape is a multiple of the inner shape).
+    /// The number of inner chunks per dimension of a sharded array, over the whole array.
+    /// Inner chunks form a regular grid over the array whatever the shard grid: the sharding
+    /// codec requires every shard shape (each distinct shape of a rectilinear grid,
+    /// validated at open or on first use) to be a multiple of the inner chunk shape, so
+    /// shard origins fall on inner chunk boundaries.
     pub fn inner_chunk_grid_shape(&self) -> Option<Vec<u64>> {
         let inner = self.inner_chunk_shape()?;
         Some(
@@ -668,6 +799,7 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         if chunk_subset.shape() == repr.shape.as_slice() {
             return self.retrieve_chunk_opt(chunk_indices, options);
         }
+        let generation = self.decoder_cache.as_ref().map_or(0, |c| c.generation());
         let cached = self.decoder_cache.as_ref().and_then(|c| c.get(&key));
         let decoder = match cached {
             Some(d) => d,
@@ -682,7 +814,7 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
                     .partial_decoder(input, &repr, options)
                     .map_err(|e| Self::codec_err(&key, e))?;
                 if let Some(c) = &self.decoder_cache {
-                    c.insert(&key, d.clone());
+                    c.insert(&key, d.clone(), generation);
                 }
                 d
             }
@@ -785,7 +917,8 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
                 let len = n
                     .checked_mul(elem)
                     .ok_or(ArrayError::TooLarge(n as u128 * elem as u128))?;
-                let mut out = vec![0u8; len];
+                let mut out = crate::codec::repeat_checked(&[0], len, len)
+                    .ok_or(ArrayError::TooLarge(len as u128))?;
                 if n > 0 {
                     self.retrieve_array_subset_into(subset, &mut out, options)?;
                 }
@@ -819,14 +952,37 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         if subset.is_empty() {
             return Ok(());
         }
-        let chunks: Vec<Vec<u64>> = self.chunks_in_array_subset(subset)?.indices().collect();
-        let opts = Self::split_concurrency(options, chunks.len());
+        let chunk_box = self.chunks_in_array_subset(subset)?;
+        let chunks: Vec<Vec<u64>> = chunk_box.indices().collect();
+        // Chunks decode in parallel into one buffer, which is sound only if their regions
+        // are disjoint. The chunk grid is a plugin, so check it: along each axis the chunk
+        // intervals must be consecutive, and every chunk must be the product of its axes'
+        // intervals.
+        let axes = self.axis_intervals(&chunk_box)?;
         let ptr = output.as_mut_ptr() as usize;
         let len = output.len();
         let out_shape = subset.shape().to_vec();
+        let opts = Self::split_concurrency(options, chunks.len());
         let partial_ok = self.codecs_support_partial();
         let work = |idx: &Vec<u64>| -> Result<(), ArrayError> {
             let chunk_subset = self.chunk_subset(idx)?;
+            let expected: Vec<(u64, u64)> = idx
+                .iter()
+                .zip(chunk_box.start())
+                .zip(&axes)
+                .map(|((i, s), a)| a[(i - s) as usize])
+                .collect();
+            let disjoint = chunk_subset
+                .start()
+                .iter()
+                .zip(chunk_subset.shape())
+                .zip(&expected)
+                .all(|((st, sh), e)| (*st, *sh) == *e);
+            if !disjoint {
+                return Err(ArrayError::Unsupported(format!(
+                    "the chunk grid gave chunk {idx:?} the region {chunk_subset}, which overlaps its neighbours"
+                )));
+            }
             let overlap = chunk_subset.overlap(subset);
             let out_region = overlap.relative_to(subset.start());
             let chunk_region = overlap.relative_to(chunk_subset.start());
@@ -862,6 +1018,32 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         } else {
             chunks.par_iter().try_for_each(work)
         }
+    }
+
+    /// For a box of chunk indices: per axis, the (start, extent) of each chunk along that
+    /// axis, checked to be consecutive and non-empty.
+    fn axis_intervals(&self, chunk_box: &ArraySubset) -> Result<Vec<Vec<(u64, u64)>>, ArrayError> {
+        let corner = chunk_box.start().to_vec();
+        let mut axes = Vec::with_capacity(corner.len());
+        for d in 0..corner.len() {
+            let mut v: Vec<(u64, u64)> = Vec::new();
+            for k in 0..chunk_box.shape()[d] {
+                let mut idx = corner.clone();
+                idx[d] += k;
+                let cs = self.chunk_subset(&idx)?;
+                let (st, sh) = (cs.start()[d], cs.shape()[d]);
+                if let Some(&(ps, pl)) = v.last() {
+                    if sh == 0 || ps.checked_add(pl) != Some(st) {
+                        return Err(ArrayError::Unsupported(format!(
+                            "the chunk grid's chunks along axis {d} are not consecutive at chunk {idx:?}"
+                        )));
+                    }
+                }
+                v.push((st, sh));
+            }
+            axes.push(v);
+        }
+        Ok(axes)
     }
 
     fn codecs_support_partial(&self) -> bool {
@@ -929,6 +1111,64 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         check_element::<T>(&*self.data_type)?;
         let b = self.retrieve_chunk_subset(chunk_indices, chunk_subset)?;
         self.to_elements(b)
+    }
+
+    /// Decode a region of a string array (a data type whose element kind is
+    /// [`ElementKind::Utf8String`], e.g. `string`) as one `String` per element, C order.
+    ///
+    /// To read without allocating per element, decode with [`Array::retrieve_array_subset`]
+    /// and borrow the elements through [`ArrayBytes::as_variable`]
+    /// ([`VariableView::str`](crate::array_bytes::VariableView::str) gives `&str`).
+    pub fn retrieve_array_subset_strings(
+        &self,
+        subset: &ArraySubset,
+    ) -> Result<Vec<String>, ArrayError> {
+        check_element_kind(&*self.data_type, &[ElementKind::Utf8String], "String")?;
+        let b = self.retrieve_array_subset(subset)?;
+        self.variable_to_strings(&b)
+    }
+
+    /// Decode a chunk of a string array as one `String` per element (full chunk shape).
+    pub fn retrieve_chunk_strings(&self, chunk_indices: &[u64]) -> Result<Vec<String>, ArrayError> {
+        check_element_kind(&*self.data_type, &[ElementKind::Utf8String], "String")?;
+        let b = self.retrieve_chunk(chunk_indices)?;
+        self.variable_to_strings(&b)
+    }
+
+    /// Decode a region of a variable-length array (element kind [`ElementKind::ByteString`] or
+    /// [`ElementKind::Utf8String`]) as one byte vector per element, C order.
+    pub fn retrieve_array_subset_byte_strings(
+        &self,
+        subset: &ArraySubset,
+    ) -> Result<Vec<Vec<u8>>, ArrayError> {
+        check_element_kind(
+            &*self.data_type,
+            &[ElementKind::ByteString, ElementKind::Utf8String],
+            "Vec<u8>",
+        )?;
+        let b = self.retrieve_array_subset(subset)?;
+        Ok(self.variable_view(&b)?.iter().map(<[u8]>::to_vec).collect())
+    }
+
+    fn variable_view<'a>(
+        &self,
+        b: &'a ArrayBytes,
+    ) -> Result<crate::array_bytes::VariableView<'a>, ArrayError> {
+        b.as_variable().ok_or_else(|| {
+            ArrayError::Unsupported("expected well-formed variable-size element bytes".into())
+        })
+    }
+
+    fn variable_to_strings(&self, b: &ArrayBytes) -> Result<Vec<String>, ArrayError> {
+        self.variable_view(b)?
+            .strs()
+            .map(|s| {
+                s.map(str::to_string).map_err(|e| ArrayError::Codec {
+                    key: self.path.to_string(),
+                    source: CodecError::InvalidElements(e.to_string()),
+                })
+            })
+            .collect()
     }
 
     /// Decode a region of the array as an `ndarray`.
@@ -1009,6 +1249,17 @@ fn assemble_variable(
         offsets.push(bytes.len());
     }
     Ok(ArrayBytes::Variable { bytes, offsets })
+}
+
+/// Check that `given` elements were passed for `expected` elements.
+fn check_count(given: usize, expected: u64) -> Result<(), ArrayError> {
+    if given as u64 == expected {
+        Ok(())
+    } else {
+        Err(ArrayError::Unsupported(format!(
+            "{given} elements given for {expected} elements"
+        )))
+    }
 }
 
 /// Overwrite `region` of a chunk (shape `chunk_shape`) with `src` (the region's elements).
@@ -1337,6 +1588,42 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         self.store_array_subset(subset, elements_as_bytes(elements))
     }
 
+    /// Overwrite a region of a string array (element kind [`ElementKind::Utf8String`]) with
+    /// strings, C order (one per element of the subset).
+    pub fn store_array_subset_strings<T: AsRef<str>>(
+        &self,
+        subset: &ArraySubset,
+        elements: &[T],
+    ) -> Result<(), ArrayError> {
+        check_element_kind(&*self.data_type, &[ElementKind::Utf8String], "&str")?;
+        check_count(elements.len(), subset.num_elements())?;
+        self.store_array_subset(subset, ArrayBytes::from_strs(elements))
+    }
+
+    /// Store a whole chunk of a string array (full chunk shape, C order).
+    pub fn store_chunk_strings<T: AsRef<str>>(
+        &self,
+        chunk_indices: &[u64],
+        elements: &[T],
+    ) -> Result<(), ArrayError> {
+        check_element_kind(&*self.data_type, &[ElementKind::Utf8String], "&str")?;
+        let n = self.chunk_representation(chunk_indices)?.num_elements();
+        check_count(elements.len(), n)?;
+        self.store_chunk(chunk_indices, ArrayBytes::from_strs(elements))
+    }
+
+    /// Overwrite a region of a byte-string array (element kind [`ElementKind::ByteString`]) with
+    /// byte strings, C order.
+    pub fn store_array_subset_byte_strings<T: AsRef<[u8]>>(
+        &self,
+        subset: &ArraySubset,
+        elements: &[T],
+    ) -> Result<(), ArrayError> {
+        check_element_kind(&*self.data_type, &[ElementKind::ByteString], "&[u8]")?;
+        check_count(elements.len(), subset.num_elements())?;
+        self.store_array_subset(subset, ArrayBytes::from_byte_strings(elements))
+    }
+
     /// Overwrite a region of one chunk with typed elements.
     pub fn store_chunk_subset_elements<T: Element>(
         &self,
@@ -1403,7 +1690,8 @@ impl ArrayBuilder {
         Self {
             shape,
             chunk_grid: MetadataV3::new_with_configuration("regular", grid),
-            data_type: MetadataV3::new(data_type),
+            // The short string form (`"uint16"`), as zarr-python, zarrs and tensorstore write it.
+            data_type: MetadataV3::new(data_type).in_short_form(),
             fill_value: fill_value.into(),
             chunk_key_encoding: None,
             array_to_array: Vec::new(),

@@ -75,6 +75,182 @@ impl ArrayBytes {
     }
 }
 
+impl ArrayBytes {
+    /// A borrowed view of variable-size elements (no per-element allocation), or `None` for
+    /// fixed-size data or malformed offsets (see [`VariableView::new`]).
+    ///
+    /// ```
+    /// # use zarrkit_core::ArrayBytes;
+    /// let b = ArrayBytes::from_strs(&["a", "", "héllo"]);
+    /// let v = b.as_variable().ok_or("not variable")?;
+    /// assert_eq!(v.len(), 3);
+    /// assert_eq!(v.str(2)?, "héllo");
+    /// assert_eq!(v.iter().map(<[u8]>::len).collect::<Vec<_>>(), vec![1, 0, 6]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn as_variable(&self) -> Option<VariableView<'_>> {
+        match self {
+            Self::Fixed(_) => None,
+            Self::Variable { bytes, offsets } => VariableView::new(bytes, offsets).ok(),
+        }
+    }
+
+    /// Variable-size element bytes from byte strings (in order).
+    pub fn from_byte_strings<B: AsRef<[u8]>>(elements: &[B]) -> Self {
+        let total = elements.iter().map(|e| e.as_ref().len()).sum();
+        let mut bytes = Vec::with_capacity(total);
+        let mut offsets = Vec::with_capacity(elements.len() + 1);
+        offsets.push(0);
+        for e in elements {
+            bytes.extend_from_slice(e.as_ref());
+            offsets.push(bytes.len());
+        }
+        Self::Variable { bytes, offsets }
+    }
+
+    /// Variable-size element bytes from strings (their UTF-8, in order).
+    pub fn from_strs<S: AsRef<str>>(elements: &[S]) -> Self {
+        let total = elements.iter().map(|e| e.as_ref().len()).sum();
+        let mut bytes = Vec::with_capacity(total);
+        let mut offsets = Vec::with_capacity(elements.len() + 1);
+        offsets.push(0);
+        for e in elements {
+            bytes.extend_from_slice(e.as_ref().as_bytes());
+            offsets.push(bytes.len());
+        }
+        Self::Variable { bytes, offsets }
+    }
+}
+
+/// Why an element of a [`VariableView`] could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VariableElementError {
+    /// The index is past the last element.
+    #[error("element {index} is out of bounds ({len} elements)")]
+    OutOfBounds {
+        /// The index asked for.
+        index: usize,
+        /// The number of elements.
+        len: usize,
+    },
+    /// The element is not valid UTF-8.
+    #[error("element {index} is not valid UTF-8: {source}")]
+    InvalidUtf8 {
+        /// The element index.
+        index: usize,
+        /// The UTF-8 error.
+        #[source]
+        source: std::str::Utf8Error,
+    },
+}
+
+/// A borrowed view of variable-size elements (`bytes` + `n + 1` offsets): element `i` is a
+/// slice of the shared buffer, so reading every element allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VariableView<'a> {
+    bytes: &'a [u8],
+    offsets: &'a [usize],
+}
+
+impl<'a> VariableView<'a> {
+    /// A view over `bytes` and `offsets`, which must be well formed: at least one offset,
+    /// the first 0, non-decreasing, the last `bytes.len()`.
+    pub fn new(bytes: &'a [u8], offsets: &'a [usize]) -> Result<Self, String> {
+        if offsets.first() != Some(&0) || offsets.last() != Some(&bytes.len()) {
+            return Err("offsets do not span the bytes".into());
+        }
+        if offsets.windows(2).any(|w| w[0] > w[1]) {
+            return Err("offsets decrease".into());
+        }
+        Ok(Self { bytes, offsets })
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Whether there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes of element `i`, or `None` if `i` is out of bounds.
+    pub fn get(&self, i: usize) -> Option<&'a [u8]> {
+        let start = *self.offsets.get(i)?;
+        let end = *self.offsets.get(i.checked_add(1)?)?;
+        self.bytes.get(start..end)
+    }
+
+    /// Element `i` as a string slice (checked UTF-8).
+    pub fn str(&self, i: usize) -> Result<&'a str, VariableElementError> {
+        let b = self.get(i).ok_or(VariableElementError::OutOfBounds {
+            index: i,
+            len: self.len(),
+        })?;
+        std::str::from_utf8(b)
+            .map_err(|source| VariableElementError::InvalidUtf8 { index: i, source })
+    }
+
+    /// The elements' bytes, in order.
+    pub fn iter(&self) -> VariableIter<'a> {
+        VariableIter {
+            view: *self,
+            next: 0,
+        }
+    }
+
+    /// The elements as string slices, in order (each checked UTF-8).
+    pub fn strs(
+        &self,
+    ) -> impl ExactSizeIterator<Item = Result<&'a str, VariableElementError>> + 'a {
+        self.iter().enumerate().map(|(index, b)| {
+            std::str::from_utf8(b)
+                .map_err(|source| VariableElementError::InvalidUtf8 { index, source })
+        })
+    }
+
+    /// The concatenated element bytes.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The `n + 1` offsets.
+    pub fn offsets(&self) -> &'a [usize] {
+        self.offsets
+    }
+}
+
+impl<'a> IntoIterator for VariableView<'a> {
+    type Item = &'a [u8];
+    type IntoIter = VariableIter<'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// The iterator of [`VariableView::iter`]: each element's bytes, borrowed.
+#[derive(Debug, Clone)]
+pub struct VariableIter<'a> {
+    view: VariableView<'a>,
+    next: usize,
+}
+
+impl<'a> Iterator for VariableIter<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<Self::Item> {
+        let e = self.view.get(self.next)?;
+        self.next += 1;
+        Some(e)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.view.len().saturating_sub(self.next);
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for VariableIter<'_> {}
+
 impl From<Vec<u8>> for ArrayBytes {
     fn from(v: Vec<u8>) -> Self {
         Self::Fixed(v)

@@ -55,6 +55,18 @@ pub trait ChunkGridTraits: Send + Sync + Debug {
         ))
     }
 
+    /// Capability: the distinct chunk edge lengths along each dimension among the chunks
+    /// of an array of `array_shape` (each list deduplicated), or `None` if the grid cannot
+    /// list them cheaply. Every chunk shape is a combination of one length per dimension.
+    ///
+    /// An array validates its codec chain against every distinct chunk shape when it opens
+    /// (when there are at most [`MAX_CHUNK_SHAPES_VALIDATED_AT_OPEN`] combinations), and
+    /// otherwise against each new shape when a chunk of that shape is first used. The
+    /// default, `None`, means: validate the first chunk's shape at open, the others lazily.
+    fn distinct_edge_lengths(&self, _array_shape: &[u64]) -> Option<Vec<Vec<u64>>> {
+        None
+    }
+
     /// The subset of the array covered by the chunk (unclipped).
     fn chunk_subset(&self, chunk_indices: &[u64], array_shape: &[u64]) -> Option<ArraySubset> {
         let origin = self.chunk_origin(chunk_indices, array_shape)?;
@@ -62,6 +74,11 @@ pub trait ChunkGridTraits: Send + Sync + Debug {
         ArraySubset::new(origin, shape).ok()
     }
 }
+
+/// The largest number of distinct chunk shapes an array validates its codec chain against
+/// when it opens (see [`ChunkGridTraits::distinct_edge_lengths`]); beyond it, shapes are
+/// validated when first used.
+pub const MAX_CHUNK_SHAPES_VALIDATED_AT_OPEN: usize = 256;
 
 /// A chunk grid resolved from metadata.
 pub type ChunkGrid = Arc<dyn ChunkGridTraits>;

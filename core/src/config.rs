@@ -60,12 +60,21 @@ pub struct Config {
     pub max_unbounded_decoded_bytes: u64,
 }
 
+/// The number of CPUs, asked once: `available_parallelism` reads cgroup files on Linux, and
+/// every call that takes default options (each `retrieve_*`/`store_*`) would pay for it.
+fn cpus() -> usize {
+    static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CPUS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
-            codec_concurrent_target: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1),
+            codec_concurrent_target: cpus(),
             validate_checksums: true,
             store_empty_chunks: false,
             max_unbounded_decoded_bytes: 1 << 30,

@@ -40,6 +40,14 @@ pub enum ElementKind {
     Complex128,
     /// `[u8; N]`: N raw bytes.
     RawBytes(usize),
+    /// Variable-length UTF-8 strings: `String` / `&str` through the string methods of
+    /// [`crate::Array`] (`retrieve_array_subset_strings`, ...) and
+    /// [`crate::array_bytes::VariableView`].
+    /// (Not named `String`, which a `use ElementKind::*` would make shadow `std`'s.)
+    Utf8String,
+    /// Variable-length byte strings: `Vec<u8>` / `&[u8]` through the byte-string methods of
+    /// [`crate::Array`] (`retrieve_array_subset_byte_strings`, ...).
+    ByteString,
 }
 
 /// A Rust type that can be read from / written to an array element by element.
@@ -102,6 +110,22 @@ pub fn check_element<T: Element>(data_type: &dyn DataTypeExtension) -> Result<()
     }
 }
 
+/// Check that a data type reports `kind` (for typed access without an [`Element`] type,
+/// such as strings). `requested` names the Rust type in the error.
+pub fn check_element_kind(
+    data_type: &dyn DataTypeExtension,
+    kinds: &[ElementKind],
+    requested: &str,
+) -> Result<(), ArrayError> {
+    match data_type.element_kind() {
+        Some(k) if kinds.contains(&k) => Ok(()),
+        _ => Err(ArrayError::ElementTypeMismatch {
+            requested: requested.to_string(),
+            data_type: data_type.name(),
+        }),
+    }
+}
+
 /// View elements as bytes.
 pub fn elements_as_bytes<T: Element>(elements: &[T]) -> &[u8] {
     // SAFETY: Element guarantees POD without padding.
@@ -116,7 +140,7 @@ pub fn elements_as_bytes<T: Element>(elements: &[T]) -> &[u8] {
 /// Convert element bytes into a vector of elements (validating them first).
 pub fn bytes_to_elements<T: Element>(bytes: &[u8]) -> Result<Vec<T>, ArrayError> {
     let size = std::mem::size_of::<T>();
-    if size == 0 || bytes.len() % size != 0 {
+    if size == 0 || !bytes.len().is_multiple_of(size) {
         return Err(ArrayError::InvalidBytesLength {
             expected: (bytes.len() / size.max(1) * size) as u64,
             actual: bytes.len() as u64,

@@ -30,7 +30,7 @@ impl FillValue {
         if n == 0 {
             return bytes.is_empty();
         }
-        if bytes.len() % n != 0 {
+        if !bytes.len().is_multiple_of(n) {
             return false;
         }
         if self.0.iter().all(|&b| b == self.0[0]) {

@@ -2,8 +2,22 @@
 //!
 //! - `ci`: what `.ci/run` does — fmt check, clippy (warnings denied), the tests, and the
 //!   conformance run on the shared corpus.
-//! - `conformance [ARGS...]`: the conformance runner (`--corpus DIR`, `--json FILE`, ...).
+//! - `conformance [ARGS...]`: the conformance runner; every argument is passed through
+//!   (`--corpus DIR`, `--write-back`, `--json FILE`, `--markdown FILE`,
+//!   `--check-markdown FILE`, `--filter SUBSTR`, `--array_path PATH`, ...). With
+//!   `--write-back` the runner itself creates its Python environment (pinned zarr-python,
+//!   tensorstore, numcodecs, numpy from PyPI) in `target/conformance-venv` (or
+//!   `$ZARRKIT_VENV`) on first use.
+//! - `bench [--setup] [HARNESS OPTIONS...]`: the side-by-side benchmark against zarrs,
+//!   tensorstore and zarr-python. Copies the harness (`../shared/bench`, or
+//!   `$ZARRKIT_BENCH_HARNESS`) into the git-ignored `bench-work/harness`, runs its
+//!   `setup.sh` (Python venv with tensorstore and zarr-python, the zarrs peer built from
+//!   crates.io) when the harness's set-up files changed since the last set-up (or always
+//!   with `--setup`), builds `examples/bench_adapter.rs` in release mode and runs
+//!   `run.py --add-impl zarrkit=<adapter> HARNESS OPTIONS...`. The report is printed and
+//!   saved under `bench-work/harness/data/runs/`.
 
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn cargo(args: &[&str]) -> Result<(), String> {
@@ -35,15 +49,141 @@ fn run() -> Result<(), String> {
                 "warnings",
             ])?;
             cargo(&["test", "--workspace"])?;
-            cargo(&["run", "--release", "-p", "zarrkit-conformance", "--"])
+            cargo(&[
+                "run",
+                "--release",
+                "-p",
+                "zarrkit-conformance",
+                "--",
+                "--write-back",
+                "--check-markdown",
+                "docs/conformance.md",
+            ])
         }
         Some("conformance") => {
             let mut a = vec!["run", "--release", "-p", "zarrkit-conformance", "--"];
             a.extend(rest);
             cargo(&a)
         }
-        _ => Err("usage: cargo xtask ci | conformance [--corpus DIR] [--json FILE]".into()),
+        Some("bench") => bench(&rest),
+        _ => Err(
+            "usage: cargo xtask ci | conformance [--corpus DIR] [--write-back] [--json FILE] [--markdown FILE] [--check-markdown FILE] | bench [--setup] [run.py options]"
+                .into(),
+        ),
     }
+}
+
+/// The workspace root (xtask lives in `<root>/xtask`).
+fn workspace_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// Copy the harness's files from `src` into `dst`, leaving `dst`'s own state (the venv, the
+/// generated data, the peer's build) alone.
+fn copy_harness(src: &Path, dst: &Path) -> Result<(), String> {
+    const SKIP: &[&str] = &[".venv", "data", "target", "__pycache__"];
+    std::fs::create_dir_all(dst).map_err(|e| format!("cannot create {}: {e}", dst.display()))?;
+    let entries =
+        std::fs::read_dir(src).map_err(|e| format!("cannot read {}: {e}", src.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", src.display()))?;
+        let name = entry.file_name();
+        if SKIP.iter().any(|s| name == *s) {
+            continue;
+        }
+        let (from, to) = (entry.path(), dst.join(&name));
+        let ft = entry
+            .file_type()
+            .map_err(|e| format!("cannot stat {}: {e}", from.display()))?;
+        if ft.is_dir() {
+            copy_harness(&from, &to)?;
+        } else {
+            let new =
+                std::fs::read(&from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+            // Rewrite only what changed, so cargo and pip see unchanged files as unchanged.
+            if std::fs::read(&to).ok().as_deref() != Some(new.as_slice()) {
+                std::fs::write(&to, &new)
+                    .map_err(|e| format!("cannot write {}: {e}", to.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_in(dir: &Path, program: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("+ (cd {}) {program} {}", dir.display(), args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{program} {} failed ({status})", args.join(" ")))
+    }
+}
+
+/// `cargo xtask bench`: see the module documentation.
+fn bench(args: &[&str]) -> Result<(), String> {
+    let root = workspace_root();
+    let src = std::env::var_os("ZARRKIT_BENCH_HARNESS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/bench"));
+    if !src.join("run.py").is_file() {
+        return Err(format!(
+            "no benchmark harness at {} (set ZARRKIT_BENCH_HARNESS)",
+            src.display()
+        ));
+    }
+    let work = root.join("bench-work/harness");
+    copy_harness(&src, &work)?;
+
+    // Set up when forced, or when what set-up depends on changed since the last set-up.
+    let force = args.first() == Some(&"--setup");
+    let args = if force { &args[1..] } else { args };
+    let stamp_path = work.join(".zarrkit-setup-stamp");
+    let mut stamp = Vec::new();
+    for f in [
+        "setup.sh",
+        "requirements.txt",
+        "zarrs_peer/Cargo.toml",
+        "zarrs_peer/Cargo.lock",
+        "zarrs_peer/src/main.rs",
+    ] {
+        stamp.extend(f.as_bytes());
+        stamp.extend(std::fs::read(work.join(f)).unwrap_or_default());
+    }
+    let ready = work.join(".venv/bin/python").exists()
+        && work.join("zarrs_peer/target/release/zarrs_peer").exists()
+        && std::fs::read(&stamp_path).ok() == Some(stamp.clone());
+    if force || !ready {
+        run_in(&work, "bash", &["setup.sh"])?;
+        std::fs::write(&stamp_path, &stamp)
+            .map_err(|e| format!("cannot write {}: {e}", stamp_path.display()))?;
+    }
+
+    cargo(&["build", "--release", "--example", "bench_adapter"])?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let target = if target.is_absolute() {
+        target
+    } else {
+        root.join(target)
+    };
+    let adapter = target.join("release/examples/bench_adapter");
+    if !adapter.is_file() {
+        return Err(format!(
+            "the adapter was not built at {}",
+            adapter.display()
+        ));
+    }
+    let add = format!("zarrkit={}", adapter.display());
+    let mut run_args = vec!["run.py", "--add-impl", add.as_str()];
+    run_args.extend(args);
+    run_in(&work, ".venv/bin/python", &run_args)
 }
 
 fn main() -> ExitCode {

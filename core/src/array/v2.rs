@@ -207,13 +207,19 @@ pub fn codecs_from_v2(node: &str, metadata: &ArrayMetadataV2) -> Result<CodecCha
             }
         }
     }
-    let a2b = match a2b {
-        Some(c) => c,
-        None => bytes()?,
-    };
+    let mut a2b = a2b;
     if let Some(c) = &metadata.compressor {
         match registry::create_codec_v2(c).map_err(|e| plugin(node, e))? {
-            Codec::BytesToBytes(c) => b2b.push(c),
+            Codec::BytesToBytes(c) => {
+                if a2b.is_none() {
+                    a2b = Some(bytes()?);
+                }
+                b2b.push(c);
+            }
+            // numcodecs compressors that take the typed array (pcodec, zfpy) are
+            // array->bytes codecs: they take the place of `bytes` when no filter is an
+            // array->bytes or bytes->bytes codec.
+            Codec::ArrayToBytes(c) if a2b.is_none() => a2b = Some(c),
             other => {
                 return Err(MetadataError::invalid(
                     node,
@@ -227,6 +233,10 @@ pub fn codecs_from_v2(node: &str, metadata: &ArrayMetadataV2) -> Result<CodecCha
             }
         }
     }
+    let a2b = match a2b {
+        Some(c) => c,
+        None => bytes()?,
+    };
     Ok(CodecChain::new(a2a, a2b, b2b))
 }
 
@@ -485,6 +495,8 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         self.chunk_grid = converted.chunk_grid;
         self.chunk_key_encoding = converted.chunk_key_encoding;
         self.codecs = converted.codecs;
+        self.shapes = converted.shapes;
+        self.all_shapes_validated = converted.all_shapes_validated;
         Ok(())
     }
 }

@@ -116,16 +116,33 @@ impl ChunkRepresentation {
 /// `value` repeated `n` times (`total` = n * value.len() bytes), or `None` if the memory
 /// cannot be reserved — an error to report, never an abort.
 pub fn repeat_checked(value: &[u8], n: usize, total: usize) -> Option<Vec<u8>> {
+    if value.iter().all(|&b| b == 0) {
+        return zeroed_checked(total);
+    }
     let mut v = Vec::new();
     v.try_reserve_exact(total).ok()?;
-    if value.iter().all(|&b| b == 0) {
-        v.resize(total, 0);
-    } else {
-        for _ in 0..n {
-            v.extend_from_slice(value);
-        }
+    for _ in 0..n {
+        v.extend_from_slice(value);
     }
     Some(v)
+}
+
+/// `total` zero bytes, or `None` if the memory cannot be allocated. Allocated zeroed
+/// (`calloc`): large buffers come from the OS already zero, so nothing is written until the
+/// caller fills them — no `memset` pass over a whole output array before decoding into it.
+pub fn zeroed_checked(total: usize) -> Option<Vec<u8>> {
+    if total == 0 {
+        return Some(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<u8>(total).ok()?;
+    // SAFETY: `layout` has a non-zero size.
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `ptr` was allocated by the global allocator with the layout of a `[u8]` of
+    // capacity `total`, and all `total` bytes are initialised (zero).
+    Some(unsafe { Vec::from_raw_parts(ptr, total, total) })
 }
 
 /// The size of encoded bytes, as far as it is known before encoding.

@@ -39,6 +39,7 @@ use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
 use zarrkit_core::registry::CodecPlugin;
 use zarrkit_core::serde_json::{Map, Value};
+use zarrkit_core::storage::ByteRange;
 use zarrkit_core::CodecOptions;
 
 /// The V3 name of the codec.
@@ -252,6 +253,11 @@ impl CodecTraits for BloscCodec {
         BLOSC
     }
 
+    /// Part of a blosc buffer is read by decompressing only the blocks that hold it.
+    fn partial_decoder_decodes_all(&self) -> bool {
+        false
+    }
+
     fn configuration(&self) -> Option<Map<String, Value>> {
         let mut m = Map::new();
         m.insert("cname".into(), Value::from(self.cname.as_str()));
@@ -379,9 +385,121 @@ impl BytesToBytesCodecTraits for BloscCodec {
         decoded: &BytesRepresentation,
         _options: &CodecOptions,
     ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullBytesPartialDecoder::new(
-            input, self, *decoded,
-        )))
+        Ok(Arc::new(BloscPartialDecoder {
+            full: FullBytesPartialDecoder::new(input.clone(), self.clone(), *decoded),
+            input,
+            decoded: *decoded,
+        }))
+    }
+}
+
+/// Reads byte ranges of the decoded bytes by decompressing only the blosc blocks that hold
+/// them (`blosc_getitem`, thread-safe in c-blosc 1). The encoded bytes are fetched whole.
+struct BloscPartialDecoder {
+    input: Arc<dyn BytesPartialDecoder>,
+    decoded: BytesRepresentation,
+    full: FullBytesPartialDecoder,
+}
+
+impl BytesPartialDecoder for BloscPartialDecoder {
+    fn partial_decode(
+        &self,
+        ranges: &[ByteRange],
+        options: &CodecOptions,
+    ) -> Result<Option<Vec<Vec<u8>>>, CodecError> {
+        let Some(encoded) = self.input.decode_all(options)? else {
+            return Ok(None);
+        };
+        let nbytes = validated_decoded_size(&encoded)?;
+        match self.decoded {
+            BytesRepresentation::Fixed(n) if nbytes as u64 != n => {
+                return Err(CodecError::UnexpectedSize {
+                    codec: BLOSC.into(),
+                    expected: n,
+                    actual: nbytes as u64,
+                })
+            }
+            BytesRepresentation::Bounded(n) if nbytes as u64 > n => {
+                return Err(CodecError::new(
+                    BLOSC,
+                    format!(
+                        "the header declares {nbytes} decoded bytes, more than the bound of {n}"
+                    ),
+                ))
+            }
+            _ => {}
+        }
+        // The span of decoded bytes the ranges need, in whole items of the header's typesize.
+        let typesize = usize::from(encoded[3]).max(1);
+        let mut span: Option<(usize, usize)> = None;
+        let mut bounds = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            let rr = r.to_range(nbytes as u64).ok_or_else(|| {
+                CodecError::new(
+                    BLOSC,
+                    format!("byte range {r} is out of bounds of {nbytes} bytes"),
+                )
+            })?;
+            let (a, b) = (rr.start as usize, rr.end as usize);
+            bounds.push((a, b));
+            if a < b {
+                span = Some(span.map_or((a, b), |(s, e)| (s.min(a), e.max(b))));
+            }
+        }
+        let Some((a, b)) = span else {
+            return Ok(Some(vec![Vec::new(); ranges.len()]));
+        };
+        let first = a / typesize;
+        let stop = b.div_ceil(typesize);
+        let items = nbytes / typesize;
+        if stop > items || stop - first == items {
+            // Trailing bytes past the last whole item, or everything: decode it all.
+            return self.full.partial_decode(ranges, options);
+        }
+        let len = (stop - first) * typesize;
+        let mut buf: Vec<u8> = Vec::new();
+        buf.try_reserve_exact(len)
+            .map_err(|e| CodecError::new(BLOSC, format!("cannot allocate {len} bytes: {e}")))?;
+        let (Ok(start_item), Ok(nitems)) = (c_int::try_from(first), c_int::try_from(stop - first))
+        else {
+            return self.full.partial_decode(ranges, options);
+        };
+        // SAFETY: the header was validated against the input (`validated_decoded_size`), the
+        // items lie within the decoded size, and `buf` is writable for `len` bytes, which is
+        // exactly what `blosc_getitem` writes for these items.
+        let n = unsafe {
+            blosc_src::blosc_getitem(
+                encoded.as_ptr().cast::<c_void>(),
+                start_item,
+                nitems,
+                buf.as_mut_ptr().cast::<c_void>(),
+            )
+        };
+        if usize::try_from(n).ok() != Some(len) {
+            return Err(CodecError::new(
+                BLOSC,
+                format!("corrupt data (c-blosc returned {n})"),
+            ));
+        }
+        // SAFETY: c-blosc wrote exactly `len` bytes.
+        unsafe { buf.set_len(len) };
+        let base = first * typesize;
+        Ok(Some(
+            bounds
+                .iter()
+                .map(|&(x, y)| {
+                    if x < y {
+                        buf[x - base..y - base].to_vec()
+                    } else {
+                        Vec::new()
+                    }
+                })
+                .collect(),
+        ))
+    }
+
+    fn decode_all(&self, options: &CodecOptions) -> Result<Option<Vec<u8>>, CodecError> {
+        self.full.decode_all(options)
     }
 }
 

@@ -70,7 +70,7 @@ impl ShuffleCodec {
     }
 
     fn check(&self, len: usize) -> Result<(), CodecError> {
-        if self.elementsize > 1 && len % self.elementsize != 0 {
+        if self.elementsize > 1 && !len.is_multiple_of(self.elementsize) {
             return Err(CodecError::new(
                 NAME,
                 format!(

@@ -30,11 +30,11 @@ use zarrkit_core::codec::{
     BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
     FullBytesPartialDecoder,
 };
-use zarrkit_core::storage::ByteRange;
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
 use zarrkit_core::registry::CodecPlugin;
 use zarrkit_core::serde_json::{Map, Value};
+use zarrkit_core::storage::ByteRange;
 use zarrkit_core::CodecOptions;
 use zstd_safe::{CCtx, CParameter, DCtx, DParameter, InBuffer, OutBuffer, ResetDirective};
 
@@ -140,7 +140,7 @@ thread_local! {
 struct Pooled<C: PooledContext>(Option<C>);
 
 /// What [`Pooled`] needs of a zstd context.
-trait PooledContext: Sized {
+trait PooledContext: Sized + 'static {
     fn create() -> Option<Self>;
     fn reset_all(&mut self) -> bool;
     fn size(&self) -> usize;
@@ -181,9 +181,9 @@ impl<C: PooledContext> Pooled<C> {
     /// This thread's cached context, reset, or a new one.
     fn take(what: &str) -> Result<Self, CodecError> {
         let cached = C::slot().with(|s| s.try_borrow_mut().ok().and_then(|mut s| s.take()));
-        let ctx = match cached {
-            Some(mut c) if c.reset_all() => c,
-            _ => C::create()
+        let ctx = match cached.and_then(|mut c| c.reset_all().then_some(c)) {
+            Some(c) => c,
+            None => C::create()
                 .ok_or_else(|| CodecError::new(ZSTD, format!("cannot create a {what} context")))?,
         };
         Ok(Self(Some(ctx)))
@@ -278,6 +278,12 @@ fn scan_frames(input: &[u8]) -> Result<Vec<(bool, Option<u64>)>, CodecError> {
 impl CodecTraits for ZstdCodec {
     fn name(&self) -> &str {
         ZSTD
+    }
+
+    /// A zstd frame decodes from its start, so part of it is read by decoding only the
+    /// prefix that holds it (`ZstdPartialDecoder`); the encoded bytes are fetched whole.
+    fn partial_decoder_decodes_all(&self) -> bool {
+        false
     }
 
     fn configuration(&self) -> Option<Map<String, Value>> {
@@ -459,10 +465,151 @@ impl BytesToBytesCodecTraits for ZstdCodec {
         decoded: &BytesRepresentation,
         _options: &CodecOptions,
     ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullBytesPartialDecoder::new(
-            input, self, *decoded,
-        )))
+        Ok(Arc::new(ZstdPartialDecoder {
+            full: FullBytesPartialDecoder::new(input.clone(), self.clone(), *decoded),
+            input,
+            codec: self,
+            decoded: *decoded,
+        }))
     }
+}
+
+/// Reads byte ranges of the decoded bytes by decoding only the prefix of the frame that
+/// holds them: a zstd frame decodes from its start, so everything after the last byte asked
+/// for is left undecoded. The encoded bytes are fetched whole.
+///
+/// The prefix path is taken for a single frame that declares its content size within the
+/// decoded bound and has no content checksum to verify (a checksum covers the whole frame:
+/// with [`CodecOptions::validate_checksums`] such a frame is decoded whole). Anything else is
+/// decoded whole, as [`FullBytesPartialDecoder`] does.
+struct ZstdPartialDecoder {
+    input: Arc<dyn BytesPartialDecoder>,
+    codec: Arc<ZstdCodec>,
+    decoded: BytesRepresentation,
+    full: FullBytesPartialDecoder,
+}
+
+/// The content size of `input` if it is one zstd frame that declares it, and the frame's
+/// content checksum flag.
+fn single_frame_size(input: &[u8]) -> Option<(u64, bool)> {
+    match scan_frames(input).ok()?.as_slice() {
+        [(false, Some(size))] => {
+            // Frame_Header_Descriptor, bit 2: Content_Checksum_flag.
+            let checksum = input.get(4).is_some_and(|d| d & 0x04 != 0);
+            Some((*size, checksum))
+        }
+        _ => None,
+    }
+}
+
+impl ZstdCodec {
+    /// Decode the first `prefix` bytes (or a little more) of the single frame `input` whose
+    /// content size is `size`. zstd decodes straight into the output buffer
+    /// (`StableOutBuffer`: no window buffer); the input is fed in slices and decoding stops
+    /// once `prefix` bytes are out.
+    fn decode_prefix(
+        &self,
+        input: &[u8],
+        size: usize,
+        prefix: usize,
+    ) -> Result<Vec<u8>, CodecError> {
+        /// Compressed bytes fed per step: small enough to stop soon after the prefix.
+        const STEP: usize = 32 << 10;
+        let mut out: Vec<u8> = Vec::new();
+        out.try_reserve_exact(size)
+            .map_err(|e| alloc_err(size, e))?;
+        let mut dctx = Pooled::<DCtx<'static>>::take("decompression")?;
+        dctx.set_parameter(DParameter::StableOutBuffer(true))
+            .map_err(|c| zerr("stable output option", c))?;
+        dctx.set_parameter(DParameter::ForceIgnoreChecksum(true))
+            .map_err(|c| zerr("checksum option", c))?;
+        {
+            let mut outb = OutBuffer::around(&mut out);
+            let mut fed = 0usize;
+            loop {
+                let end = fed.saturating_add(STEP).min(input.len());
+                let mut inb = InBuffer::around(&input[..end]);
+                inb.set_pos(fed);
+                let hint = dctx
+                    .decompress_stream(&mut outb, &mut inb)
+                    .map_err(|c| zerr("corrupt data", c))?;
+                let progressed = inb.pos() > fed;
+                fed = inb.pos();
+                if outb.pos() >= prefix || hint == 0 {
+                    break;
+                }
+                if !progressed && end == input.len() {
+                    return Err(CodecError::new(ZSTD, "truncated zstd frame"));
+                }
+            }
+        }
+        if out.len() < prefix {
+            return Err(CodecError::new(
+                ZSTD,
+                format!(
+                    "the frame decoded to {} bytes, fewer than the {prefix} needed",
+                    out.len()
+                ),
+            ));
+        }
+        Ok(out)
+    }
+}
+
+impl BytesPartialDecoder for ZstdPartialDecoder {
+    fn partial_decode(
+        &self,
+        ranges: &[ByteRange],
+        options: &CodecOptions,
+    ) -> Result<Option<Vec<Vec<u8>>>, CodecError> {
+        let Some(encoded) = self.input.decode_all(options)? else {
+            return Ok(None);
+        };
+        let plan = single_frame_size(&encoded).and_then(|(size, checksum)| {
+            let fits = match self.decoded {
+                BytesRepresentation::Fixed(n) => size == n,
+                BytesRepresentation::Bounded(b) => size <= b,
+                BytesRepresentation::Unbounded => false,
+            };
+            // The end of the last byte asked for.
+            let mut end = 0u64;
+            for r in ranges {
+                end = end.max(r.to_range(size)?.end);
+            }
+            let verify = checksum && options.validate_checksums;
+            (fits && !verify && end < size).then_some((size, end))
+        });
+        let Some((size, end)) = plan else {
+            // Everything is needed (or must be verified): decode the frame(s) whole.
+            let decoded = self.codec.decode(encoded, &self.decoded, options)?;
+            return slice_ranges(&decoded, ranges).map(Some);
+        };
+        let size = usize::try_from(size).map_err(|_| CodecError::new(ZSTD, "frame too large"))?;
+        let end = usize::try_from(end).map_err(|_| CodecError::new(ZSTD, "frame too large"))?;
+        let decoded = self.codec.decode_prefix(&encoded, size, end)?;
+        slice_ranges(&decoded, ranges).map(Some)
+    }
+
+    fn decode_all(&self, options: &CodecOptions) -> Result<Option<Vec<u8>>, CodecError> {
+        self.full.decode_all(options)
+    }
+}
+
+/// Copies of `ranges` of `bytes` (which must hold them).
+fn slice_ranges(bytes: &[u8], ranges: &[ByteRange]) -> Result<Vec<Vec<u8>>, CodecError> {
+    ranges
+        .iter()
+        .map(|r| {
+            r.to_range(bytes.len() as u64)
+                .map(|rr| bytes[rr.start as usize..rr.end as usize].to_vec())
+                .ok_or_else(|| {
+                    CodecError::new(
+                        ZSTD,
+                        format!("byte range {r} is out of bounds of {} bytes", bytes.len()),
+                    )
+                })
+        })
+        .collect()
 }
 
 fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 
 use zarrkit_core::data_type::{DataType, DataTypeExtension, DataTypeSize};
+use zarrkit_core::element::ElementKind;
 use zarrkit_core::error::{ExtensionKind, PluginError};
 use zarrkit_core::fill_value::{FillValue, FillValueError};
 use zarrkit_core::metadata::MetadataV3;
@@ -72,7 +73,7 @@ pub fn base64_encode(data: &[u8]) -> String {
 /// non-zero bits in the padding).
 pub fn base64_decode(s: &str) -> Result<Vec<u8>, String> {
     let b = s.as_bytes();
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return Err("base64 length is not a multiple of 4".into());
     }
     let val = |c: u8| -> Option<u32> {
@@ -114,6 +115,11 @@ impl DataTypeExtension for BytesDataType {
 
     fn size(&self) -> DataTypeSize {
         DataTypeSize::Variable
+    }
+
+    /// Capability for typed access: variable-length byte strings.
+    fn element_kind(&self) -> Option<ElementKind> {
+        Some(ElementKind::ByteString)
     }
 
     fn fill_value_from_json(&self, json: &Value) -> Result<FillValue, FillValueError> {

@@ -73,7 +73,7 @@ impl FixedDataType {
                 "length_bytes {length_bytes} must be between 1 and {MAX_LENGTH_BYTES}"
             ));
         }
-        if kind == FixedKind::Utf32 && length_bytes % 4 != 0 {
+        if kind == FixedKind::Utf32 && !length_bytes.is_multiple_of(4) {
             return Err(format!(
                 "length_bytes {length_bytes} of fixed_length_utf32 must be a multiple of 4"
             ));

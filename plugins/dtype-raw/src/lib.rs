@@ -32,7 +32,7 @@ impl RawBitsDataType {
             return None;
         }
         let bits: usize = digits.parse().ok()?;
-        (bits % 8 == 0 && bits > 0 && bits <= MAX_BITS).then_some(Self { bytes: bits / 8 })
+        (bits.is_multiple_of(8) && bits > 0 && bits <= MAX_BITS).then_some(Self { bytes: bits / 8 })
     }
 
     /// The element size in bytes.

@@ -14,6 +14,7 @@
 use std::sync::Arc;
 
 use zarrkit_core::data_type::{DataType, DataTypeExtension, DataTypeSize};
+use zarrkit_core::element::ElementKind;
 use zarrkit_core::error::{ExtensionKind, PluginError};
 use zarrkit_core::fill_value::{FillValue, FillValueError};
 use zarrkit_core::metadata::MetadataV3;
@@ -41,6 +42,11 @@ impl DataTypeExtension for StringDataType {
 
     fn size(&self) -> DataTypeSize {
         DataTypeSize::Variable
+    }
+
+    /// Capability for typed access: variable-length UTF-8 strings.
+    fn element_kind(&self) -> Option<ElementKind> {
+        Some(ElementKind::Utf8String)
     }
 
     fn fill_value_from_json(&self, json: &Value) -> Result<FillValue, FillValueError> {
