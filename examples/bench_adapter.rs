@@ -1,0 +1,229 @@
+//! `bench_adapter`: zarrkit's adapter for the side-by-side benchmark harness
+//! (`../shared/bench`, run by `cargo xtask bench`).
+//!
+//! Implements the harness's ADAPTER CONTRACT with zarrkit's public API only:
+//!
+//! ```text
+//! bench_adapter info
+//! bench_adapter write --input RAW --path P --shape S --dtype uint16 --chunk C [--shard H] --codec K
+//! bench_adapter read  --path P [--regions FILE]
+//! ```
+//!
+//! `K` is `none`, `zstd:LEVEL` or `blosc:CNAME:CLEVEL:SHUFFLE`. Every command prints one JSON
+//! object as the last line of stdout: `{"op", "elapsed_s", "nbytes", "crc32c"}` (CRC-32C of
+//! the little-endian, C-order data written or read). The timer covers creating/opening the
+//! array and the write or reads only (not loading the input, not checksumming).
+//!
+//! Build: `cargo build --release --example bench_adapter`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use zarrkit::codec_sharding::ShardingCodecBuilder;
+use zarrkit::serde_json::{json, Value};
+use zarrkit::storage::{StorePrefix, WritableStorageTraits};
+use zarrkit::store_filesystem::FilesystemStore;
+use zarrkit::{Array, ArrayBuilder, ArrayBytes, ArraySubset, MetadataV3};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const USAGE: &str = "usage:
+  bench_adapter info
+  bench_adapter write --input RAW --path P --shape S --dtype uint16 --chunk C [--shard H] --codec none|zstd:L|blosc:CNAME:L:SHUFFLE
+  bench_adapter read --path P [--regions FILE]";
+
+/// `--key value` pairs.
+fn parse_flags(args: &[String]) -> Result<HashMap<String, String>> {
+    let mut out = HashMap::new();
+    let mut it = args.iter();
+    while let Some(k) = it.next() {
+        let key = k
+            .strip_prefix("--")
+            .ok_or_else(|| format!("unexpected argument {k:?}"))?;
+        let v = it
+            .next()
+            .ok_or_else(|| format!("missing value for --{key}"))?;
+        out.insert(key.to_string(), v.clone());
+    }
+    Ok(out)
+}
+
+fn get<'a>(flags: &'a HashMap<String, String>, key: &str) -> Result<&'a str> {
+    flags
+        .get(key)
+        .map(String::as_str)
+        .ok_or_else(|| format!("missing --{key}").into())
+}
+
+fn parse_shape(s: &str) -> Result<Vec<u64>> {
+    s.split(',')
+        .map(|x| {
+            x.trim()
+                .parse::<u64>()
+                .map_err(|e| format!("bad shape {s:?}: {e}").into())
+        })
+        .collect()
+}
+
+fn md(name: &str, configuration: Value) -> MetadataV3 {
+    match configuration {
+        Value::Object(m) => MetadataV3::new_with_configuration(name, m),
+        _ => MetadataV3::new(name),
+    }
+}
+
+/// The compressor named by `--codec`, as codec metadata (none for `none`).
+fn compressor(codec: &str) -> Result<Option<MetadataV3>> {
+    let parts: Vec<&str> = codec.split(':').collect();
+    Ok(match parts.as_slice() {
+        ["none"] => None,
+        ["zstd", level] => Some(md(
+            "zstd",
+            json!({"level": level.parse::<i32>()?, "checksum": false}),
+        )),
+        ["blosc", cname, clevel, shuffle] => Some(md(
+            "blosc",
+            json!({
+                "cname": cname,
+                "clevel": clevel.parse::<u8>()?,
+                "shuffle": shuffle,
+                "typesize": 2,
+                "blocksize": 0,
+            }),
+        )),
+        _ => return Err(format!("unsupported codec {codec:?}").into()),
+    })
+}
+
+fn print_result(op: &str, elapsed_s: f64, nbytes: usize, crc: u32) {
+    println!(
+        "{{\"op\": \"{op}\", \"elapsed_s\": {elapsed_s:.6}, \"nbytes\": {nbytes}, \"crc32c\": \"{crc:08x}\"}}"
+    );
+}
+
+fn cmd_write(flags: &HashMap<String, String>) -> Result<()> {
+    let input = get(flags, "input")?;
+    let path = get(flags, "path")?;
+    let shape = parse_shape(get(flags, "shape")?)?;
+    let dtype = get(flags, "dtype")?;
+    if dtype != "uint16" {
+        return Err(format!("unsupported dtype {dtype}").into());
+    }
+    let chunk = parse_shape(get(flags, "chunk")?)?;
+    let shard = flags.get("shard").map(|s| parse_shape(s)).transpose()?;
+    let compressor = compressor(get(flags, "codec")?)?;
+
+    // Load the input (not timed). The data is little-endian; so is this machine's uint16.
+    let data: Vec<u8> = std::fs::read(input)?;
+    let expected = shape.iter().product::<u64>() * 2;
+    if data.len() as u64 != expected {
+        return Err(format!("input has {} bytes, expected {expected}", data.len()).into());
+    }
+    let crc = crc32c::crc32c(&data);
+    let nbytes = data.len();
+
+    let start = Instant::now();
+    let store = Arc::new(FilesystemStore::new(path)?);
+    store.erase_prefix(&StorePrefix::root())?;
+    let mut inner = vec![md("bytes", json!({"endian": "little"}))];
+    inner.extend(compressor);
+    let (grid, codecs) = match shard {
+        None => (chunk, inner),
+        Some(shard) => (
+            shard,
+            vec![ShardingCodecBuilder::new(chunk)
+                .inner_codecs(inner)
+                .build_metadata()?],
+        ),
+    };
+    let array = ArrayBuilder::new(shape.clone(), grid, "uint16", 0)
+        .codecs_metadata(codecs)
+        .build(store, "/")?;
+    array.store_metadata()?;
+    array.store_array_subset(&ArraySubset::new_with_shape(shape), data)?;
+    let elapsed = start.elapsed().as_secs_f64();
+    print_result("write", elapsed, nbytes, crc);
+    Ok(())
+}
+
+/// One region per line, `start0,start1,... shape0,shape1,...`; blank and `#` lines ignored.
+fn parse_regions(file: &str) -> Result<Vec<ArraySubset>> {
+    let text = std::fs::read_to_string(file)?;
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split_whitespace();
+        let start = parse_shape(parts.next().ok_or("bad region line")?)?;
+        let shape = parse_shape(parts.next().ok_or("bad region line")?)?;
+        out.push(ArraySubset::new(start, shape)?);
+    }
+    Ok(out)
+}
+
+fn fixed(bytes: ArrayBytes) -> Result<Vec<u8>> {
+    bytes
+        .into_fixed()
+        .ok_or_else(|| "variable-size data".into())
+}
+
+fn cmd_read(flags: &HashMap<String, String>) -> Result<()> {
+    let path = get(flags, "path")?;
+    let regions = flags.get("regions").map(|f| parse_regions(f)).transpose()?;
+
+    let mut crc = 0u32;
+    let mut nbytes = 0usize;
+    let start = Instant::now();
+    let store = Arc::new(FilesystemStore::new(path)?);
+    let array = Array::open(store, "/")?;
+    let mut elapsed;
+    match regions {
+        None => {
+            let all = ArraySubset::new_with_shape(array.shape().to_vec());
+            let bytes = array.retrieve_array_subset(&all)?;
+            elapsed = start.elapsed().as_secs_f64();
+            let bytes = fixed(bytes)?;
+            crc = crc32c::crc32c_append(crc, &bytes);
+            nbytes += bytes.len();
+        }
+        Some(regions) => {
+            elapsed = start.elapsed().as_secs_f64();
+            for region in &regions {
+                let t = Instant::now();
+                let bytes = array.retrieve_array_subset(region)?;
+                elapsed += t.elapsed().as_secs_f64();
+                let bytes = fixed(bytes)?;
+                crc = crc32c::crc32c_append(crc, &bytes);
+                nbytes += bytes.len();
+            }
+        }
+    }
+    print_result("read", elapsed, nbytes, crc);
+    Ok(())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        eprintln!("{USAGE}");
+        std::process::exit(2);
+    };
+    let res = parse_flags(&args[1..]).and_then(|flags| match cmd.as_str() {
+        "info" => {
+            println!(
+                "{{\"name\": \"bench_adapter\", \"library\": \"zarrkit\", \"version\": \"{}\"}}",
+                env!("CARGO_PKG_VERSION")
+            );
+            Ok(())
+        }
+        "write" => cmd_write(&flags),
+        "read" => cmd_read(&flags),
+        other => Err(format!("unknown command {other:?}\n{USAGE}").into()),
+    });
+    if let Err(e) = res {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
