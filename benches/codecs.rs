@@ -63,11 +63,17 @@ fn compare_b2b(
         data
     );
     let direct = direct_encode(data);
-    assert_eq!(
-        direct_decode(&direct, n),
-        data,
-        "{group}: direct round trip"
-    );
+    let direct = if direct.len() == 4 {
+        // crc32c: the direct side computes the checksum only; it decodes zarrkit's encoding.
+        encoded.clone()
+    } else {
+        assert_eq!(
+            direct_decode(&direct, n),
+            data,
+            "{group}: direct round trip"
+        );
+        direct
+    };
 
     let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Bytes(n as u64));

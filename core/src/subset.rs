@@ -239,6 +239,9 @@ fn runs(shape: &[u64], subset: &ArraySubset) -> (Vec<u64>, u64, Vec<u64>) {
 /// `dst_subset` of a C-order `dst` buffer (shape `dst_shape`). Both subsets have the same
 /// shape; `elem` is the element size in bytes. Runs along contiguous dimensions are copied
 /// with one `memcpy` each.
+///
+/// # Panics
+/// If a subset does not fit its buffer.
 pub fn copy_subset(
     src: &[u8],
     src_shape: &[u64],
@@ -249,48 +252,119 @@ pub fn copy_subset(
     elem: usize,
 ) {
     debug_assert_eq!(src_subset.shape(), dst_subset.shape());
-    if src_subset.is_empty() {
-        return;
+    // SAFETY: `dst` is an exclusive borrow of `dst.len()` bytes.
+    unsafe {
+        copy_subset_raw(
+            src,
+            src_shape,
+            src_subset,
+            dst.as_mut_ptr(),
+            dst.len(),
+            dst_shape,
+            dst_subset,
+            elem,
+        )
+    }
+}
+
+/// The plan of a strided copy: byte offset of the first run in each buffer, byte steps of
+/// the outer (non-contiguous) dimensions in each buffer, their extents, and the run length.
+struct CopyPlan {
+    src0: usize,
+    dst0: usize,
+    src_steps: Vec<usize>,
+    dst_steps: Vec<usize>,
+    outer: Vec<usize>,
+    run_bytes: usize,
+}
+
+/// Plan a copy, or `None` if a subset (or the arithmetic) does not fit its buffer length.
+fn plan_copy(
+    src_len: usize,
+    src_shape: &[u64],
+    src_subset: &ArraySubset,
+    dst_len: usize,
+    dst_shape: &[u64],
+    dst_subset: &ArraySubset,
+    elem: usize,
+) -> Option<CopyPlan> {
+    let n = src_shape.len();
+    if dst_shape.len() != n || src_subset.shape.len() != n || dst_subset.shape != src_subset.shape {
+        return None;
     }
     // Merge on both sides: the run is the smaller of the two mergeable runs.
     let (_, src_run, src_strides) = runs(src_shape, src_subset);
     let (_, dst_run, dst_strides) = runs(dst_shape, dst_subset);
     let run = src_run.min(dst_run);
     // Number of trailing dims covered by `run`.
-    let n = src_shape.len();
     let mut k = n;
     let mut acc = 1u64;
     while k > 0 && acc < run {
         acc *= src_subset.shape[k - 1];
         k -= 1;
     }
-    let run_bytes = run as usize * elem;
-    let outer = &src_subset.shape[..k];
-    let mut idx = vec![0u64; k];
-    loop {
-        let mut so = 0u64;
-        let mut d_o = 0u64;
+    let elem64 = elem as u64;
+    let to_usize = |v: u64| usize::try_from(v).ok();
+    // Byte offset of the subset's first element, and of the end of its last run.
+    let bounds = |start: &[u64], strides: &[u64]| -> Option<(usize, usize)> {
+        let mut first = 0u64;
+        let mut last = 0u64;
         for d in 0..n {
-            let i = if d < k { idx[d] } else { 0 };
-            so += (src_subset.start[d] + i) * src_strides[d];
-            d_o += (dst_subset.start[d] + i) * dst_strides[d];
-        }
-        let so = so as usize * elem;
-        let d_o = d_o as usize * elem;
-        dst[d_o..d_o + run_bytes].copy_from_slice(&src[so..so + run_bytes]);
-        // Increment the outer index.
-        let mut d = k;
-        loop {
-            if d == 0 {
-                return;
+            let s = strides[d].checked_mul(elem64)?;
+            first = first.checked_add(start[d].checked_mul(s)?)?;
+            if d < k {
+                last = last.checked_add((src_subset.shape[d] - 1).checked_mul(s)?)?;
             }
-            d -= 1;
-            idx[d] += 1;
-            if idx[d] < outer[d] {
-                break;
-            }
-            idx[d] = 0;
         }
+        let end = first
+            .checked_add(last)?
+            .checked_add(run.checked_mul(elem64)?)?;
+        Some((to_usize(first)?, to_usize(end)?))
+    };
+    let (src0, src_end) = bounds(&src_subset.start, &src_strides)?;
+    let (dst0, dst_end) = bounds(&dst_subset.start, &dst_strides)?;
+    if src_end > src_len || dst_end > dst_len {
+        return None;
+    }
+    let steps = |strides: &[u64]| -> Vec<usize> {
+        strides[..k].iter().map(|s| (s * elem64) as usize).collect()
+    };
+    Some(CopyPlan {
+        src0,
+        dst0,
+        src_steps: steps(&src_strides),
+        dst_steps: steps(&dst_strides),
+        outer: src_subset.shape[..k].iter().map(|&o| o as usize).collect(),
+        run_bytes: (run * elem64) as usize,
+    })
+}
+
+/// Copy `rows` runs of `len` bytes, `ss` / `ds` bytes apart. Common small run lengths (the
+/// rows of small chunks: 64 bytes for a 32-element uint16 row) are copied with a fixed size,
+/// which the compiler inlines, instead of a `memcpy` call per row.
+///
+/// # Safety
+/// Every run must lie inside its buffer; the destination runs must not overlap the source.
+#[inline(always)]
+unsafe fn copy_rows(src: *const u8, ss: usize, dst: *mut u8, ds: usize, rows: usize, len: usize) {
+    macro_rules! rows {
+        ($n:expr) => {
+            for r in 0..rows {
+                // SAFETY: the caller's contract.
+                unsafe { std::ptr::copy_nonoverlapping(src.add(r * ss), dst.add(r * ds), $n) }
+            }
+        };
+    }
+    match len {
+        2 => rows!(2),
+        4 => rows!(4),
+        8 => rows!(8),
+        16 => rows!(16),
+        32 => rows!(32),
+        64 => rows!(64),
+        128 => rows!(128),
+        256 => rows!(256),
+        _ => rows!(len),
     }
 }
 
@@ -300,6 +374,9 @@ pub fn copy_subset(
 /// # Safety
 /// `dst` must be valid for writes of `dst_len` bytes, and no other thread may access the bytes
 /// of `dst_subset` concurrently.
+///
+/// # Panics
+/// If a subset does not fit its buffer (checked once, before anything is written).
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn copy_subset_raw(
     src: &[u8],
@@ -314,46 +391,50 @@ pub unsafe fn copy_subset_raw(
     if src_subset.is_empty() {
         return;
     }
-    let (_, src_run, src_strides) = runs(src_shape, src_subset);
-    let (_, dst_run, dst_strides) = runs(dst_shape, dst_subset);
-    let run = src_run.min(dst_run);
-    let n = src_shape.len();
-    let mut k = n;
-    let mut acc = 1u64;
-    while k > 0 && acc < run {
-        acc *= src_subset.shape[k - 1];
-        k -= 1;
-    }
-    let run_bytes = run as usize * elem;
-    let outer = &src_subset.shape[..k];
-    let mut idx = vec![0u64; k];
-    loop {
-        let mut so = 0u64;
-        let mut d_o = 0u64;
-        for d in 0..n {
-            let i = if d < k { idx[d] } else { 0 };
-            so += (src_subset.start[d] + i) * src_strides[d];
-            d_o += (dst_subset.start[d] + i) * dst_strides[d];
-        }
-        let so = so as usize * elem;
-        let d_o = d_o as usize * elem;
-        assert!(d_o + run_bytes <= dst_len, "copy_subset_raw out of bounds");
-        // SAFETY: bounds checked above; the caller guarantees exclusive access to the region.
+    let plan = plan_copy(
+        src.len(),
+        src_shape,
+        src_subset,
+        dst_len,
+        dst_shape,
+        dst_subset,
+        elem,
+    );
+    assert!(plan.is_some(), "copy_subset_raw out of bounds");
+    let Some(plan) = plan else {
+        return;
+    };
+    let k = plan.outer.len();
+    let src = src.as_ptr();
+    if k == 0 {
+        // SAFETY: bounds checked by `plan_copy`; the caller guarantees exclusive access.
         unsafe {
-            std::ptr::copy_nonoverlapping(
-                src[so..so + run_bytes].as_ptr(),
-                dst.add(d_o),
-                run_bytes,
-            );
+            std::ptr::copy_nonoverlapping(src.add(plan.src0), dst.add(plan.dst0), plan.run_bytes)
+        };
+        return;
+    }
+    // The innermost outer dimension is a tight loop of rows; the others an odometer.
+    let rows = plan.outer[k - 1];
+    let (ss, ds) = (plan.src_steps[k - 1], plan.dst_steps[k - 1]);
+    let mut idx = vec![0usize; k - 1];
+    loop {
+        let mut so = plan.src0;
+        let mut d_o = plan.dst0;
+        for ((i, a), b) in idx.iter().zip(&plan.src_steps).zip(&plan.dst_steps) {
+            so += i * a;
+            d_o += i * b;
         }
-        let mut d = k;
+        // SAFETY: every run lies inside both buffers (`plan_copy` checked the last one and
+        // offsets grow with each index); the caller guarantees exclusive access to `dst`'s.
+        unsafe { copy_rows(src.add(so), ss, dst.add(d_o), ds, rows, plan.run_bytes) };
+        let mut d = k - 1;
         loop {
             if d == 0 {
                 return;
             }
             d -= 1;
             idx[d] += 1;
-            if idx[d] < outer[d] {
+            if idx[d] < plan.outer[d] {
                 break;
             }
             idx[d] = 0;

@@ -413,3 +413,76 @@ proptest! {
         let _ = c.decode(body, &BytesRepresentation::Unbounded, &opts());
     }
 }
+
+#[test]
+fn partial_decoder_decodes_only_the_blocks_needed() -> Result<(), Box<dyn std::error::Error>> {
+    use zarrkit_core::codec::VecBytesPartialDecoder;
+    let n = 1usize << 20;
+    let data: Vec<u8> = (0..n)
+        .map(|i| ((i / 700) as u8) ^ ((i % 7) as u8))
+        .collect();
+    for (typesize, shuffle, blocksize) in [
+        (2, BloscShuffle::BitShuffle, 0),
+        (4, BloscShuffle::Shuffle, 16384),
+        (1, BloscShuffle::NoShuffle, 0),
+    ] {
+        let codec = Arc::new(BloscCodec::new(
+            BloscCompressor::Blosclz,
+            9,
+            shuffle,
+            Some(typesize),
+            blocksize,
+        )?);
+        let enc = codec.encode(data.clone(), &opts())?;
+        let repr = BytesRepresentation::Fixed(n as u64);
+        let pd = codec.clone().partial_decoder(
+            Arc::new(VecBytesPartialDecoder::new(Some(enc))),
+            &repr,
+            &opts(),
+        )?;
+        let ranges = [
+            ByteRange::FromStart(0, Some(3)),
+            ByteRange::FromStart(1001, Some(77_777)),
+            ByteRange::FromStart(500_001, Some(0)),
+            ByteRange::FromStart(700_003, Some(5)),
+            ByteRange::Suffix(9),
+        ];
+        let got = pd.partial_decode(&ranges, &opts())?.ok_or("no output")?;
+        for (r, g) in ranges.iter().zip(got) {
+            let rr = r.to_range(n as u64).ok_or("range")?;
+            assert_eq!(g, &data[rr.start as usize..rr.end as usize], "{r}");
+        }
+        assert!(pd
+            .partial_decode(&[ByteRange::FromStart(n as u64, Some(1))], &opts())
+            .is_err());
+    }
+    // Absent and corrupt input.
+    let codec = Arc::new(BloscCodec::new(
+        BloscCompressor::Lz4,
+        5,
+        BloscShuffle::Shuffle,
+        Some(2),
+        0,
+    )?);
+    let repr = BytesRepresentation::Fixed(n as u64);
+    let pd = codec.clone().partial_decoder(
+        Arc::new(VecBytesPartialDecoder::new(None)),
+        &repr,
+        &opts(),
+    )?;
+    assert!(pd
+        .partial_decode(&[ByteRange::FromStart(0, Some(1))], &opts())?
+        .is_none());
+    let mut enc = codec.encode(data.clone(), &opts())?;
+    let last = enc.len() - 1;
+    enc.truncate(last);
+    let pd = codec.partial_decoder(
+        Arc::new(VecBytesPartialDecoder::new(Some(enc))),
+        &repr,
+        &opts(),
+    )?;
+    assert!(pd
+        .partial_decode(&[ByteRange::FromStart(0, Some(1))], &opts())
+        .is_err());
+    Ok(())
+}

@@ -27,7 +27,7 @@ use zarrkit_core::array_bytes::{extract_subset, is_fill, update_subset, ArrayByt
 use zarrkit_core::codec::{
     ArrayOutputView, ArrayPartialDecoder, ArrayToBytesCodecTraits, BytesPartialDecoder,
     BytesRepresentation, ChunkRepresentation, Codec, CodecChain, CodecTraits,
-    RecommendedConcurrency, VecBytesPartialDecoder,
+    RecommendedConcurrency,
 };
 use zarrkit_core::config::CodecOptions;
 use zarrkit_core::data_type::DataTypeSize;
@@ -403,7 +403,6 @@ impl ShardingCodec {
         let list = self.inner_chunks_in(grid, region);
         let opts =
             options.with_concurrent_target((options.concurrent_target / list.len().max(1)).max(1));
-        let partial_inner = !self.inner.partial_decoder_decodes_all();
         let work = |&i: &usize| -> Result<(), CodecError> {
             let inner = self.inner_subset(grid, i);
             let overlap = inner.overlap(region);
@@ -416,24 +415,8 @@ impl ShardingCodec {
                 None => view.fill(decoded.fill_value.as_bytes()),
                 Some((o, n)) => {
                     let bytes = get(i, o, n)?;
-                    if local.shape() != inner_repr.shape.as_slice() && partial_inner {
-                        // Part of an inner chunk: its partial decoder decodes only what holds
-                        // the part (e.g. the prefix of a zstd frame, the blocks of a blosc
-                        // buffer, the rows of an uncompressed chunk).
-                        let input = Arc::new(VecBytesPartialDecoder::new(Some(bytes)));
-                        let part = self
-                            .inner
-                            .clone()
-                            .partial_decoder(input, &inner_repr, &opts)?
-                            .partial_decode(std::slice::from_ref(&local), &opts)?
-                            .pop()
-                            .ok_or_else(|| err("the inner partial decoder returned nothing"))?;
-                        let whole = ArraySubset::new_with_shape(local.shape().to_vec());
-                        view.write_array_bytes(&part, local.shape(), &whole, &inner_repr)
-                    } else {
-                        self.inner
-                            .decode_into(bytes, &inner_repr, &local, &mut view, &opts)
-                    }
+                    self.inner
+                        .decode_into(bytes, &inner_repr, &local, &mut view, &opts)
                 }
             }
         };
