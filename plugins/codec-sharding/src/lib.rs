@@ -837,6 +837,13 @@ impl ShardingPartialDecoder {
             if d.len() as u64 != g.1 - g.0 {
                 return Err(err("the store returned a byte range of the wrong length"));
             }
+            if let [(i, o, n)] = g.2.as_slice() {
+                if *o == g.0 && *n == d.len() as u64 {
+                    // A range holding exactly one inner chunk: take it as it is.
+                    out.push((*i, d));
+                    continue;
+                }
+            }
             for &(i, o, n) in &g.2 {
                 let s = (o - g.0) as usize;
                 out.push((i, d[s..s + n as usize].to_vec()));
@@ -871,15 +878,16 @@ impl ArrayPartialDecoder for ShardingPartialDecoder {
             };
             let list = self.codec.inner_chunks_in(&self.grid, s);
             let fetched = self.fetch(index, &list, options)?;
-            let mut by_index: Vec<Option<Vec<u8>>> = vec![None; index.entries.len()];
-            for (i, b) in fetched {
-                by_index[i] = Some(b);
-            }
+            // Each fetched inner chunk is handed to its decoder once, by value (no copy).
+            let by_index: std::collections::HashMap<usize, std::sync::Mutex<Option<Vec<u8>>>> =
+                fetched
+                    .into_iter()
+                    .map(|(i, b)| (i, std::sync::Mutex::new(Some(b))))
+                    .collect();
             let get = |i: usize, _: u64, _: u64| {
                 by_index
-                    .get(i)
-                    .cloned()
-                    .flatten()
+                    .get(&i)
+                    .and_then(|m| m.lock().ok()?.take())
                     .ok_or_else(|| err(format!("inner chunk {i} was not fetched")))
             };
             match self.decoded.data_type.size() {
