@@ -7,6 +7,7 @@
 
 mod chain;
 mod partial;
+pub mod vlen;
 
 use std::fmt::Debug;
 use std::sync::Arc;
