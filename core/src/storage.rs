@@ -200,6 +200,22 @@ pub trait ReadableStorageTraits: Send + Sync {
     fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
         Ok(self.get(key)?.map(|v| v.len() as u64))
     }
+
+    /// Byte ranges of a key's value and the value's size, or `None` if absent. Stores that
+    /// learn the size while reading (a file, an HTTP reply's `Content-Range`) answer in one
+    /// request; the default asks [`Self::size_key`] and then [`Self::get_partial`], so a value
+    /// replaced in between may pair the new size with the old bytes (or fail as absent).
+    #[allow(clippy::type_complexity)]
+    fn get_partial_and_size(
+        &self,
+        key: &StoreKey,
+        ranges: &[ByteRange],
+    ) -> Result<Option<(Vec<Vec<u8>>, u64)>, StorageError> {
+        let Some(size) = self.size_key(key)? else {
+            return Ok(None);
+        };
+        Ok(self.get_partial(key, ranges)?.map(|v| (v, size)))
+    }
 }
 
 /// A store that can be written.
@@ -262,6 +278,13 @@ impl<T: ReadableStorageTraits + ?Sized> ReadableStorageTraits for Arc<T> {
     fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
         (**self).size_key(key)
     }
+    fn get_partial_and_size(
+        &self,
+        key: &StoreKey,
+        ranges: &[ByteRange],
+    ) -> Result<Option<(Vec<Vec<u8>>, u64)>, StorageError> {
+        (**self).get_partial_and_size(key, ranges)
+    }
 }
 
 /// An in-memory store (a sorted map of keys to values).
@@ -310,6 +333,22 @@ impl ReadableStorageTraits for MemoryStore {
 
     fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
         Ok(self.data.read().get(key).map(|v| v.len() as u64))
+    }
+
+    fn get_partial_and_size(
+        &self,
+        key: &StoreKey,
+        ranges: &[ByteRange],
+    ) -> Result<Option<(Vec<Vec<u8>>, u64)>, StorageError> {
+        let value = self.data.read().get(key).cloned();
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        let parts = ranges
+            .iter()
+            .map(|r| r.extract(key, &value))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some((parts, value.len() as u64)))
     }
 }
 

@@ -1,7 +1,7 @@
 //! The store suite: the readable, writable and listable store traits on an **empty** store
 //! (the suite erases what it wrote and leaves the store empty again).
 //!
-//! Checked: absent keys (`get`, `get_partial`, `size_key` give `None`; `erase` is fine);
+//! Checked: absent keys (`get`, `get_partial`, `get_partial_and_size`, `size_key` give `None`; `erase` is fine);
 //! set, overwrite and get of empty, binary and 1 MiB values; byte ranges (from the start
 //! with and without length, suffix, empty ranges at the end, several at once, in order);
 //! out-of-bounds ranges are errors; `list` / `list_prefix` sorted and exact (a prefix
@@ -73,6 +73,13 @@ where
             .is_some()
         {
             return Err("get_partial returned data".into());
+        }
+        if store
+            .get_partial_and_size(&k, &[ByteRange::Suffix(1)])
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            return Err("get_partial_and_size returned data".into());
         }
         store
             .erase(&k)
@@ -157,6 +164,15 @@ where
                 ));
             }
         }
+        let (again, size) = store
+            .get_partial_and_size(&k, &ranges)
+            .map_err(|e| e.to_string())?
+            .ok_or("get_partial_and_size of a present key returned None")?;
+        if again != got || size != v.len() as u64 {
+            return Err(format!(
+                "get_partial_and_size gave size {size} and ranges that differ from get_partial's"
+            ));
+        }
         for bad in [
             ByteRange::FromStart(101, None),
             ByteRange::FromStart(99, Some(2)),
@@ -167,6 +183,11 @@ where
         ] {
             if store.get_partial(&k, &[bad]).is_ok() {
                 return Err(format!("out-of-bounds range {bad} was not an error"));
+            }
+            if store.get_partial_and_size(&k, &[bad]).is_ok() {
+                return Err(format!(
+                    "out-of-bounds range {bad} was not an error in get_partial_and_size"
+                ));
             }
         }
         store.erase(&k).map_err(|e| e.to_string())

@@ -32,6 +32,19 @@ pub trait BytesPartialDecoder: Send + Sync {
     fn size(&self) -> Result<Option<u64>, CodecError> {
         Ok(None)
     }
+
+    /// The requested byte ranges and the input's size (if known), or `None` if the input does
+    /// not exist. Inputs that learn the size while reading (a file, an HTTP reply's
+    /// `Content-Range`) answer both in one request; the default asks [`Self::size`] first.
+    #[allow(clippy::type_complexity)]
+    fn partial_decode_and_size(
+        &self,
+        ranges: &[ByteRange],
+        options: &CodecOptions,
+    ) -> Result<Option<(Vec<Vec<u8>>, Option<u64>)>, CodecError> {
+        let size = self.size()?;
+        Ok(self.partial_decode(ranges, options)?.map(|v| (v, size)))
+    }
 }
 
 /// Reads subsets of a decoded chunk. Missing input decodes to the fill value.
@@ -72,6 +85,17 @@ impl<S: ReadableStorageTraits + ?Sized> BytesPartialDecoder for StoragePartialDe
 
     fn size(&self) -> Result<Option<u64>, CodecError> {
         Ok(self.storage.size_key(&self.key)?)
+    }
+
+    fn partial_decode_and_size(
+        &self,
+        ranges: &[ByteRange],
+        _options: &CodecOptions,
+    ) -> Result<Option<(Vec<Vec<u8>>, Option<u64>)>, CodecError> {
+        Ok(self
+            .storage
+            .get_partial_and_size(&self.key, ranges)?
+            .map(|(v, n)| (v, Some(n))))
     }
 }
 

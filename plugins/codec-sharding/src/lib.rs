@@ -38,6 +38,7 @@ use zarrkit_core::registry::CodecPlugin;
 use zarrkit_core::serde_json::{self, Map, Value};
 use zarrkit_core::storage::ByteRange;
 use zarrkit_core::subset::ArraySubset;
+use zarrkit_core::StorageError;
 
 const NAME: &str = "sharding_indexed";
 /// The index value marking an empty inner chunk.
@@ -662,21 +663,27 @@ impl ArrayToBytesCodecTraits for ShardingCodec {
     ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
         let grid = self.grid(&decoded.shape)?;
         let index_size = self.index_size(&grid)?;
-        let size = input.size()?;
         let range = match self.config.index_location {
             IndexLocation::Start => ByteRange::FromStart(0, Some(index_size)),
             IndexLocation::End => ByteRange::Suffix(index_size),
         };
-        if let Some(len) = size {
-            if len < index_size {
+        // The index and the shard's size in one request (one open of a file).
+        let index = match input.partial_decode_and_size(&[range], options) {
+            Ok(None) => None,
+            Err(CodecError::Storage(StorageError::RangeOutOfBounds { size, .. })) => {
                 return Err(err(format!(
-                    "the shard has {len} bytes, less than its {index_size}-byte index"
+                    "the shard has {size} bytes, less than its {index_size}-byte index"
                 )));
             }
-        }
-        let index = match input.partial_decode(&[range], options)? {
-            None => None,
-            Some(mut v) => {
+            Err(e) => return Err(e),
+            Ok(Some((mut v, size))) => {
+                if let Some(len) = size {
+                    if len < index_size {
+                        return Err(err(format!(
+                            "the shard has {len} bytes, less than its {index_size}-byte index"
+                        )));
+                    }
+                }
                 let bytes = v.pop().ok_or_else(|| err("no index bytes returned"))?;
                 Some(self.decode_index(bytes, &grid, size, options)?)
             }

@@ -4,7 +4,8 @@
 //!   component or a backslash is rejected by [`StoreKey`] before it gets here, and every
 //!   path is checked again to stay under the root (no symlink is followed out of the root
 //!   for writes: parent directories that are symlinks are refused).
-//! - Reads of byte ranges seek and read only those bytes.
+//! - Reads of byte ranges read only those bytes (one `open`, one `fstat`, a positioned read
+//!   per range).
 //! - Writes go to a temporary file in the same directory, which is then renamed over the
 //!   key: a concurrent reader never sees a torn value, and a crash leaves the old value or
 //!   the new one (the data is not fsynced before the rename, so after a power loss the new
@@ -13,7 +14,7 @@
 //! - Registered for URL scheme `file` (and plain paths).
 
 use std::fs::{self, File};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -54,6 +55,20 @@ fn holds_a_file(dir: &Path) -> bool {
         }
     }
     false
+}
+
+/// Fill `buf` from `offset` (`pread` on Unix: no seek, no shared cursor).
+#[cfg(unix)]
+fn read_exact_at(f: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(f, buf, offset)
+}
+
+/// Fill `buf` from `offset`.
+#[cfg(not(unix))]
+fn read_exact_at(mut f: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    use std::io::{Seek, SeekFrom};
+    f.seek(SeekFrom::Start(offset))?;
+    f.read_exact(buf)
 }
 
 fn io_err(key: &str, e: io::Error) -> StorageError {
@@ -131,7 +146,9 @@ impl FilesystemStore {
         Ok(())
     }
 
-    fn open(&self, key: &StoreKey) -> Result<Option<File>, StorageError> {
+    /// The open file of a key and its size (from the one `fstat` that also rejects
+    /// directories and devices), or `None` if absent.
+    fn open(&self, key: &StoreKey) -> Result<Option<(File, u64)>, StorageError> {
         let path = self.key_path(key)?;
         match File::open(&path) {
             Ok(f) => {
@@ -146,7 +163,7 @@ impl FilesystemStore {
                         reason: "not a regular file".into(),
                     })
                 } else {
-                    Ok(Some(f))
+                    Ok(Some((f, md.len())))
                 }
             }
             Err(e)
@@ -192,10 +209,9 @@ impl FilesystemStore {
 
 impl ReadableStorageTraits for FilesystemStore {
     fn get(&self, key: &StoreKey) -> Result<Option<Vec<u8>>, StorageError> {
-        let Some(mut f) = self.open(key)? else {
+        let Some((mut f, len)) = self.open(key)? else {
             return Ok(None);
         };
-        let len = f.metadata().map_err(|e| io_err(key.as_str(), e))?.len();
         let mut v = Vec::new();
         v.try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
             .map_err(|e| io_err(key.as_str(), io::Error::new(io::ErrorKind::OutOfMemory, e)))?;
@@ -213,10 +229,18 @@ impl ReadableStorageTraits for FilesystemStore {
         key: &StoreKey,
         ranges: &[ByteRange],
     ) -> Result<Option<Vec<Vec<u8>>>, StorageError> {
-        let Some(mut f) = self.open(key)? else {
+        Ok(self.get_partial_and_size(key, ranges)?.map(|(v, _)| v))
+    }
+
+    /// One `open`, one `fstat` and one positioned read per range.
+    fn get_partial_and_size(
+        &self,
+        key: &StoreKey,
+        ranges: &[ByteRange],
+    ) -> Result<Option<(Vec<Vec<u8>>, u64)>, StorageError> {
+        let Some((f, size)) = self.open(key)? else {
             return Ok(None);
         };
-        let size = f.metadata().map_err(|e| io_err(key.as_str(), e))?.len();
         let mut out = Vec::with_capacity(ranges.len());
         for r in ranges {
             let rr = r
@@ -226,14 +250,11 @@ impl ReadableStorageTraits for FilesystemStore {
                     range: r.to_string(),
                     size,
                 })?;
-            f.seek(SeekFrom::Start(rr.start))
-                .map_err(|e| io_err(key.as_str(), e))?;
             let mut buf = vec![0u8; (rr.end - rr.start) as usize];
-            f.read_exact(&mut buf)
-                .map_err(|e| io_err(key.as_str(), e))?;
+            read_exact_at(&f, &mut buf, rr.start).map_err(|e| io_err(key.as_str(), e))?;
             out.push(buf);
         }
-        Ok(Some(out))
+        Ok(Some((out, size)))
     }
 
     fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
