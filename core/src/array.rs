@@ -20,6 +20,24 @@ use crate::codec::{
     ChunkRepresentation, Codec, CodecChain, CodecTraits, StoragePartialDecoder,
 };
 use crate::config::CodecOptions;
+
+/// The thread pool for reads that wait on the store rather than compute, one per size asked
+/// for (`CodecOptions::io_concurrency`), created on first use and kept.
+fn io_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>, ArrayError> {
+    static POOLS: Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>> = Mutex::new(Vec::new());
+    let mut pools = POOLS.lock();
+    if let Some((_, p)) = pools.iter().find(|(n, _)| *n == threads) {
+        return Ok(p.clone());
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("zarrkit-io-{i}"))
+        .build()
+        .map_err(|e| ArrayError::Unsupported(format!("cannot start {threads} I/O threads: {e}")))?;
+    let pool = Arc::new(pool);
+    pools.push((threads, pool.clone()));
+    Ok(pool)
+}
 use crate::data_type::{DataType, DataTypeSize};
 use crate::element::{
     bytes_to_elements, check_element, check_element_kind, elements_as_bytes, Element, ElementKind,
@@ -964,7 +982,14 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         let out_shape = subset.shape().to_vec();
         let opts = Self::split_concurrency(options, chunks.len());
         let partial_ok = self.codecs_support_partial();
+        // Whether stored chunks are their decoded bytes (the chain is `bytes` in the
+        // machine's byte order, nothing else). Regular grids give every chunk the same
+        // representation; an edge chunk of another grid is checked on its own below.
+        let identity = self
+            .codecs
+            .is_identity(&self.chunk_representation(&chunks[0])?);
         let work = |idx: &Vec<u64>| -> Result<(), ArrayError> {
+            let identity = identity && self.codecs.is_identity(&self.chunk_representation(idx)?);
             let chunk_subset = self.chunk_subset(idx)?;
             let expected: Vec<(u64, u64)> = idx
                 .iter()
@@ -1004,6 +1029,20 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
                     .write_region(&b, chunk_region.shape(), &s, elem)
                     .map_err(|e| Self::codec_err(&key, e));
             }
+            if whole && identity {
+                // Nothing to decode: the stored bytes go straight into their places in the
+                // output (`readv` for a file), with no intermediate buffer.
+                let present = {
+                    let mut runs = view.runs_mut(elem).map_err(|e| Self::codec_err(&key, e))?;
+                    self.storage.get_into(&key, &mut runs)?
+                };
+                if present {
+                    return Ok(());
+                }
+                return view
+                    .fill(self.fill_value.as_bytes())
+                    .map_err(|e| Self::codec_err(&key, e));
+            }
             match self.storage.get(&key)? {
                 None => view.fill(self.fill_value.as_bytes()),
                 Some(encoded) => {
@@ -1015,6 +1054,11 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         };
         if chunks.len() == 1 || options.concurrent_target <= 1 {
             chunks.iter().try_for_each(work)
+        } else if identity && options.io_concurrency > 1 {
+            // Uncompressed chunks cost no CPU to decode, only waiting for the store: read them
+            // with more requests in flight than there are cores.
+            io_pool(options.io_concurrency)?
+                .install(|| chunks.par_iter().with_max_len(1).try_for_each(work))
         } else {
             chunks.par_iter().try_for_each(work)
         }

@@ -15,6 +15,11 @@ pub struct CodecOptions {
     /// from the chunk shape (variable-size data such as strings): a decompression bomb
     /// stops here with an error instead of exhausting memory.
     pub max_unbounded_decoded_bytes: u64,
+    /// How many threads a multi-chunk read of an uncompressed array (whose chunks are read
+    /// straight into the output, see `ArrayToBytesCodecTraits::is_identity`) uses: such reads
+    /// wait on the store rather than compute, and a disk or a network serves several
+    /// requests in flight faster than one per core.
+    pub io_concurrency: usize,
 }
 
 impl Default for CodecOptions {
@@ -25,6 +30,7 @@ impl Default for CodecOptions {
             validate_checksums: c.validate_checksums,
             store_empty_chunks: c.store_empty_chunks,
             max_unbounded_decoded_bytes: c.max_unbounded_decoded_bytes,
+            io_concurrency: c.io_concurrency,
         }
     }
 }
@@ -33,6 +39,12 @@ impl CodecOptions {
     /// These options with another concurrency target.
     pub fn with_concurrent_target(mut self, n: usize) -> Self {
         self.concurrent_target = n.max(1);
+        self
+    }
+    /// These options with another number of I/O threads (see
+    /// [`CodecOptions::io_concurrency`]).
+    pub fn with_io_concurrency(mut self, n: usize) -> Self {
+        self.io_concurrency = n.max(1);
         self
     }
     /// These options with checksum validation on or off.
@@ -58,6 +70,9 @@ pub struct Config {
     pub store_empty_chunks: bool,
     /// Default [`CodecOptions::max_unbounded_decoded_bytes`] (default: 1 GiB).
     pub max_unbounded_decoded_bytes: u64,
+    /// Default [`CodecOptions::io_concurrency`] (default: 8, or the `ZARRKIT_IO_CONCURRENCY`
+    /// environment variable).
+    pub io_concurrency: usize,
 }
 
 /// The number of CPUs, asked once: `available_parallelism` reads cgroup files on Linux, and
@@ -78,6 +93,11 @@ impl Default for Config {
             validate_checksums: true,
             store_empty_chunks: false,
             max_unbounded_decoded_bytes: 1 << 30,
+            io_concurrency: std::env::var("ZARRKIT_IO_CONCURRENCY")
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|&n| n > 0)
+                .unwrap_or(8),
         }
     }
 }

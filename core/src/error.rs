@@ -32,6 +32,17 @@ pub enum StorageError {
         /// The size of the stored value.
         size: u64,
     },
+    /// A stored value whose size is not the size the reader needs (a truncated or padded
+    /// chunk of an uncompressed array).
+    #[error("{key:?} holds {actual} bytes, expected {expected}")]
+    ValueSize {
+        /// The key.
+        key: String,
+        /// The size the reader needs.
+        expected: u64,
+        /// The size of the stored value.
+        actual: u64,
+    },
     /// The store does not support an operation.
     #[error("the store does not support {0}")]
     Unsupported(String),

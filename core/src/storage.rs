@@ -174,6 +174,37 @@ impl ByteRange {
     }
 }
 
+/// For [`ReadableStorageTraits::get_into`]: an error unless a value of `size` bytes exactly
+/// fills `bufs`.
+pub fn check_value_size(key: &StoreKey, size: u64, bufs: &[&mut [u8]]) -> Result<(), StorageError> {
+    let want: u64 = bufs.iter().map(|b| b.len() as u64).sum();
+    if size == want {
+        Ok(())
+    } else {
+        Err(StorageError::ValueSize {
+            key: key.to_string(),
+            expected: want,
+            actual: size,
+        })
+    }
+}
+
+/// For [`ReadableStorageTraits::get_into`] of a value in memory: copy it into `bufs`, one
+/// after another, after checking with [`check_value_size`].
+pub fn scatter_value(
+    key: &StoreKey,
+    value: &[u8],
+    bufs: &mut [&mut [u8]],
+) -> Result<(), StorageError> {
+    check_value_size(key, value.len() as u64, bufs)?;
+    let mut at = 0;
+    for b in bufs.iter_mut() {
+        b.copy_from_slice(&value[at..at + b.len()]);
+        at += b.len();
+    }
+    Ok(())
+}
+
 /// A store that can be read.
 pub trait ReadableStorageTraits: Send + Sync {
     /// The whole value of a key, or `None` if absent.
@@ -199,6 +230,19 @@ pub trait ReadableStorageTraits: Send + Sync {
     /// The size of a key's value, or `None` if absent.
     fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
         Ok(self.get(key)?.map(|v| v.len() as u64))
+    }
+
+    /// Read the whole value of `key` into `bufs`, filled one after another; `Ok(false)` if the
+    /// key is absent (`bufs` untouched). The value must be exactly as long as the buffers
+    /// together, or it is an error naming the key and both sizes. Stores that can read
+    /// straight into scattered memory (a file: `readv`) avoid an intermediate buffer; the
+    /// default gets the value and copies.
+    fn get_into(&self, key: &StoreKey, bufs: &mut [&mut [u8]]) -> Result<bool, StorageError> {
+        let Some(value) = self.get(key)? else {
+            return Ok(false);
+        };
+        scatter_value(key, &value, bufs)?;
+        Ok(true)
     }
 
     /// Byte ranges of a key's value and the value's size, or `None` if absent. Stores that
@@ -285,6 +329,9 @@ impl<T: ReadableStorageTraits + ?Sized> ReadableStorageTraits for Arc<T> {
     ) -> Result<Option<(Vec<Vec<u8>>, u64)>, StorageError> {
         (**self).get_partial_and_size(key, ranges)
     }
+    fn get_into(&self, key: &StoreKey, bufs: &mut [&mut [u8]]) -> Result<bool, StorageError> {
+        (**self).get_into(key, bufs)
+    }
 }
 
 /// An in-memory store (a sorted map of keys to values).
@@ -333,6 +380,15 @@ impl ReadableStorageTraits for MemoryStore {
 
     fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
         Ok(self.data.read().get(key).map(|v| v.len() as u64))
+    }
+
+    fn get_into(&self, key: &StoreKey, bufs: &mut [&mut [u8]]) -> Result<bool, StorageError> {
+        let value = self.data.read().get(key).cloned();
+        let Some(value) = value else {
+            return Ok(false);
+        };
+        scatter_value(key, &value, bufs)?;
+        Ok(true)
     }
 
     fn get_partial_and_size(

@@ -339,6 +339,56 @@ fn plan_copy(
     })
 }
 
+/// The byte offsets of the contiguous runs of `subset` in a C-order buffer of `len` bytes and
+/// shape `shape`, in C order, and the run length in bytes; `None` if the subset (or the
+/// arithmetic) does not fit the buffer. An empty subset has no runs.
+pub(crate) fn runs_of(
+    len: usize,
+    shape: &[u64],
+    subset: &ArraySubset,
+    elem: usize,
+) -> Option<(Vec<usize>, usize)> {
+    if subset.is_empty() {
+        return Some((Vec::new(), 0));
+    }
+    // Plan a copy from a contiguous buffer holding exactly the subset: its runs on the
+    // destination side are the subset's runs.
+    let src_shape = subset.shape.clone();
+    let src_len = usize::try_from(
+        src_shape
+            .iter()
+            .try_fold(elem as u64, |a, &b| a.checked_mul(b))?,
+    )
+    .ok()?;
+    let whole = ArraySubset::new_with_shape(src_shape.clone());
+    let plan = plan_copy(src_len, &src_shape, &whole, len, shape, subset, elem)?;
+    let count: usize = plan.outer.iter().product();
+    let mut offsets = Vec::with_capacity(count);
+    let k = plan.outer.len();
+    let mut idx = vec![0usize; k];
+    loop {
+        let off = plan.dst0
+            + idx
+                .iter()
+                .zip(&plan.dst_steps)
+                .map(|(i, s)| i * s)
+                .sum::<usize>();
+        offsets.push(off);
+        let mut d = k;
+        loop {
+            if d == 0 {
+                return Some((offsets, plan.run_bytes));
+            }
+            d -= 1;
+            idx[d] += 1;
+            if idx[d] < plan.outer[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
 /// Copy `rows` runs of `len` bytes, `ss` / `ds` bytes apart. Common small run lengths (the
 /// rows of small chunks: 64 bytes for a 32-element uint16 row) are copied with a fixed size,
 /// which the compiler inlines, instead of a `memcpy` call per row.
@@ -515,6 +565,32 @@ mod tests {
             copy_subset(&src, &shape, &subset, &mut a, &dst_shape, &dst_subset, 1);
             naive_copy(&src, &shape, &subset, &mut b, &dst_shape, &dst_subset);
             prop_assert_eq!(a, b);
+        }
+
+        #[test]
+        fn runs_scatter_like_copy((shape, subset) in shape_and_subset(), elem in 1usize..4) {
+            // Filling the runs with consecutive bytes equals copying a contiguous buffer
+            // holding exactly the subset into it.
+            let n: usize = shape.iter().product::<u64>() as usize * elem;
+            let m: usize = subset.num_elements() as usize * elem;
+            let src: Vec<u8> = (0..m).map(|i| (i * 5 + 1) as u8).collect();
+            let mut a = vec![0u8; n];
+            let (offsets, run) = runs_of(n, &shape, &subset, elem).expect("fits");
+            prop_assert_eq!(offsets.len() * run, m);
+            let needed = offsets.iter().map(|o| o + run).max().unwrap_or(0);
+            let mut at = 0;
+            for o in offsets {
+                a[o..o + run].copy_from_slice(&src[at..at + run]);
+                at += run;
+            }
+            let mut b = vec![0u8; n];
+            let whole = ArraySubset::new_with_shape(subset.shape().to_vec());
+            copy_subset(&src, subset.shape(), &whole, &mut b, &shape, &subset, elem);
+            prop_assert_eq!(a, b);
+            // A buffer one byte shorter than the last run's end is refused.
+            if m > 0 {
+                prop_assert!(runs_of(needed - 1, &shape, &subset, elem).is_none());
+            }
         }
 
         #[test]

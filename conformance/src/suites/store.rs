@@ -1,7 +1,8 @@
 //! The store suite: the readable, writable and listable store traits on an **empty** store
 //! (the suite erases what it wrote and leaves the store empty again).
 //!
-//! Checked: absent keys (`get`, `get_partial`, `get_partial_and_size`, `size_key` give `None`; `erase` is fine);
+//! Checked: absent keys (`get`, `get_partial`, `get_partial_and_size`, `get_into`, `size_key`
+//! give `None`/`false`; `erase` is fine);
 //! set, overwrite and get of empty, binary and 1 MiB values; byte ranges (from the start
 //! with and without length, suffix, empty ranges at the end, several at once, in order);
 //! out-of-bounds ranges are errors; `list` / `list_prefix` sorted and exact (a prefix
@@ -163,6 +164,32 @@ where
                     g.len()
                 ));
             }
+        }
+        // get_into: scattered buffers (some empty) filled in order; wrong totals are errors.
+        let mut a = vec![0u8; 7];
+        let mut b = vec![0u8; 0];
+        let mut c = vec![0u8; 93];
+        {
+            let mut bufs: Vec<&mut [u8]> = vec![&mut a, &mut b, &mut c];
+            if !store.get_into(&k, &mut bufs).map_err(|e| e.to_string())? {
+                return Err("get_into of a present key returned false".into());
+            }
+        }
+        if a[..] != v[..7] || c[..] != v[7..] {
+            return Err("get_into filled the buffers with the wrong bytes".into());
+        }
+        for len in [99usize, 101] {
+            let mut short = vec![0u8; len];
+            if store.get_into(&k, &mut [&mut short[..]]).is_ok() {
+                return Err(format!("get_into of 100 bytes into {len} was not an error"));
+            }
+        }
+        let mut none = [0u8; 4];
+        if store
+            .get_into(&key("absent/key")?, &mut [&mut none[..]])
+            .map_err(|e| e.to_string())?
+        {
+            return Err("get_into of an absent key returned true".into());
         }
         let (again, size) = store
             .get_partial_and_size(&k, &ranges)

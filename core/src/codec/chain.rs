@@ -214,6 +214,12 @@ impl CodecTraits for CodecChain {
 }
 
 impl ArrayToBytesCodecTraits for CodecChain {
+    fn is_identity(&self, decoded: &ChunkRepresentation) -> bool {
+        self.array_to_array.is_empty()
+            && self.bytes_to_bytes.is_empty()
+            && self.array_to_bytes.is_identity(decoded)
+    }
+
     fn encoded_representation(
         &self,
         decoded: &ChunkRepresentation,

@@ -300,6 +300,14 @@ pub trait ArrayToBytesCodecTraits: CodecTraits {
         None
     }
 
+    /// Capability: whether the encoding of a chunk of `decoded` is exactly its decoded bytes
+    /// (fixed-size elements, C order, native byte order). A reader may then read a stored
+    /// chunk straight into its place in the output, with no decoding and no intermediate
+    /// buffer (`bytes` in the machine's byte order). The default is `false`.
+    fn is_identity(&self, _decoded: &ChunkRepresentation) -> bool {
+        false
+    }
+
     /// Update regions of an encoded chunk: `existing` is the stored encoding (or `None` if
     /// the chunk is not stored) and `updates` the new elements of regions of the chunk
     /// (disjoint, relative to the chunk). Returns the new encoding, or `None` when every
@@ -549,6 +557,30 @@ impl<'a> ArrayOutputView<'a> {
         };
         let elem = decoded.element_size().unwrap_or(1);
         self.write_region(b, src_shape, src_subset, elem)
+    }
+
+    /// The view's bytes as disjoint runs of contiguous output bytes, in C order of the view's
+    /// subset (`elem` bytes per element): reading a chunk's bytes into the runs one after
+    /// another puts every element in its place.
+    pub fn runs_mut(&mut self, elem: usize) -> Result<Vec<&mut [u8]>, CodecError> {
+        let plan =
+            crate::subset::runs_of(self.len, self.shape, &self.subset, elem).ok_or_else(|| {
+                CodecError::new(
+                    "output",
+                    format!(
+                        "region {} does not fit an output of shape {:?} ({} bytes)",
+                        self.subset, self.shape, self.len
+                    ),
+                )
+            })?;
+        let (offsets, run) = plan;
+        Ok(offsets
+            .into_iter()
+            // SAFETY: `runs_of` checked every run against the buffer length; runs of
+            // distinct elements are disjoint, and the constructor's contract gives this view
+            // exclusive access to its subset's bytes for `'a`, borrowed mutably here.
+            .map(|o| unsafe { std::slice::from_raw_parts_mut(self.ptr.add(o), run) })
+            .collect())
     }
 
     /// Fill the view with one repeated element.

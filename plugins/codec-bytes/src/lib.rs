@@ -156,6 +156,10 @@ impl ArrayToBytesCodecTraits for BytesCodec {
         ))
     }
 
+    fn is_identity(&self, decoded: &ChunkRepresentation) -> bool {
+        decoded.fixed_size().is_some() && matches!(self.swap_unit(decoded), Ok(None))
+    }
+
     fn encode(
         &self,
         input: ArrayBytes,

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use zarrkit_core::registry::StorePlugin;
 use zarrkit_core::storage::{
-    ByteRange, ListDir, ListableStorageTraits, ReadableStorageTraits,
+    check_value_size, ByteRange, ListDir, ListableStorageTraits, ReadableStorageTraits,
     ReadableWritableListableStorage, StoreKey, StorePrefix, WritableStorageTraits,
 };
 use zarrkit_core::StorageError;
@@ -222,6 +222,37 @@ impl ReadableStorageTraits for FilesystemStore {
             .read_to_end(&mut v)
             .map_err(|e| io_err(key.as_str(), e))?;
         Ok(Some(v))
+    }
+
+    /// `readv` straight into the buffers (at most `IOV_MAX` of them per call), after
+    /// checking the file's size against theirs.
+    fn get_into(&self, key: &StoreKey, bufs: &mut [&mut [u8]]) -> Result<bool, StorageError> {
+        let Some((mut f, len)) = self.open(key)? else {
+            return Ok(false);
+        };
+        check_value_size(key, len, bufs)?;
+        let mut slices: Vec<io::IoSliceMut<'_>> =
+            bufs.iter_mut().map(|b| io::IoSliceMut::new(b)).collect();
+        let mut rest: &mut [io::IoSliceMut<'_>] = &mut slices;
+        // Skip empty buffers: a read of 0 bytes would look like the end of the file.
+        io::IoSliceMut::advance_slices(&mut rest, 0);
+        while !rest.is_empty() {
+            match f.read_vectored(rest) {
+                Ok(0) => {
+                    return Err(io_err(
+                        key.as_str(),
+                        io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "the file became shorter while it was read",
+                        ),
+                    ))
+                }
+                Ok(n) => io::IoSliceMut::advance_slices(&mut rest, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_err(key.as_str(), e)),
+            }
+        }
+        Ok(true)
     }
 
     fn get_partial(
