@@ -1,12 +1,13 @@
-//! `codec_limit`: what the zstd library itself allows on the benchmark's chunks.
+//! `codec_limit`: what a codec library itself allows on the benchmark's chunks.
 //!
 //! The speed issue's floor for compressed writes and reads: compress and decompress every
-//! chunk of the harness's input with the zstd library called directly (one context per
-//! thread, as many threads as CPUs, no Zarr, no I/O), so zarrkit's `write`/`read_all` times
-//! for the `zstd` encoding can be quoted as a ratio of that limit.
+//! chunk of the harness's input with the codec library called directly (zstd: one context
+//! per thread; blosc: its `_ctx` functions with one internal thread; as many threads as
+//! CPUs; no Zarr, no I/O), so zarrkit's `write`/`read_all` times can be quoted as a ratio of
+//! that limit.
 //!
 //! ```text
-//! cargo run --release --example codec_limit -- --input RAW --shape 256,1024,1024 --chunk 128,128,128 [--level 3] [--reps 3]
+//! cargo run --release --example codec_limit -- --input RAW --shape 256,1024,1024 --chunk 128,128,128 [--codec zstd:3|blosc:blosclz:9:bitshuffle] [--reps 3]
 //! ```
 //!
 //! `RAW` is the harness's input (uint16, little-endian, C order). Chunks are extracted before
@@ -97,6 +98,92 @@ fn parallel<T: Sync, R: Send>(
     Ok((secs, results.into_iter().map(|(_, r)| r).collect()))
 }
 
+/// The codec under test.
+#[derive(Clone, Copy)]
+enum Codec {
+    Zstd(i32),
+    /// blosc with blosclz, a level and a shuffle (0 none, 1 byte, 2 bit), typesize 2.
+    Blosc(i32, i32),
+}
+
+fn parse_codec(s: &str) -> Result<Codec> {
+    let parts: Vec<&str> = s.split(':').collect();
+    match parts.as_slice() {
+        ["zstd", level] => Ok(Codec::Zstd(level.parse()?)),
+        ["blosc", "blosclz", level, shuffle] => {
+            let shuffle = match *shuffle {
+                "noshuffle" => 0,
+                "shuffle" => 1,
+                "bitshuffle" => 2,
+                other => return Err(format!("unknown shuffle {other:?}").into()),
+            };
+            Ok(Codec::Blosc(level.parse()?, shuffle))
+        }
+        _ => {
+            Err(format!("--codec {s:?}: expected zstd:LEVEL or blosc:blosclz:LEVEL:SHUFFLE").into())
+        }
+    }
+}
+
+fn compress(codec: Codec, c: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    match codec {
+        Codec::Zstd(level) => {
+            thread_local! {
+                static CCTX: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+                    const { std::cell::RefCell::new(None) };
+            }
+            CCTX.with(|cell| {
+                let mut cell = cell.borrow_mut();
+                if cell.is_none() {
+                    *cell = Some(zstd::bulk::Compressor::new(level).map_err(|e| e.to_string())?);
+                }
+                let cctx = cell.as_mut().ok_or("no zstd context")?;
+                cctx.compress(c).map_err(|e| e.to_string())
+            })
+        }
+        Codec::Blosc(level, shuffle) => {
+            let cap = c.len() + blosc_src::BLOSC_MAX_OVERHEAD as usize;
+            let mut out = vec![0u8; cap];
+            // SAFETY: valid buffers of the given sizes; the `_ctx` functions use no global
+            // state.
+            let n = unsafe {
+                blosc_src::blosc_compress_ctx(
+                    level,
+                    shuffle,
+                    2,
+                    c.len(),
+                    c.as_ptr().cast(),
+                    out.as_mut_ptr().cast(),
+                    cap,
+                    c"blosclz".as_ptr(),
+                    0,
+                    1,
+                )
+            };
+            let n = usize::try_from(n).map_err(|_| format!("blosc_compress_ctx returned {n}"))?;
+            out.truncate(n);
+            Ok(out)
+        }
+    }
+}
+
+fn decompress(codec: Codec, c: &[u8], n: usize) -> std::result::Result<Vec<u8>, String> {
+    match codec {
+        Codec::Zstd(_) => zstd::bulk::decompress(c, n).map_err(|e| e.to_string()),
+        Codec::Blosc(..) => {
+            let mut out = vec![0u8; n];
+            // SAFETY: valid buffers of the given sizes.
+            let r = unsafe {
+                blosc_src::blosc_decompress_ctx(c.as_ptr().cast(), out.as_mut_ptr().cast(), n, 1)
+            };
+            if usize::try_from(r) != Ok(n) {
+                return Err(format!("blosc_decompress_ctx returned {r}"));
+            }
+            Ok(out)
+        }
+    }
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -107,7 +194,8 @@ fn main() -> Result<()> {
     let input = flag(&args, "--input").ok_or("missing --input RAW")?;
     let shape = parse_shape(&flag(&args, "--shape").unwrap_or("256,1024,1024".into()))?;
     let chunk = parse_shape(&flag(&args, "--chunk").unwrap_or("128,128,128".into()))?;
-    let level: i32 = flag(&args, "--level").unwrap_or("3".into()).parse()?;
+    let codec_name = flag(&args, "--codec").unwrap_or("zstd:3".into());
+    let codec = parse_codec(&codec_name)?;
     let reps: usize = flag(&args, "--reps").unwrap_or("3".into()).parse()?;
     if shape.len() != 3 || chunk.len() != 3 || chunk.contains(&0) {
         return Err("--shape and --chunk must have 3 non-zero dimensions".into());
@@ -125,25 +213,10 @@ fn main() -> Result<()> {
     let (mut enc, mut dec) = (Vec::new(), Vec::new());
     let mut compressed_total = 0usize;
     for _ in 0..reps {
-        let (secs, compressed) = parallel(&chunks, |c| {
-            thread_local! {
-                static CCTX: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
-                    const { std::cell::RefCell::new(None) };
-            }
-            CCTX.with(|cell| {
-                let mut cell = cell.borrow_mut();
-                if cell.is_none() {
-                    *cell = Some(zstd::bulk::Compressor::new(level).map_err(|e| e.to_string())?);
-                }
-                let cctx = cell.as_mut().ok_or("no zstd context")?;
-                cctx.compress(c).map_err(|e| e.to_string())
-            })
-        })?;
+        let (secs, compressed) = parallel(&chunks, |c| compress(codec, c))?;
         enc.push(secs);
         compressed_total = compressed.iter().map(Vec::len).sum();
-        let (secs, decompressed) = parallel(&compressed, |c| {
-            zstd::bulk::decompress(c, chunk_bytes).map_err(|e| e.to_string())
-        })?;
+        let (secs, decompressed) = parallel(&compressed, |c| decompress(codec, c, chunk_bytes))?;
         dec.push(secs);
         if decompressed != chunks {
             return Err("round trip differs".into());
@@ -152,7 +225,7 @@ fn main() -> Result<()> {
     let mib = data.len() as f64 / (1 << 20) as f64;
     let (e, d) = (median(enc), median(dec));
     println!(
-        "{{\"codec\": \"zstd:{level}\", \"chunks\": {}, \"chunk\": {chunk:?}, \"threads\": {}, \"compress_s\": {e:.3}, \"decompress_s\": {d:.3}, \"compress_mib_s\": {:.1}, \"decompress_mib_s\": {:.1}, \"compressed_mib\": {:.1}}}",
+        "{{\"codec\": \"{codec_name}\", \"chunks\": {}, \"chunk\": {chunk:?}, \"threads\": {}, \"compress_s\": {e:.3}, \"decompress_s\": {d:.3}, \"compress_mib_s\": {:.1}, \"decompress_mib_s\": {:.1}, \"compressed_mib\": {:.1}}}",
         chunks.len(),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         mib / e,
