@@ -60,6 +60,35 @@ impl TransposeCodec {
     }
 }
 
+/// Call `f` with the input element index of each output element, in output C order (an
+/// odometer over the output shape with the input strides: no index table, so no memory
+/// beyond the output itself).
+fn for_each_source(out_shape: &[u64], strides: &[u64], mut f: impl FnMut(usize)) {
+    if out_shape.contains(&0) {
+        return;
+    }
+    let n = out_shape.len();
+    let mut idx = vec![0u64; n];
+    let mut off = 0u64;
+    loop {
+        f(off as usize);
+        let mut d = n;
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            idx[d] += 1;
+            off += strides[d];
+            if idx[d] < out_shape[d] {
+                break;
+            }
+            off -= strides[d] * idx[d];
+            idx[d] = 0;
+        }
+    }
+}
+
 /// Permute an array: output dimension `i` is input dimension `perm[i]`.
 /// Works for fixed-size (`elem` bytes) and variable-size elements.
 pub fn permute(
@@ -69,65 +98,45 @@ pub fn permute(
     elem: Option<usize>,
 ) -> Result<ArrayBytes, CodecError> {
     let n = shape.len();
-    let num: usize = shape.iter().product::<u64>() as usize;
+    let num = shape
+        .iter()
+        .try_fold(1u64, |a, &b| a.checked_mul(b))
+        .and_then(|v| usize::try_from(v).ok())
+        .ok_or_else(|| CodecError::new("transpose", format!("shape {shape:?} is too large")))?;
     let mut in_strides = vec![1u64; n];
     for i in (0..n.saturating_sub(1)).rev() {
         in_strides[i] = in_strides[i + 1] * shape[i + 1];
     }
     let out_shape: Vec<u64> = perm.iter().map(|&p| shape[p]).collect();
     let strides: Vec<u64> = perm.iter().map(|&p| in_strides[p]).collect();
-    // Input element index for each output element, in output C order (odometer).
-    let mut src_index = Vec::with_capacity(num);
-    if num > 0 {
-        let mut idx = vec![0u64; n];
-        let mut off = 0u64;
-        'outer: loop {
-            src_index.push(off as usize);
-            let mut d = n;
-            loop {
-                if d == 0 {
-                    break 'outer;
-                }
-                d -= 1;
-                idx[d] += 1;
-                off += strides[d];
-                if idx[d] < out_shape[d] {
-                    break;
-                }
-                off -= strides[d] * idx[d];
-                idx[d] = 0;
-            }
-        }
-    }
     match (input, elem) {
         (ArrayBytes::Fixed(b), Some(e)) => {
-            if b.len() != num * e {
+            if num.checked_mul(e) != Some(b.len()) {
                 return Err(CodecError::UnexpectedSize {
                     codec: "transpose".into(),
-                    expected: (num * e) as u64,
+                    expected: (num as u64).saturating_mul(e as u64),
                     actual: b.len() as u64,
                 });
             }
-            let mut out = vec![0u8; b.len()];
-            for (o, &s) in out.chunks_exact_mut(e.max(1)).zip(&src_index) {
-                o.copy_from_slice(&b[s * e..s * e + e]);
-            }
+            let mut out = Vec::with_capacity(b.len());
+            for_each_source(&out_shape, &strides, |s| {
+                out.extend_from_slice(&b[s * e..s * e + e]);
+            });
             Ok(ArrayBytes::Fixed(out))
         }
         (ArrayBytes::Variable { bytes, offsets }, None) => {
-            if offsets.len() != num + 1 {
-                return Err(CodecError::new(
-                    "transpose",
-                    "variable-size input of the wrong length",
-                ));
-            }
+            // Well-formed offsets (one per element + 1, from 0 to the end, never decreasing)
+            // keep every slice below in bounds.
+            input
+                .validate(num, None)
+                .map_err(|e| CodecError::new("transpose", format!("variable-size input: {e}")))?;
             let mut ob = Vec::with_capacity(bytes.len());
             let mut oo = Vec::with_capacity(num + 1);
             oo.push(0);
-            for &s in &src_index {
+            for_each_source(&out_shape, &strides, |s| {
                 ob.extend_from_slice(&bytes[offsets[s]..offsets[s + 1]]);
                 oo.push(ob.len());
-            }
+            });
             Ok(ArrayBytes::Variable {
                 bytes: ob,
                 offsets: oo,
@@ -251,6 +260,22 @@ mod tests {
             let n = shape.len();
             (Just(shape), Just((0..n).collect::<Vec<_>>()).prop_shuffle())
         })
+    }
+
+    #[test]
+    fn variable_size_elements() -> Result<(), Box<dyn std::error::Error>> {
+        // [["a","bb","ccc"],["","e","ff"]] transposed.
+        let input = ArrayBytes::from_strs(&["a", "bb", "ccc", "", "e", "ff"]);
+        let t = permute(&input, &[2, 3], &[1, 0], None)?;
+        assert_eq!(t, ArrayBytes::from_strs(&["a", "", "bb", "e", "ccc", "ff"]));
+        assert_eq!(permute(&t, &[3, 2], &[1, 0], None)?, input);
+        // Malformed offsets are an error, not a panic.
+        let bad = ArrayBytes::Variable {
+            bytes: b"abc".to_vec(),
+            offsets: vec![0, 5, 3],
+        };
+        assert!(permute(&bad, &[2], &[0], None).is_err());
+        Ok(())
     }
 
     proptest! {
