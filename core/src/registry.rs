@@ -47,7 +47,24 @@ pub trait PluginEntry: Sync + 'static {
 }
 
 /// Creates a codec from a numcodecs (Zarr V2) configuration.
-pub type CreateCodecV2 = fn(&Map<String, Value>) -> Result<Codec, PluginError>;
+pub type CreateCodecV2 = fn(&Map<String, Value>, &CodecV2Context) -> Result<Codec, PluginError>;
+
+/// What a Zarr V2 (numcodecs) codec configuration leaves to the array: numcodecs codecs take
+/// it from the data they encode (blosc's shuffle element size is the array's item size).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CodecV2Context {
+    /// The size in bytes of one element of the array's data type (`None`: variable-size or
+    /// unknown).
+    pub element_size: Option<usize>,
+}
+
+impl CodecV2Context {
+    /// A context for an array whose elements have `element_size` bytes.
+    pub fn with_element_size(element_size: Option<usize>) -> Self {
+        Self { element_size }
+    }
+}
 
 /// A codec plugin.
 pub struct CodecPlugin {
@@ -261,15 +278,24 @@ pub fn create_codec(metadata: &MetadataV3) -> Result<Codec, PluginError> {
     (CODECS.resolve(metadata.name())?.create)(metadata)
 }
 
-/// Create a codec from a V2 (numcodecs) configuration: `{"id": ..., ...}`.
+/// Create a codec from a V2 (numcodecs) configuration: `{"id": ..., ...}`, knowing nothing
+/// of the array (see [`create_codec_v2_for`]).
 pub fn create_codec_v2(config: &Map<String, Value>) -> Result<Codec, PluginError> {
+    create_codec_v2_for(config, &CodecV2Context::default())
+}
+
+/// Create a codec from a V2 (numcodecs) configuration for an array described by `context`.
+pub fn create_codec_v2_for(
+    config: &Map<String, Value>,
+    context: &CodecV2Context,
+) -> Result<Codec, PluginError> {
     let id = config.get("id").and_then(Value::as_str).unwrap_or_default();
     let p = CODECS.get_v2(id).ok_or_else(|| PluginError::Unknown {
         kind: ExtensionKind::Codec,
         name: id.to_string(),
     })?;
     match p.create_v2 {
-        Some(f) => f(config),
+        Some(f) => f(config, context),
         None => Err(PluginError::config(
             ExtensionKind::Codec,
             id,

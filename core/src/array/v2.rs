@@ -154,6 +154,13 @@ fn transpose_metadata(rank: usize) -> MetadataV3 {
 /// compressor. Every codec is resolved through the registry.
 pub fn codecs_from_v2(node: &str, metadata: &ArrayMetadataV2) -> Result<CodecChain, MetadataError> {
     let create = |m: &MetadataV3| registry::create_codec(m).map_err(|e| plugin(node, e));
+    // numcodecs codecs take what a V2 configuration leaves out (blosc's element size) from
+    // the array.
+    let context = registry::CodecV2Context::with_element_size(
+        data_type_from_v2(node, metadata)
+            .ok()
+            .and_then(|d| d.size().fixed()),
+    );
     let bytes = || -> Result<Arc<dyn ArrayToBytesCodecTraits>, MetadataError> {
         match create(&bytes_metadata(byte_order(&metadata.dtype)))? {
             Codec::ArrayToBytes(c) => Ok(c),
@@ -186,7 +193,7 @@ pub fn codecs_from_v2(node: &str, metadata: &ArrayMetadataV2) -> Result<CodecCha
                 format!("filters[{i}] ({id}) is an {what} codec after a bytes filter; this order has no codec chain equivalent"),
             )
         };
-        match registry::create_codec_v2(f).map_err(|e| plugin(node, e))? {
+        match registry::create_codec_v2_for(f, &context).map_err(|e| plugin(node, e))? {
             Codec::ArrayToArray(c) => {
                 if a2b.is_some() {
                     return Err(misplaced("array->array"));
@@ -209,7 +216,7 @@ pub fn codecs_from_v2(node: &str, metadata: &ArrayMetadataV2) -> Result<CodecCha
     }
     let mut a2b = a2b;
     if let Some(c) = &metadata.compressor {
-        match registry::create_codec_v2(c).map_err(|e| plugin(node, e))? {
+        match registry::create_codec_v2_for(c, &context).map_err(|e| plugin(node, e))? {
             Codec::BytesToBytes(c) => {
                 if a2b.is_none() {
                     a2b = Some(bytes()?);
@@ -263,7 +270,7 @@ pub fn codec_to_v2(node: &str, codec: &Codec) -> Result<Map<String, Value>, Meta
                     candidate.insert(k.clone(), v.clone());
                 }
             }
-            if let Ok(c) = create_v2(&candidate) {
+            if let Ok(c) = create_v2(&candidate, &registry::CodecV2Context::default()) {
                 if c.metadata() == md {
                     return Ok(candidate);
                 }

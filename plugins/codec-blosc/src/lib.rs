@@ -11,10 +11,12 @@
 //! - Zarr V2 / numcodecs id `blosc`: `{"id": "blosc", "cname": .., "clevel": ..,
 //!   "shuffle": -1|0|1|2, "blocksize": ..}` (numcodecs defaults: lz4, 5, 1, 0). numcodecs
 //!   takes the shuffle element size from the array being encoded; a Zarr V2 configuration
-//!   does not carry it, so the V2 loader may add a `"typesize"` member (the element size of
-//!   the array's data type). Without it the element size is taken as 1, with which
+//!   does not carry it, so it comes from the array: the V2 loader passes the element size of
+//!   the array's data type (`CodecV2Context`), and a `"typesize"` member in the
+//!   configuration wins. Without either the element size is taken as 1, with which
 //!   `shuffle` does nothing and `-1` (auto) means bit shuffle, as numcodecs does for
-//!   one-byte elements. Decoding never needs it (the blosc header records it).
+//!   one-byte elements. Decoding never needs it (the blosc header records it). Written back
+//!   to V2 (`configuration_v2`), the configuration drops `typesize` again.
 //!
 //! Compression and decompression use c-blosc's thread-safe `blosc_compress_ctx` /
 //! `blosc_decompress_ctx` with one internal thread.
@@ -37,7 +39,7 @@ use zarrkit_core::codec::{
 };
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
-use zarrkit_core::registry::CodecPlugin;
+use zarrkit_core::registry::{CodecPlugin, CodecV2Context};
 use zarrkit_core::serde_json::{Map, Value};
 use zarrkit_core::storage::ByteRange;
 use zarrkit_core::CodecOptions;
@@ -266,6 +268,23 @@ impl CodecTraits for BloscCodec {
         if let Some(t) = self.typesize {
             m.insert("typesize".into(), Value::from(t));
         }
+        m.insert("blocksize".into(), Value::from(self.blocksize));
+        Some(m)
+    }
+
+    /// The numcodecs form (integer `shuffle`). It carries no `typesize`: numcodecs takes the
+    /// element size from the array, as [`create_v2`] does from its context.
+    fn configuration_v2(&self) -> Option<Map<String, Value>> {
+        let mut m = Map::new();
+        m.insert("id".into(), Value::from(BLOSC));
+        m.insert("cname".into(), Value::from(self.cname.as_str()));
+        m.insert("clevel".into(), Value::from(self.clevel));
+        let shuffle = match self.shuffle {
+            BloscShuffle::NoShuffle => 0,
+            BloscShuffle::Shuffle => 1,
+            BloscShuffle::BitShuffle => 2,
+        };
+        m.insert("shuffle".into(), Value::from(shuffle));
         m.insert("blocksize".into(), Value::from(self.blocksize));
         Some(m)
     }
@@ -599,8 +618,18 @@ fn create_numcodecs(config: &Map<String, Value>) -> Result<Codec, PluginError> {
     Ok(Codec::BytesToBytes(Arc::new(codec)))
 }
 
-fn create_v2(config: &Map<String, Value>) -> Result<Codec, PluginError> {
-    create_numcodecs(config)
+/// A V2 configuration carries no element size: it comes from the array (`context`), as
+/// numcodecs takes it from the array it encodes (c-blosc treats sizes above 255 as 1).
+fn create_v2(config: &Map<String, Value>, context: &CodecV2Context) -> Result<Codec, PluginError> {
+    match context.element_size {
+        Some(e) if !config.contains_key("typesize") => {
+            let mut config = config.clone();
+            let typesize = if (1..=255).contains(&e) { e } else { 1 };
+            config.insert("typesize".into(), Value::from(typesize));
+            create_numcodecs(&config)
+        }
+        _ => create_numcodecs(config),
+    }
 }
 
 zarrkit_core::inventory::submit! {

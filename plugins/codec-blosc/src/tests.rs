@@ -311,6 +311,42 @@ fn created_through_the_registry() -> TestResult {
     Ok(())
 }
 
+/// A V2 configuration takes its element size from the array (a `typesize` member wins), and
+/// the codec writes itself back to V2 without it.
+#[test]
+fn v2_element_size_comes_from_the_array() -> TestResult {
+    use zarrkit_core::registry::{create_codec_v2_for, CodecV2Context};
+    let json = r#"{"id":"blosc","cname":"zstd","clevel":3,"shuffle":1,"blocksize":0}"#;
+    for (element_size, typesize) in [(Some(4), 4), (Some(8), 8), (None, 1), (Some(300), 1)] {
+        let ctx = CodecV2Context::with_element_size(element_size);
+        let c = b2b(create_codec_v2_for(&v2(json)?, &ctx)?)?;
+        let conf = c.configuration().ok_or("no configuration")?;
+        assert_eq!(
+            conf.get("typesize"),
+            Some(&Value::from(typesize)),
+            "{element_size:?}"
+        );
+        assert_eq!(conf.get("shuffle"), Some(&Value::from("shuffle")));
+        // Back to V2: the numcodecs form without typesize; re-created for the same array it
+        // is the same codec.
+        let back = c.configuration_v2().ok_or("no V2 configuration")?;
+        assert_eq!(back, v2(json)?);
+        let again = b2b(create_codec_v2_for(&back, &ctx)?)?;
+        assert_eq!(again.configuration(), Some(conf));
+    }
+    let explicit =
+        v2(r#"{"id":"blosc","cname":"lz4","clevel":5,"shuffle":1,"blocksize":0,"typesize":2}"#)?;
+    let c = b2b(create_codec_v2_for(
+        &explicit,
+        &CodecV2Context::with_element_size(Some(8)),
+    )?)?;
+    assert_eq!(
+        c.configuration().and_then(|m| m.get("typesize").cloned()),
+        Some(Value::from(2))
+    );
+    Ok(())
+}
+
 #[test]
 fn partial_decoder_decodes_ranges() -> TestResult {
     use zarrkit_core::codec::VecBytesPartialDecoder;

@@ -35,7 +35,7 @@ use zarrkit_core::codec::{
 use zarrkit_core::element::{bytes_to_elements, elements_as_bytes, Element, ElementKind};
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
-use zarrkit_core::registry::CodecPlugin;
+use zarrkit_core::registry::{CodecPlugin, CodecV2Context};
 use zarrkit_core::serde_json::{self, Map, Value};
 use zarrkit_core::CodecOptions;
 
@@ -409,7 +409,7 @@ fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
     Ok(Codec::ArrayToBytes(Arc::new(codec)))
 }
 
-fn create_v2(config: &Map<String, Value>) -> Result<Codec, PluginError> {
+fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<Codec, PluginError> {
     let perr = |m: String| PluginError::config(ExtensionKind::Codec, V2_ID, m);
     let c: PcodecConfigurationNumcodecs =
         serde_json::from_value(Value::Object(config.clone())).map_err(|e| perr(e.to_string()))?;

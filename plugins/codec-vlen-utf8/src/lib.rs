@@ -23,7 +23,7 @@ use zarrkit_core::codec::{
 use zarrkit_core::data_type::DataTypeSize;
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
-use zarrkit_core::registry::CodecPlugin;
+use zarrkit_core::registry::{CodecPlugin, CodecV2Context};
 use zarrkit_core::serde_json::{Map, Value};
 use zarrkit_core::CodecOptions;
 
@@ -165,7 +165,7 @@ fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
     Ok(Codec::ArrayToBytes(Arc::new(VlenUtf8Codec { name })))
 }
 
-fn create_v2(config: &Map<String, Value>) -> Result<Codec, PluginError> {
+fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<Codec, PluginError> {
     let _: VlenUtf8CodecConfigurationNumcodecs =
         zarrkit_core::serde_json::from_value(Value::Object(config.clone()))
             .map_err(|e| PluginError::config(ExtensionKind::Codec, NAME, e))?;

@@ -23,7 +23,7 @@ use zarrkit_core::codec::{
 };
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
-use zarrkit_core::registry::CodecPlugin;
+use zarrkit_core::registry::{CodecPlugin, CodecV2Context};
 use zarrkit_core::serde_json::{Map, Value};
 use zarrkit_core::CodecOptions;
 
@@ -248,7 +248,7 @@ fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
     })))
 }
 
-fn create_v2(config: &Map<String, Value>) -> Result<Codec, PluginError> {
+fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<Codec, PluginError> {
     let c: ZlibCodecConfigurationNumcodecs =
         zarrkit_core::serde_json::from_value(Value::Object(config.clone()))
             .map_err(|e| config_err("zlib", e))?;
