@@ -205,6 +205,28 @@ pub fn scatter_value(
     Ok(())
 }
 
+/// One stored value, pinned as it was when opened: every read sees the same bytes even if the
+/// key is replaced meanwhile (a file kept open across an atomic rename, a snapshot of a value
+/// in memory). Readers that need several requests to agree — a shard's index, then the inner
+/// chunks it points at — read through one.
+pub trait StoreValueReader: Send + Sync {
+    /// The value's size in bytes.
+    fn size(&self) -> u64;
+    /// Byte ranges of the value; a range past its end is an error.
+    fn get_ranges(&self, ranges: &[ByteRange]) -> Result<Vec<Vec<u8>>, StorageError>;
+}
+
+/// What [`ReadableStorageTraits::open_value`] found.
+pub enum OpenedValue {
+    /// The key is absent.
+    Absent,
+    /// The value, pinned.
+    Pinned(Box<dyn StoreValueReader>),
+    /// The store cannot pin values: read with `get_partial` and accept that requests may see
+    /// different versions.
+    Unsupported,
+}
+
 /// A store that can be read.
 pub trait ReadableStorageTraits: Send + Sync {
     /// The whole value of a key, or `None` if absent.
@@ -230,6 +252,13 @@ pub trait ReadableStorageTraits: Send + Sync {
     /// The size of a key's value, or `None` if absent.
     fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
         Ok(self.get(key)?.map(|v| v.len() as u64))
+    }
+
+    /// Open the value of `key` for several reads that must see the same version (see
+    /// [`StoreValueReader`]). The default cannot: [`OpenedValue::Unsupported`].
+    fn open_value(&self, key: &StoreKey) -> Result<OpenedValue, StorageError> {
+        let _ = key;
+        Ok(OpenedValue::Unsupported)
     }
 
     /// Read the whole value of `key` into `bufs`, filled one after another; `Ok(false)` if the
@@ -332,6 +361,9 @@ impl<T: ReadableStorageTraits + ?Sized> ReadableStorageTraits for Arc<T> {
     fn get_into(&self, key: &StoreKey, bufs: &mut [&mut [u8]]) -> Result<bool, StorageError> {
         (**self).get_into(key, bufs)
     }
+    fn open_value(&self, key: &StoreKey) -> Result<OpenedValue, StorageError> {
+        (**self).open_value(key)
+    }
 }
 
 /// An in-memory store (a sorted map of keys to values).
@@ -382,6 +414,17 @@ impl ReadableStorageTraits for MemoryStore {
         Ok(self.data.read().get(key).map(|v| v.len() as u64))
     }
 
+    /// A snapshot: the value stays as it was even if the key is set again.
+    fn open_value(&self, key: &StoreKey) -> Result<OpenedValue, StorageError> {
+        Ok(match self.data.read().get(key) {
+            None => OpenedValue::Absent,
+            Some(v) => OpenedValue::Pinned(Box::new(MemoryValue {
+                key: key.clone(),
+                value: v.clone(),
+            })),
+        })
+    }
+
     fn get_into(&self, key: &StoreKey, bufs: &mut [&mut [u8]]) -> Result<bool, StorageError> {
         let value = self.data.read().get(key).cloned();
         let Some(value) = value else {
@@ -405,6 +448,24 @@ impl ReadableStorageTraits for MemoryStore {
             .map(|r| r.extract(key, &value))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Some((parts, value.len() as u64)))
+    }
+}
+
+/// A snapshot of one value of a [`MemoryStore`].
+struct MemoryValue {
+    key: StoreKey,
+    value: Arc<Vec<u8>>,
+}
+
+impl StoreValueReader for MemoryValue {
+    fn size(&self) -> u64 {
+        self.value.len() as u64
+    }
+    fn get_ranges(&self, ranges: &[ByteRange]) -> Result<Vec<Vec<u8>>, StorageError> {
+        ranges
+            .iter()
+            .map(|r| r.extract(&self.key, &self.value))
+            .collect()
     }
 }
 

@@ -7,10 +7,11 @@
 //! with and without length, suffix, empty ranges at the end, several at once, in order);
 //! out-of-bounds ranges are errors; `list` / `list_prefix` sorted and exact (a prefix
 //! `a/` never matches `ab/...`); `list_dir` keys and sub-prefixes; `erase` and
-//! `erase_prefix` (only below the prefix).
+//! `erase_prefix` (only below the prefix); `open_value` pins a value across a replacement
+//! (when the store supports it).
 
 use zarrkit_core::storage::{
-    ByteRange, ListableStorageTraits, ReadableStorageTraits, StoreKey, StorePrefix,
+    ByteRange, ListableStorageTraits, OpenedValue, ReadableStorageTraits, StoreKey, StorePrefix,
     WritableStorageTraits,
 };
 
@@ -215,6 +216,40 @@ where
                 return Err(format!(
                     "out-of-bounds range {bad} was not an error in get_partial_and_size"
                 ));
+            }
+        }
+        store.erase(&k).map_err(|e| e.to_string())
+    });
+    r.check("pinned values", || {
+        // `open_value`: absent keys are Absent (or Unsupported); a pinned value reads like
+        // get_partial and keeps its bytes when the key is replaced.
+        match store
+            .open_value(&key("absent/key")?)
+            .map_err(|e| e.to_string())?
+        {
+            OpenedValue::Pinned(_) => return Err("open_value of an absent key pinned it".into()),
+            OpenedValue::Absent | OpenedValue::Unsupported => {}
+        }
+        let k = key("pinned")?;
+        let old: Vec<u8> = (0..50u8).collect();
+        store.set(&k, &old).map_err(|e| e.to_string())?;
+        match store.open_value(&k).map_err(|e| e.to_string())? {
+            OpenedValue::Absent => return Err("open_value of a present key: absent".into()),
+            OpenedValue::Unsupported => {}
+            OpenedValue::Pinned(v) => {
+                if v.size() != 50 {
+                    return Err(format!("pinned size {}, expected 50", v.size()));
+                }
+                store.set(&k, &[9u8; 80]).map_err(|e| e.to_string())?;
+                let got = v
+                    .get_ranges(&[ByteRange::FromStart(10, Some(5)), ByteRange::Suffix(3)])
+                    .map_err(|e| e.to_string())?;
+                if got != vec![old[10..15].to_vec(), old[47..].to_vec()] {
+                    return Err("a pinned value changed when its key was replaced".into());
+                }
+                if v.get_ranges(&[ByteRange::FromStart(45, Some(6))]).is_ok() {
+                    return Err("a range past a pinned value's end was not an error".into());
+                }
             }
         }
         store.erase(&k).map_err(|e| e.to_string())

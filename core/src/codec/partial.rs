@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use parking_lot::Mutex;
+
 use super::{
     ArrayToArrayCodecTraits, ArrayToBytesCodecTraits, BytesRepresentation, BytesToBytesCodecTraits,
     ChunkRepresentation,
@@ -9,7 +11,7 @@ use super::{
 use crate::array_bytes::{extract_subset, ArrayBytes};
 use crate::config::CodecOptions;
 use crate::error::CodecError;
-use crate::storage::{ByteRange, ReadableStorageTraits, StoreKey};
+use crate::storage::{ByteRange, OpenedValue, ReadableStorageTraits, StoreKey, StoreValueReader};
 use crate::subset::ArraySubset;
 
 /// Reads byte ranges of (possibly decoded) bytes. `None` means the input is absent.
@@ -57,16 +59,47 @@ pub trait ArrayPartialDecoder: Send + Sync {
     ) -> Result<Vec<ArrayBytes>, CodecError>;
 }
 
-/// A [`BytesPartialDecoder`] reading one key of a store with byte-range requests.
+/// A [`BytesPartialDecoder`] reading one key of a store with byte-range requests. The value
+/// is opened once, on the first read, and pinned when the store can
+/// ([`ReadableStorageTraits::open_value`]): all reads through one decoder — a shard's index,
+/// then the inner chunks it locates — see the same version of the value even if another
+/// writer replaces it meanwhile, and a file is opened once instead of once per request.
 pub struct StoragePartialDecoder<S: ?Sized> {
     storage: Arc<S>,
     key: StoreKey,
+    opened: Mutex<Option<Opened>>,
+}
+
+/// [`OpenedValue`], shareable.
+#[derive(Clone)]
+enum Opened {
+    Absent,
+    Pinned(Arc<dyn StoreValueReader>),
+    Unsupported,
 }
 
 impl<S: ReadableStorageTraits + ?Sized> StoragePartialDecoder<S> {
     /// Read `key` of `storage`.
     pub fn new(storage: Arc<S>, key: StoreKey) -> Self {
-        Self { storage, key }
+        Self {
+            storage,
+            key,
+            opened: Mutex::new(None),
+        }
+    }
+
+    fn opened(&self) -> Result<Opened, CodecError> {
+        let mut g = self.opened.lock();
+        if let Some(o) = g.as_ref() {
+            return Ok(o.clone());
+        }
+        let o = match self.storage.open_value(&self.key)? {
+            OpenedValue::Absent => Opened::Absent,
+            OpenedValue::Pinned(r) => Opened::Pinned(Arc::from(r)),
+            OpenedValue::Unsupported => Opened::Unsupported,
+        };
+        *g = Some(o.clone());
+        Ok(o)
     }
 }
 
@@ -76,15 +109,27 @@ impl<S: ReadableStorageTraits + ?Sized> BytesPartialDecoder for StoragePartialDe
         ranges: &[ByteRange],
         _options: &CodecOptions,
     ) -> Result<Option<Vec<Vec<u8>>>, CodecError> {
-        Ok(self.storage.get_partial(&self.key, ranges)?)
+        Ok(match self.opened()? {
+            Opened::Absent => None,
+            Opened::Pinned(r) => Some(r.get_ranges(ranges)?),
+            Opened::Unsupported => self.storage.get_partial(&self.key, ranges)?,
+        })
     }
 
     fn decode_all(&self, _options: &CodecOptions) -> Result<Option<Vec<u8>>, CodecError> {
-        Ok(self.storage.get(&self.key)?)
+        Ok(match self.opened()? {
+            Opened::Absent => None,
+            Opened::Pinned(r) => r.get_ranges(&[ByteRange::ALL])?.pop(),
+            Opened::Unsupported => self.storage.get(&self.key)?,
+        })
     }
 
     fn size(&self) -> Result<Option<u64>, CodecError> {
-        Ok(self.storage.size_key(&self.key)?)
+        Ok(match self.opened()? {
+            Opened::Absent => None,
+            Opened::Pinned(r) => Some(r.size()),
+            Opened::Unsupported => self.storage.size_key(&self.key)?,
+        })
     }
 
     fn partial_decode_and_size(
@@ -92,10 +137,14 @@ impl<S: ReadableStorageTraits + ?Sized> BytesPartialDecoder for StoragePartialDe
         ranges: &[ByteRange],
         _options: &CodecOptions,
     ) -> Result<Option<(Vec<Vec<u8>>, Option<u64>)>, CodecError> {
-        Ok(self
-            .storage
-            .get_partial_and_size(&self.key, ranges)?
-            .map(|(v, n)| (v, Some(n))))
+        Ok(match self.opened()? {
+            Opened::Absent => None,
+            Opened::Pinned(r) => Some((r.get_ranges(ranges)?, Some(r.size()))),
+            Opened::Unsupported => self
+                .storage
+                .get_partial_and_size(&self.key, ranges)?
+                .map(|(v, n)| (v, Some(n))),
+        })
     }
 }
 

@@ -59,17 +59,53 @@ impl ReadableStorageTraits for CountingStore {
     }
 }
 
-impl WritableStorageTraits for CountingStore {
-    fn set(&self, key: &StoreKey, value: &[u8]) -> Result<(), StorageError> {
-        self.inner.set(key, value)
+/// Writes of a test store wrapper go straight to its `inner` store.
+macro_rules! writes_to_inner {
+    ($t:ty) => {
+        impl WritableStorageTraits for $t {
+            fn set(&self, key: &StoreKey, value: &[u8]) -> Result<(), StorageError> {
+                self.inner.set(key, value)
+            }
+            fn erase(&self, key: &StoreKey) -> Result<(), StorageError> {
+                self.inner.erase(key)
+            }
+            fn erase_prefix(&self, prefix: &StorePrefix) -> Result<(), StorageError> {
+                self.inner.erase_prefix(prefix)
+            }
+        }
+    };
+}
+
+writes_to_inner!(CountingStore);
+
+/// A store in which another writer replaces a shard right after a reader opens it (the
+/// race between reading a shard's index and reading the inner chunks it points at).
+#[derive(Default)]
+struct RacingStore {
+    inner: MemoryStore,
+    replace_on_open: std::sync::Mutex<Option<(StoreKey, Vec<u8>)>>,
+}
+
+impl ReadableStorageTraits for RacingStore {
+    fn get(&self, key: &StoreKey) -> Result<Option<Vec<u8>>, StorageError> {
+        self.inner.get(key)
     }
-    fn erase(&self, key: &StoreKey) -> Result<(), StorageError> {
-        self.inner.erase(key)
-    }
-    fn erase_prefix(&self, prefix: &StorePrefix) -> Result<(), StorageError> {
-        self.inner.erase_prefix(prefix)
+    fn open_value(
+        &self,
+        key: &StoreKey,
+    ) -> Result<zarrkit_core::storage::OpenedValue, StorageError> {
+        let opened = self.inner.open_value(key)?;
+        let pending = self.replace_on_open.lock().unwrap().take();
+        if let Some((k, bytes)) = pending {
+            if &k == key {
+                self.inner.set(&k, &bytes)?;
+            }
+        }
+        Ok(opened)
     }
 }
+
+writes_to_inner!(RacingStore);
 
 fn sharding(inner: &[u64], codecs: Value, location: &str) -> Result<MetadataV3, PluginError> {
     let c = json!({
@@ -98,6 +134,19 @@ fn sharded_u16<S: ?Sized>(
         .build(store, "/")?)
 }
 
+/// Write pseudo-random values over a whole `n` x `n` uint16 array; returns them.
+fn store_hashed<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static>(
+    a: &Array<S>,
+    n: u32,
+) -> Result<Vec<u16>, Box<dyn std::error::Error>> {
+    let data: Vec<u16> = (0..n * n)
+        .map(|i| (i.wrapping_mul(2654435761u32) >> 16) as u16)
+        .collect();
+    let side = u64::from(n);
+    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![side, side]), &data)?;
+    Ok(data)
+}
+
 #[test]
 fn reading_one_inner_chunk_reads_little() -> R {
     // 256 inner chunks (16 x 16) of 8 x 8 uint16 in one 128 x 128 shard, zstd compressed.
@@ -111,10 +160,7 @@ fn reading_one_inner_chunk_reads_little() -> R {
         codecs,
         "end",
     )?;
-    let data: Vec<u16> = (0..128 * 128u32)
-        .map(|i| (i.wrapping_mul(2654435761u32) >> 16) as u16)
-        .collect();
-    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![128, 128]), &data)?;
+    let data = store_hashed(&a, 128)?;
     assert!(a.is_sharded());
     assert_eq!(a.inner_chunk_shape(), Some(vec![8, 8]));
     assert_eq!(a.inner_chunk_grid_shape(), Some(vec![16, 16]));
@@ -146,6 +192,55 @@ fn reading_one_inner_chunk_reads_little() -> R {
         .map(|i| data[(i[0] * 128 + i[1]) as usize])
         .collect();
     assert_eq!(v, expect);
+    Ok(())
+}
+
+/// A shard replaced between the index read and the inner-chunk reads: the partial read still
+/// sees one version (the one it opened), not the old index over the new bytes.
+#[test]
+fn partial_reads_see_one_version_of_a_shard() -> R {
+    let codecs = json!([{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "zstd", "configuration": {"level": 1, "checksum": false}}]);
+    // The replacement: the same array holding other values, inner chunks of other sizes.
+    let other = Arc::new(MemoryStore::new());
+    let b = sharded_u16(
+        other.clone(),
+        vec![64, 64],
+        vec![64, 64],
+        &[8, 8],
+        codecs.clone(),
+        "end",
+    )?;
+    let new_data: Vec<u16> = (0..64 * 64u32).map(|i| (i * 7 % 1000) as u16).collect();
+    b.store_array_subset_elements(&ArraySubset::new_with_shape(vec![64, 64]), &new_data)?;
+    let key = StoreKey::new("c/0/0")?;
+    let new_shard = other.get(&key)?.ok_or("no shard")?;
+
+    let store = Arc::new(RacingStore::default());
+    let a = sharded_u16(
+        store.clone(),
+        vec![64, 64],
+        vec![64, 64],
+        &[8, 8],
+        codecs,
+        "end",
+    )?;
+    let old_data = store_hashed(&a, 64)?;
+    *store.replace_on_open.lock().unwrap() = Some((key, new_shard));
+    // An unaligned region: a partial read of several inner chunks.
+    let region = ArraySubset::new_with_ranges(&[5..29, 3..40]);
+    let got: Vec<u16> = a.retrieve_array_subset_elements(&region)?;
+    let old: Vec<u16> = region
+        .indices()
+        .map(|i| old_data[(i[0] * 64 + i[1]) as usize])
+        .collect();
+    assert_eq!(got, old, "the read mixed two versions of the shard");
+    // The next read sees the new version.
+    let got: Vec<u16> = a.retrieve_array_subset_elements(&region)?;
+    let new: Vec<u16> = region
+        .indices()
+        .map(|i| new_data[(i[0] * 64 + i[1]) as usize])
+        .collect();
+    assert_eq!(got, new);
     Ok(())
 }
 

@@ -21,8 +21,9 @@ use std::sync::Arc;
 
 use zarrkit_core::registry::StorePlugin;
 use zarrkit_core::storage::{
-    check_value_size, ByteRange, ListDir, ListableStorageTraits, ReadableStorageTraits,
-    ReadableWritableListableStorage, StoreKey, StorePrefix, WritableStorageTraits,
+    check_value_size, ByteRange, ListDir, ListableStorageTraits, OpenedValue,
+    ReadableStorageTraits, ReadableWritableListableStorage, StoreKey, StorePrefix,
+    StoreValueReader, WritableStorageTraits,
 };
 use zarrkit_core::StorageError;
 
@@ -55,6 +56,38 @@ fn holds_a_file(dir: &Path) -> bool {
         }
     }
     false
+}
+
+/// An open file of the store with the size it had when opened.
+struct OpenFile {
+    key: StoreKey,
+    file: File,
+    size: u64,
+}
+
+impl StoreValueReader for OpenFile {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// A positioned read per range, within the size seen at open.
+    fn get_ranges(&self, ranges: &[ByteRange]) -> Result<Vec<Vec<u8>>, StorageError> {
+        let mut out = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            let rr = r
+                .to_range(self.size)
+                .ok_or_else(|| StorageError::RangeOutOfBounds {
+                    key: self.key.to_string(),
+                    range: r.to_string(),
+                    size: self.size,
+                })?;
+            let mut buf = vec![0u8; (rr.end - rr.start) as usize];
+            read_exact_at(&self.file, &mut buf, rr.start)
+                .map_err(|e| io_err(self.key.as_str(), e))?;
+            out.push(buf);
+        }
+        Ok(out)
+    }
 }
 
 /// Fill `buf` from `offset` (`pread` on Unix: no seek, no shared cursor).
@@ -269,23 +302,28 @@ impl ReadableStorageTraits for FilesystemStore {
         key: &StoreKey,
         ranges: &[ByteRange],
     ) -> Result<Option<(Vec<Vec<u8>>, u64)>, StorageError> {
-        let Some((f, size)) = self.open(key)? else {
+        let Some((file, size)) = self.open(key)? else {
             return Ok(None);
         };
-        let mut out = Vec::with_capacity(ranges.len());
-        for r in ranges {
-            let rr = r
-                .to_range(size)
-                .ok_or_else(|| StorageError::RangeOutOfBounds {
-                    key: key.to_string(),
-                    range: r.to_string(),
-                    size,
-                })?;
-            let mut buf = vec![0u8; (rr.end - rr.start) as usize];
-            read_exact_at(&f, &mut buf, rr.start).map_err(|e| io_err(key.as_str(), e))?;
-            out.push(buf);
-        }
-        Ok(Some((out, size)))
+        let v = OpenFile {
+            key: key.clone(),
+            file,
+            size,
+        };
+        Ok(Some((v.get_ranges(ranges)?, size)))
+    }
+
+    /// The open file: it keeps the version it was opened at, since writers replace files by
+    /// renaming a new one over them.
+    fn open_value(&self, key: &StoreKey) -> Result<OpenedValue, StorageError> {
+        Ok(match self.open(key)? {
+            None => OpenedValue::Absent,
+            Some((file, size)) => OpenedValue::Pinned(Box::new(OpenFile {
+                key: key.clone(),
+                file,
+                size,
+            })),
+        })
     }
 
     fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
