@@ -246,7 +246,8 @@ impl<S: WritableStorageTraits + ?Sized> Group<S> {
     }
 
     /// Convert a V2 group to V3 in place: store `zarr.json` from [`Group::to_v3`] and, if
-    /// `erase_v2`, erase `.zgroup`, `.zattrs` and `.zmetadata`. Children are not converted.
+    /// `erase_v2`, erase `.zgroup`, `.zattrs` and `.zmetadata`. Children are not converted (see
+    /// [`Group::convert_hierarchy_to_v3`]).
     pub fn convert_to_v3(&mut self, erase_v2: bool) -> Result<(), GroupError> {
         if self.metadata.zarr_format() == 3 {
             return Ok(());
@@ -259,6 +260,38 @@ impl<S: WritableStorageTraits + ?Sized> Group<S> {
         }
         self.metadata = GroupMetadata::V3(v3);
         Ok(())
+    }
+}
+
+impl<
+        S: ReadableStorageTraits + WritableStorageTraits + ListableStorageTraits + ?Sized + 'static,
+    > Group<S>
+{
+    /// Convert this group and every array and group below it from V2 to V3 in place (as
+    /// [`Array::convert_to_v3`] and [`Group::convert_to_v3`]: no chunk is rewritten; with
+    /// `erase_v2` the V2 metadata documents are erased). Children are converted before their
+    /// parent, so an interrupted conversion leaves every node readable; nodes already V3 are
+    /// left alone, so running it again finishes the job. Returns how many nodes it converted.
+    /// An array that cannot be represented in V3, or whose codecs are not registered, stops
+    /// the conversion with an error naming it.
+    pub fn convert_hierarchy_to_v3(&mut self, erase_v2: bool) -> Result<usize, GroupError> {
+        let mut converted = 0;
+        for child in self.children()? {
+            match child {
+                Node::Array(mut a) => {
+                    if a.zarr_format() == 2 {
+                        a.convert_to_v3(erase_v2).map_err(arr_to_group)?;
+                        converted += 1;
+                    }
+                }
+                Node::Group(mut g) => converted += g.convert_hierarchy_to_v3(erase_v2)?,
+            }
+        }
+        if self.zarr_format() == 2 {
+            self.convert_to_v3(erase_v2)?;
+            converted += 1;
+        }
+        Ok(converted)
     }
 }
 
