@@ -240,16 +240,19 @@ pub fn markdown(
     line("");
 
     // Details.
-    line("## Failures");
-    line("");
-    let mut any = false;
-    for c in read.cases.iter().filter(|c| c.status == Status::Fail) {
-        line(&format!("- read `{}`: {}", c.id, escape(&c.detail)));
-        any = true;
-    }
-    if let Some(wb) = write_back {
-        for c in &wb.cases {
-            for k in c.checks.iter().filter(|k| k.status == WbStatus::Fail) {
+    for (title, status, wb_status) in [
+        ("Failures", Status::Fail, WbStatus::Fail),
+        ("Skipped", Status::Skip, WbStatus::Skip),
+    ] {
+        line(&format!("## {title}"));
+        line("");
+        let mut any = false;
+        for c in read.cases.iter().filter(|c| c.status == status) {
+            line(&format!("- read `{}`: {}", c.id, escape(&c.detail)));
+            any = true;
+        }
+        for c in write_back.iter().flat_map(|wb| &wb.cases) {
+            for k in c.checks.iter().filter(|k| k.status == wb_status) {
                 line(&format!(
                     "- write-back `{}` {}: {}",
                     c.id,
@@ -259,35 +262,11 @@ pub fn markdown(
                 any = true;
             }
         }
-    }
-    if !any {
-        line("None.");
-    }
-    line("");
-    line("## Skipped");
-    line("");
-    let mut any = false;
-    for c in read.cases.iter().filter(|c| c.status == Status::Skip) {
-        line(&format!("- read `{}`: {}", c.id, escape(&c.detail)));
-        any = true;
-    }
-    if let Some(wb) = write_back {
-        for c in &wb.cases {
-            for k in c.checks.iter().filter(|k| k.status == WbStatus::Skip) {
-                line(&format!(
-                    "- write-back `{}` {}: {}",
-                    c.id,
-                    k.reader,
-                    escape(&k.detail)
-                ));
-                any = true;
-            }
+        if !any {
+            line("None.");
         }
+        line("");
     }
-    if !any {
-        line("None.");
-    }
-    line("");
     if let Some(wb) = write_back {
         line("## Peer limits");
         line("");

@@ -352,25 +352,7 @@ impl BytesToBytesCodecTraits for BloscCodec {
         decoded: &BytesRepresentation,
         _options: &CodecOptions,
     ) -> Result<Vec<u8>, CodecError> {
-        let nbytes = validated_decoded_size(&input)?;
-        match decoded {
-            BytesRepresentation::Fixed(n) if nbytes as u64 != *n => {
-                return Err(CodecError::UnexpectedSize {
-                    codec: BLOSC.into(),
-                    expected: *n,
-                    actual: nbytes as u64,
-                })
-            }
-            BytesRepresentation::Bounded(n) if nbytes as u64 > *n => {
-                return Err(CodecError::new(
-                    BLOSC,
-                    format!(
-                        "the header declares {nbytes} decoded bytes, more than the bound of {n}"
-                    ),
-                ))
-            }
-            _ => {}
-        }
+        let nbytes = checked_decoded_size(&input, decoded)?;
         let mut out: Vec<u8> = Vec::new();
         out.try_reserve_exact(nbytes)
             .map_err(|e| CodecError::new(BLOSC, format!("cannot allocate {nbytes} bytes: {e}")))?;
@@ -434,25 +416,7 @@ impl BytesPartialDecoder for BloscPartialDecoder {
         let Some(encoded) = self.input.decode_all(options)? else {
             return Ok(None);
         };
-        let nbytes = validated_decoded_size(&encoded)?;
-        match self.decoded {
-            BytesRepresentation::Fixed(n) if nbytes as u64 != n => {
-                return Err(CodecError::UnexpectedSize {
-                    codec: BLOSC.into(),
-                    expected: n,
-                    actual: nbytes as u64,
-                })
-            }
-            BytesRepresentation::Bounded(n) if nbytes as u64 > n => {
-                return Err(CodecError::new(
-                    BLOSC,
-                    format!(
-                        "the header declares {nbytes} decoded bytes, more than the bound of {n}"
-                    ),
-                ))
-            }
-            _ => {}
-        }
+        let nbytes = checked_decoded_size(&encoded, &self.decoded)?;
         // The span of decoded bytes the ranges need, in whole items of the header's typesize.
         let typesize = usize::from(encoded[3]).max(1);
         let mut span: Option<(usize, usize)> = None;
@@ -524,6 +488,27 @@ impl BytesPartialDecoder for BloscPartialDecoder {
 
     fn decode_all(&self, options: &CodecOptions) -> Result<Option<Vec<u8>>, CodecError> {
         self.full.decode_all(options)
+    }
+}
+
+/// The decoded size the (validated) header declares, checked against the decoded
+/// representation: anything but a fixed size, or more than a bound, is an error.
+fn checked_decoded_size(
+    encoded: &[u8],
+    decoded: &BytesRepresentation,
+) -> Result<usize, CodecError> {
+    let nbytes = validated_decoded_size(encoded)?;
+    match *decoded {
+        BytesRepresentation::Fixed(n) if nbytes as u64 != n => Err(CodecError::UnexpectedSize {
+            codec: BLOSC.into(),
+            expected: n,
+            actual: nbytes as u64,
+        }),
+        BytesRepresentation::Bounded(n) if nbytes as u64 > n => Err(CodecError::new(
+            BLOSC,
+            format!("the header declares {nbytes} decoded bytes, more than the bound of {n}"),
+        )),
+        _ => Ok(nbytes),
     }
 }
 
