@@ -220,6 +220,17 @@ enum Conv {
     BF16,
 }
 
+/// `b` as `N`-byte values, each mapped to `M` bytes by `f`.
+fn map<const N: usize, const M: usize>(b: &[u8], f: impl Fn([u8; N]) -> [u8; M]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len() / N * M);
+    for c in b.chunks_exact(N) {
+        let mut a = [0u8; N];
+        a.copy_from_slice(c);
+        out.extend_from_slice(&f(a));
+    }
+    out
+}
+
 impl Conv {
     fn of(decoded: &ChunkRepresentation) -> Result<Self, CodecError> {
         Ok(match decoded.data_type.element_kind() {
@@ -254,21 +265,10 @@ impl Conv {
     }
 
     /// Element bytes (native endian) → zfp values (native endian bytes of the zfp type).
-    fn elements_to_zfp(self, b: &[u8]) -> Vec<u8> {
-        fn map<const N: usize, const M: usize>(
-            b: &[u8],
-            f: impl Fn([u8; N]) -> [u8; M],
-        ) -> Vec<u8> {
-            let mut out = Vec::with_capacity(b.len() / N * M);
-            for c in b.chunks_exact(N) {
-                let mut a = [0u8; N];
-                a.copy_from_slice(c);
-                out.extend_from_slice(&f(a));
-            }
-            out
-        }
-        match self {
-            Self::I32 | Self::I64 | Self::F32 | Self::F64 => b.to_vec(),
+    /// Types zfp takes as they are are borrowed, not copied.
+    fn elements_to_zfp(self, b: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+        std::borrow::Cow::Owned(match self {
+            Self::I32 | Self::I64 | Self::F32 | Self::F64 => return std::borrow::Cow::Borrowed(b),
             Self::U32 => map(b, |a: [u8; 4]| {
                 (u32::from_ne_bytes(a) ^ 0x8000_0000).to_ne_bytes()
             }),
@@ -293,23 +293,11 @@ impl Conv {
             Self::BF16 => map(b, |a: [u8; 2]| {
                 (u32::from(u16::from_ne_bytes(a)) << 16).to_ne_bytes()
             }),
-        }
+        })
     }
 
     /// zfp values → element bytes (demoting with clamping).
     fn zfp_to_elements(self, b: Vec<u8>) -> Vec<u8> {
-        fn map<const N: usize, const M: usize>(
-            b: &[u8],
-            f: impl Fn([u8; N]) -> [u8; M],
-        ) -> Vec<u8> {
-            let mut out = Vec::with_capacity(b.len() / N * M);
-            for c in b.chunks_exact(N) {
-                let mut a = [0u8; N];
-                a.copy_from_slice(c);
-                out.extend_from_slice(&f(a));
-            }
-            out
-        }
         let i = |a: [u8; 4]| i32::from_ne_bytes(a);
         match self {
             Self::I32 | Self::I64 | Self::F32 | Self::F64 => b,
