@@ -935,8 +935,8 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
                 let len = n
                     .checked_mul(elem)
                     .ok_or(ArrayError::TooLarge(n as u128 * elem as u128))?;
-                let mut out = crate::codec::repeat_checked(&[0], len, len)
-                    .ok_or(ArrayError::TooLarge(len as u128))?;
+                let mut out =
+                    crate::codec::zeroed_checked(len).ok_or(ArrayError::TooLarge(len as u128))?;
                 if n > 0 {
                     self.retrieve_array_subset_into(subset, &mut out, options)?;
                 }
@@ -989,7 +989,8 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
             .codecs
             .is_identity(&self.chunk_representation(&chunks[0])?);
         let work = |idx: &Vec<u64>| -> Result<(), ArrayError> {
-            let identity = identity && self.codecs.is_identity(&self.chunk_representation(idx)?);
+            let repr = self.chunk_representation(idx)?;
+            let identity = identity && self.codecs.is_identity(&repr);
             let chunk_subset = self.chunk_subset(idx)?;
             let expected: Vec<(u64, u64)> = idx
                 .iter()
@@ -1017,7 +1018,6 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
                 ArrayOutputView::new_unchecked(ptr as *mut u8, len, &out_shape, out_region)
             };
             let key = self.chunk_key(idx)?;
-            let repr = self.chunk_representation(idx)?;
             let whole = chunk_region.shape() == repr.shape.as_slice();
             if !whole && partial_ok {
                 let b = self.retrieve_chunk_subset_opt(idx, &chunk_region, &opts)?;

@@ -71,34 +71,33 @@ pub struct Config {
     /// Default [`CodecOptions::max_unbounded_decoded_bytes`] (default: 1 GiB).
     pub max_unbounded_decoded_bytes: u64,
     /// Default [`CodecOptions::io_concurrency`] (default: 8, or the `ZARRKIT_IO_CONCURRENCY`
-    /// environment variable).
+    /// environment variable as it was at the first use of the defaults).
     pub io_concurrency: usize,
 }
 
-/// The number of CPUs, asked once: `available_parallelism` reads cgroup files on Linux, and
-/// every call that takes default options (each `retrieve_*`/`store_*`) would pay for it.
-fn cpus() -> usize {
-    static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CPUS.get_or_init(|| {
-        std::thread::available_parallelism()
+/// The defaults, worked out once: the CPU count reads cgroup files and the environment is
+/// behind a lock, and every call that takes default options (each `retrieve_*`/`store_*`)
+/// would pay for both.
+fn defaults() -> &'static Config {
+    static DEFAULTS: std::sync::OnceLock<Config> = std::sync::OnceLock::new();
+    DEFAULTS.get_or_init(|| Config {
+        codec_concurrent_target: std::thread::available_parallelism()
             .map(|n| n.get())
-            .unwrap_or(1)
+            .unwrap_or(1),
+        validate_checksums: true,
+        store_empty_chunks: false,
+        max_unbounded_decoded_bytes: 1 << 30,
+        io_concurrency: std::env::var("ZARRKIT_IO_CONCURRENCY")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(8),
     })
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self {
-            codec_concurrent_target: cpus(),
-            validate_checksums: true,
-            store_empty_chunks: false,
-            max_unbounded_decoded_bytes: 1 << 30,
-            io_concurrency: std::env::var("ZARRKIT_IO_CONCURRENCY")
-                .ok()
-                .and_then(|v| v.parse::<usize>().ok())
-                .filter(|&n| n > 0)
-                .unwrap_or(8),
-        }
+        defaults().clone()
     }
 }
 

@@ -387,6 +387,15 @@ impl MemoryStore {
     pub fn is_empty(&self) -> bool {
         self.data.read().is_empty()
     }
+
+    /// The value of `key` as it is now (an `Arc`, not a copy).
+    fn snapshot(&self, key: &StoreKey) -> Option<MemoryValue> {
+        let value = self.data.read().get(key).cloned()?;
+        Some(MemoryValue {
+            key: key.clone(),
+            value,
+        })
+    }
 }
 
 impl ReadableStorageTraits for MemoryStore {
@@ -399,15 +408,7 @@ impl ReadableStorageTraits for MemoryStore {
         key: &StoreKey,
         ranges: &[ByteRange],
     ) -> Result<Option<Vec<Vec<u8>>>, StorageError> {
-        let value = self.data.read().get(key).cloned();
-        let Some(value) = value else {
-            return Ok(None);
-        };
-        ranges
-            .iter()
-            .map(|r| r.extract(key, &value))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
+        Ok(self.get_partial_and_size(key, ranges)?.map(|(v, _)| v))
     }
 
     fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
@@ -416,12 +417,9 @@ impl ReadableStorageTraits for MemoryStore {
 
     /// A snapshot: the value stays as it was even if the key is set again.
     fn open_value(&self, key: &StoreKey) -> Result<OpenedValue, StorageError> {
-        Ok(match self.data.read().get(key) {
+        Ok(match self.snapshot(key) {
             None => OpenedValue::Absent,
-            Some(v) => OpenedValue::Pinned(Box::new(MemoryValue {
-                key: key.clone(),
-                value: v.clone(),
-            })),
+            Some(v) => OpenedValue::Pinned(Box::new(v)),
         })
     }
 
@@ -439,15 +437,10 @@ impl ReadableStorageTraits for MemoryStore {
         key: &StoreKey,
         ranges: &[ByteRange],
     ) -> Result<Option<(Vec<Vec<u8>>, u64)>, StorageError> {
-        let value = self.data.read().get(key).cloned();
-        let Some(value) = value else {
+        let Some(v) = self.snapshot(key) else {
             return Ok(None);
         };
-        let parts = ranges
-            .iter()
-            .map(|r| r.extract(key, &value))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some((parts, value.len() as u64)))
+        Ok(Some((v.get_ranges(ranges)?, v.size())))
     }
 }
 

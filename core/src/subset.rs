@@ -450,6 +450,7 @@ pub unsafe fn copy_subset_raw(
         dst_subset,
         elem,
     );
+    // Documented panic (see `# Panics`); the workspace forbids `panic!`/`expect`.
     assert!(plan.is_some(), "copy_subset_raw out of bounds");
     let Some(plan) = plan else {
         return;

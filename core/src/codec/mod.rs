@@ -120,10 +120,16 @@ pub fn repeat_checked(value: &[u8], n: usize, total: usize) -> Option<Vec<u8>> {
     if value.iter().all(|&b| b == 0) {
         return zeroed_checked(total);
     }
+    if n.checked_mul(value.len()) != Some(total) {
+        return None;
+    }
     let mut v = Vec::new();
     v.try_reserve_exact(total).ok()?;
-    for _ in 0..n {
-        v.extend_from_slice(value);
+    v.extend_from_slice(value);
+    // Doubling copies: log2(n) memcpy calls instead of one call per element.
+    while v.len() < total {
+        let k = v.len().min(total - v.len());
+        v.extend_from_within(..k);
     }
     Some(v)
 }

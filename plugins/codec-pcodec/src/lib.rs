@@ -356,7 +356,9 @@ impl ArrayToBytesCodecTraits for PcodecCodec {
         let ArrayBytes::Fixed(bytes) = input else {
             return Err(err("expected fixed-size array bytes"));
         };
-        let expected = decoded.fixed_size().unwrap_or(0);
+        let expected = decoded
+            .fixed_size()
+            .ok_or_else(|| err(format!("a chunk of shape {:?} is too large", decoded.shape)))?;
         if bytes.len() as u64 != expected {
             return Err(err(format!(
                 "expected {expected} bytes of elements, got {}",

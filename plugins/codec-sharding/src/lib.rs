@@ -38,7 +38,6 @@ use zarrkit_core::registry::CodecPlugin;
 use zarrkit_core::serde_json::{self, Map, Value};
 use zarrkit_core::storage::ByteRange;
 use zarrkit_core::subset::ArraySubset;
-use zarrkit_core::StorageError;
 
 const NAME: &str = "sharding_indexed";
 /// The index value marking an empty inner chunk.
@@ -605,13 +604,12 @@ impl ArrayToBytesCodecTraits for ShardingCodec {
             DataTypeSize::Fixed(elem) => {
                 let n = decoded.num_elements_usize()?;
                 let total = n.checked_mul(elem).ok_or_else(|| err("shard too large"))?;
-                let mut out =
-                    zarrkit_core::codec::repeat_checked(&[0], total, total).ok_or_else(|| {
-                        err(format!(
-                            "a shard of shape {:?} is too large to allocate",
-                            decoded.shape
-                        ))
-                    })?;
+                let mut out = zarrkit_core::codec::zeroed_checked(total).ok_or_else(|| {
+                    err(format!(
+                        "a shard of shape {:?} is too large to allocate",
+                        decoded.shape
+                    ))
+                })?;
                 {
                     let mut view = ArrayOutputView::new(&mut out, &decoded.shape, decoded.subset());
                     self.decode_into(input, decoded, &decoded.subset(), &mut view, options)?;
@@ -667,23 +665,11 @@ impl ArrayToBytesCodecTraits for ShardingCodec {
             IndexLocation::Start => ByteRange::FromStart(0, Some(index_size)),
             IndexLocation::End => ByteRange::Suffix(index_size),
         };
-        // The index and the shard's size in one request (one open of a file).
-        let index = match input.partial_decode_and_size(&[range], options) {
-            Ok(None) => None,
-            Err(CodecError::Storage(StorageError::RangeOutOfBounds { size, .. })) => {
-                return Err(err(format!(
-                    "the shard has {size} bytes, less than its {index_size}-byte index"
-                )));
-            }
-            Err(e) => return Err(e),
-            Ok(Some((mut v, size))) => {
-                if let Some(len) = size {
-                    if len < index_size {
-                        return Err(err(format!(
-                            "the shard has {len} bytes, less than its {index_size}-byte index"
-                        )));
-                    }
-                }
+        // The index and the shard's size in one request (one open of a file). A shard
+        // shorter than its index fails here: the index range is out of its bounds.
+        let index = match input.partial_decode_and_size(&[range], options)? {
+            None => None,
+            Some((mut v, size)) => {
                 let bytes = v.pop().ok_or_else(|| err("no index bytes returned"))?;
                 Some(self.decode_index(bytes, &grid, size, options)?)
             }

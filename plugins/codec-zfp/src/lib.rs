@@ -378,11 +378,23 @@ fn field_dims(shape: &[u64]) -> Result<Vec<usize>, CodecError> {
     if shape.is_empty() {
         return Ok(vec![1]);
     }
-    shape
+    let dims = shape
         .iter()
         .rev()
         .map(|&s| usize::try_from(s).map_err(|_| err(format!("chunk extent {s} is too large"))))
-        .collect()
+        .collect::<Result<Vec<usize>, _>>()?;
+    // The element count must fit: zfp walks the whole field, so a count that wrapped would
+    // let it read or write past the buffer.
+    if dims
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .is_none()
+    {
+        return Err(err(format!(
+            "a chunk of shape {shape:?} has too many elements"
+        )));
+    }
+    Ok(dims)
 }
 
 impl ZfpCodec {
@@ -441,7 +453,9 @@ impl ArrayToBytesCodecTraits for ZfpCodec {
         let ArrayBytes::Fixed(bytes) = input else {
             return Err(err("expected fixed-size array bytes"));
         };
-        let expected = decoded.fixed_size().unwrap_or(0);
+        let expected = decoded
+            .fixed_size()
+            .ok_or_else(|| err(format!("a chunk of shape {:?} is too large", decoded.shape)))?;
         if bytes.len() as u64 != expected {
             return Err(err(format!(
                 "expected {expected} bytes of elements, got {}",
@@ -466,6 +480,7 @@ impl ArrayToBytesCodecTraits for ZfpCodec {
     ) -> Result<ArrayBytes, CodecError> {
         let (conv, dims) = self.check(decoded)?;
         let ty = conv.zfp_type();
+        // `field_dims` checked that the element count fits.
         let n: usize = dims.iter().product();
         let out_len = n
             .checked_mul(ty.size())

@@ -267,3 +267,15 @@ fn arrays_and_shards() -> R {
     assert_eq!(b.retrieve_array_subset_elements::<f32>(&s)?, expect);
     Ok(())
 }
+
+/// A chunk shape whose element count overflows is an error before zfp sees a field (a
+/// wrapped count would let zfp read or write past the buffer).
+#[test]
+fn overflowing_chunk_shapes_are_errors() -> R {
+    let c = codec(json!({"mode": "reversible"}))?;
+    let r = repr("float32", &[1 << 32, 1 << 32, 4])?;
+    let opts = CodecOptions::default();
+    assert!(c.encode(ArrayBytes::Fixed(Vec::new()), &r, &opts).is_err());
+    assert!(c.decode(vec![0u8; 64], &r, &opts).is_err());
+    Ok(())
+}

@@ -85,7 +85,17 @@ impl StoreValueReader for OpenFile {
                     range: r.to_string(),
                     size: self.size,
                 })?;
-            let mut buf = vec![0u8; (rr.end - rr.start) as usize];
+            // Within the file's size, but a huge file must give an error, not an abort.
+            let n = (rr.end - rr.start) as usize;
+            let mut buf = zarrkit_core::codec::zeroed_checked(n).ok_or_else(|| {
+                io_err(
+                    self.key.as_str(),
+                    io::Error::new(
+                        io::ErrorKind::OutOfMemory,
+                        format!("cannot allocate {n} bytes"),
+                    ),
+                )
+            })?;
             read_exact_at(&self.file, &mut buf, rr.start)
                 .map_err(|e| io_err(self.key.as_str(), e))?;
             out.push(buf);
