@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 pub use chain::CodecChain;
 pub use partial::{
-    ArrayPartialDecoder, BytesPartialDecoder, FullArrayPartialDecoder,
+    extract_ranges, ArrayPartialDecoder, BytesPartialDecoder, FullArrayPartialDecoder,
     FullArrayToArrayPartialDecoder, FullBytesPartialDecoder, StoragePartialDecoder,
     VecBytesPartialDecoder,
 };
@@ -209,10 +209,13 @@ pub trait CodecTraits: Send + Sync + Debug {
         RecommendedConcurrency::ONE
     }
 
-    /// Capability: whether this codec's partial decoder has to decode (and fetch) the whole
-    /// input to serve part of it. `true` by default (compressors, checksums); codecs with a
-    /// real partial decoder (`bytes`, sharding) return `false`, and the array then reads
-    /// only the parts of a chunk a request needs.
+    /// Capability: whether this codec's partial decoder has to decode the whole input to
+    /// serve part of it. `true` by default (checksums, most compressors); codecs with a real
+    /// partial decoder return `false`, and the array then serves region reads through the
+    /// chain's partial decoders. That saves decoding work, not necessarily I/O: `bytes` and
+    /// sharding fetch only the parts they need, while zstd and blosc fetch their whole
+    /// encoded input and decompress only a prefix or the blocks needed (for a remote store a
+    /// "fetches all" capability would be worth adding).
     fn partial_decoder_decodes_all(&self) -> bool {
         true
     }

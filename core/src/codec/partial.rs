@@ -160,7 +160,9 @@ impl VecBytesPartialDecoder {
     }
 }
 
-fn extract_ranges(
+/// Copies of byte ranges of decoded bytes; a range out of bounds is an error from codec
+/// `what`. For partial decoders that decode a whole chunk (or a prefix) and serve ranges.
+pub fn extract_ranges(
     bytes: &[u8],
     ranges: &[ByteRange],
     what: &str,

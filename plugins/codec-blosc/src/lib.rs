@@ -34,8 +34,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zarrkit_core::codec::{
-    BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
-    FullBytesPartialDecoder,
+    extract_ranges, BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec,
+    CodecTraits,
 };
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
@@ -392,8 +392,8 @@ impl BytesToBytesCodecTraits for BloscCodec {
         _options: &CodecOptions,
     ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
         Ok(Arc::new(BloscPartialDecoder {
-            full: FullBytesPartialDecoder::new(input.clone(), self.clone(), *decoded),
             input,
+            codec: self,
             decoded: *decoded,
         }))
     }
@@ -403,8 +403,8 @@ impl BytesToBytesCodecTraits for BloscCodec {
 /// them (`blosc_getitem`, thread-safe in c-blosc 1). The encoded bytes are fetched whole.
 struct BloscPartialDecoder {
     input: Arc<dyn BytesPartialDecoder>,
+    codec: Arc<BloscCodec>,
     decoded: BytesRepresentation,
-    full: FullBytesPartialDecoder,
 }
 
 impl BytesPartialDecoder for BloscPartialDecoder {
@@ -441,8 +441,10 @@ impl BytesPartialDecoder for BloscPartialDecoder {
         let stop = b.div_ceil(typesize);
         let items = nbytes / typesize;
         if stop > items || stop - first == items {
-            // Trailing bytes past the last whole item, or everything: decode it all.
-            return self.full.partial_decode(ranges, options);
+            // Trailing bytes past the last whole item, or everything: decode it all (the
+            // bytes fetched above, not a second fetch).
+            let decoded = self.codec.decode(encoded, &self.decoded, options)?;
+            return extract_ranges(&decoded, ranges, BLOSC).map(Some);
         }
         let len = (stop - first) * typesize;
         let mut buf: Vec<u8> = Vec::new();
@@ -450,7 +452,8 @@ impl BytesPartialDecoder for BloscPartialDecoder {
             .map_err(|e| CodecError::new(BLOSC, format!("cannot allocate {len} bytes: {e}")))?;
         let (Ok(start_item), Ok(nitems)) = (c_int::try_from(first), c_int::try_from(stop - first))
         else {
-            return self.full.partial_decode(ranges, options);
+            let decoded = self.codec.decode(encoded, &self.decoded, options)?;
+            return extract_ranges(&decoded, ranges, BLOSC).map(Some);
         };
         // SAFETY: the header was validated against the input (`validated_decoded_size`), the
         // items lie within the decoded size, and `buf` is writable for `len` bytes, which is
@@ -487,7 +490,10 @@ impl BytesPartialDecoder for BloscPartialDecoder {
     }
 
     fn decode_all(&self, options: &CodecOptions) -> Result<Option<Vec<u8>>, CodecError> {
-        self.full.decode_all(options)
+        self.input
+            .decode_all(options)?
+            .map(|e| self.codec.decode(e, &self.decoded, options))
+            .transpose()
     }
 }
 

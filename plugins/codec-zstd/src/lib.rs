@@ -27,8 +27,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zarrkit_core::codec::{
-    BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
-    FullBytesPartialDecoder,
+    extract_ranges, BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec,
+    CodecTraits,
 };
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
@@ -477,7 +477,6 @@ impl BytesToBytesCodecTraits for ZstdCodec {
         _options: &CodecOptions,
     ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
         Ok(Arc::new(ZstdPartialDecoder {
-            full: FullBytesPartialDecoder::new(input.clone(), self.clone(), *decoded),
             input,
             codec: self,
             decoded: *decoded,
@@ -492,12 +491,11 @@ impl BytesToBytesCodecTraits for ZstdCodec {
 /// The prefix path is taken for a single frame that declares its content size within the
 /// decoded bound and has no content checksum to verify (a checksum covers the whole frame:
 /// with [`CodecOptions::validate_checksums`] such a frame is decoded whole). Anything else is
-/// decoded whole, as [`FullBytesPartialDecoder`] does.
+/// decoded whole, as `FullBytesPartialDecoder` does.
 struct ZstdPartialDecoder {
     input: Arc<dyn BytesPartialDecoder>,
     codec: Arc<ZstdCodec>,
     decoded: BytesRepresentation,
-    full: FullBytesPartialDecoder,
 }
 
 /// The largest zstd block (`ZSTD_BLOCKSIZE_MAX`).
@@ -599,36 +597,23 @@ impl BytesPartialDecoder for ZstdPartialDecoder {
         let Some((size, end)) = plan else {
             // Everything is needed (or must be verified): decode the frame(s) whole.
             let decoded = self.codec.decode(encoded, &self.decoded, options)?;
-            return slice_ranges(&decoded, ranges).map(Some);
+            return extract_ranges(&decoded, ranges, ZSTD).map(Some);
         };
         let size = usize::try_from(size).map_err(|_| CodecError::new(ZSTD, "frame too large"))?;
         let end = usize::try_from(end).map_err(|_| CodecError::new(ZSTD, "frame too large"))?;
         let decoded = self.codec.decode_prefix(&encoded, size, end)?;
-        slice_ranges(&decoded, ranges).map(Some)
+        extract_ranges(&decoded, ranges, ZSTD).map(Some)
     }
 
     fn decode_all(&self, options: &CodecOptions) -> Result<Option<Vec<u8>>, CodecError> {
-        self.full.decode_all(options)
+        self.input
+            .decode_all(options)?
+            .map(|e| self.codec.decode(e, &self.decoded, options))
+            .transpose()
     }
 }
 
 /// Copies of `ranges` of `bytes` (which must hold them).
-fn slice_ranges(bytes: &[u8], ranges: &[ByteRange]) -> Result<Vec<Vec<u8>>, CodecError> {
-    ranges
-        .iter()
-        .map(|r| {
-            r.to_range(bytes.len() as u64)
-                .map(|rr| bytes[rr.start as usize..rr.end as usize].to_vec())
-                .ok_or_else(|| {
-                    CodecError::new(
-                        ZSTD,
-                        format!("byte range {r} is out of bounds of {} bytes", bytes.len()),
-                    )
-                })
-        })
-        .collect()
-}
-
 fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
     let err = |m: String| PluginError::config(ExtensionKind::Codec, metadata.name(), m);
     let c: ZstdCodecConfiguration = metadata.to_configuration().map_err(err)?;
