@@ -14,8 +14,9 @@
 //!   only the inner chunks they touch, copy the others' encoded bytes, and write a new,
 //!   compacted shard (one atomic store write: a reader sees the old or the new shard).
 //! - **Hostile input**: a shard shorter than its index, index entries past the end or
-//!   overlapping the index, a failing index checksum, or inner chunks of the wrong decoded
-//!   size are errors; nothing is allocated from a size read from the shard beyond the bytes
+//!   overlapping the index, entries partly overlapping each other (entries sharing exactly
+//!   the same bytes are deduplicated inner chunks and are read), a failing index checksum,
+//!   or inner chunks of the wrong decoded size are errors; nothing is allocated from a size read from the shard beyond the bytes
 //!   actually present.
 
 use std::sync::Arc;
@@ -305,10 +306,13 @@ impl ShardingCodec {
                 }
             }
         }
-        // Entries must not overlap: a hostile index pointing every entry at the same bytes
-        // would otherwise multiply memory and work by the number of entries.
+        // Entries must not partly overlap: no writer produces that, and a hostile index
+        // could make reads fetch the same bytes under many shapes. Entries pointing at
+        // exactly the same bytes are allowed: a writer may store identical inner chunks once
+        // (the spec does not forbid it), and each still decodes to one inner chunk.
         let mut spans: Vec<(u64, u64)> = entries.iter().flatten().copied().collect();
         spans.sort_unstable();
+        spans.dedup();
         for w in spans.windows(2) {
             if w[0].0 + w[0].1 > w[1].0 {
                 return Err(err(format!(

@@ -405,6 +405,41 @@ fn crc_fix(shard: &mut [u8], index_at: usize) {
     shard[index_at + 64..index_at + 68].copy_from_slice(&(!crc).to_le_bytes());
 }
 
+/// Two index entries pointing at the same bytes (a writer storing identical inner chunks
+/// once) read as two equal inner chunks, whole and partially; partly overlapping entries
+/// stay an error.
+#[test]
+fn deduplicated_inner_chunks_are_read() -> R {
+    let key = StoreKey::new("c/0/0")?;
+    let (store, a, shard) = corrupt_store("end")?;
+    // Index at the end: 4 entries of (offset, nbytes); point entry 1 at entry 0's bytes.
+    let at = shard.len() - 68;
+    let mut dedup = shard.clone();
+    let entry0 = dedup[at..at + 16].to_vec();
+    dedup[at + 16..at + 32].copy_from_slice(&entry0);
+    crc_fix(&mut dedup, at);
+    store.set(&key, &dedup)?;
+    let got: Vec<u16> =
+        a.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![4, 4]))?;
+    // Inner chunk (0, 1) now holds inner chunk (0, 0)'s values: 1, 2 / 5, 6.
+    assert_eq!(
+        got,
+        vec![1, 2, 1, 2, 5, 6, 5, 6, 9, 10, 11, 12, 13, 14, 15, 16]
+    );
+    let part: Vec<u16> =
+        a.retrieve_array_subset_elements(&ArraySubset::new_with_ranges(&[1..2, 1..3]))?;
+    assert_eq!(part, vec![6, 5]);
+    // Partly overlapping: entry 1 starts inside entry 0.
+    let mut bad = shard.clone();
+    bad[at + 16..at + 24].copy_from_slice(&4u64.to_le_bytes());
+    crc_fix(&mut bad, at);
+    store.set(&key, &bad)?;
+    assert!(a
+        .retrieve_array_subset(&ArraySubset::new_with_shape(vec![4, 4]))
+        .is_err());
+    Ok(())
+}
+
 #[test]
 fn hostile_shards_are_errors() -> R {
     let key = StoreKey::new("c/0/0")?;
