@@ -332,7 +332,7 @@ impl ZstdCodec {
         // One-shot decoding into a buffer of `cap` bytes: zstd writes no further, and
         // errors if the frames need more room.
         let n = dctx.decompress(&mut out, input).map_err(|c| {
-            if zstd_safe::get_error_name(c).contains("too small") {
+            if c == DST_SIZE_TOO_SMALL {
                 CodecError::new(
                     ZSTD,
                     format!("the decoded data is larger than its bound of {limit} bytes"),
@@ -497,6 +497,11 @@ struct ZstdPartialDecoder {
     codec: Arc<ZstdCodec>,
     decoded: BytesRepresentation,
 }
+
+/// The error result of a one-shot decode into a buffer too small for the frames (zstd's
+/// error results are negated `ZSTD_ErrorCode`s, as zstd-safe's own constants are).
+const DST_SIZE_TOO_SMALL: usize =
+    (zstd_safe::zstd_sys::ZSTD_ErrorCode::ZSTD_error_dstSize_tooSmall as usize).wrapping_neg();
 
 /// The largest zstd block (`ZSTD_BLOCKSIZE_MAX`).
 const BLOCK_SIZE_MAX: u64 = 128 << 10;

@@ -441,3 +441,26 @@ fn partial_decoder_decodes_prefixes_exactly() -> TestResult {
         .is_err());
     Ok(())
 }
+
+/// A frame that does not declare its size and decodes to more than the chunk's size is
+/// reported as such (recognised by zstd's error code, not its message text).
+#[test]
+fn undeclared_frame_larger_than_the_chunk() -> TestResult {
+    let data = vec![7u8; 1000];
+    let mut cctx = zstd_safe::CCtx::create();
+    cctx.set_parameter(zstd_safe::CParameter::ContentSizeFlag(false))
+        .map_err(|c| zstd_safe::get_error_name(c).to_string())?;
+    let mut enc: Vec<u8> = Vec::with_capacity(zstd_safe::compress_bound(data.len()));
+    cctx.compress2(&mut enc, &data)
+        .map_err(|c| zstd_safe::get_error_name(c).to_string())?;
+    let c = ZstdCodec::new(3, false)?;
+    let e = c
+        .decode(enc, &BytesRepresentation::Fixed(500), &opts())
+        .err()
+        .ok_or("an oversized frame decoded")?;
+    assert!(
+        e.to_string().contains("larger than its bound of 500"),
+        "{e}"
+    );
+    Ok(())
+}
