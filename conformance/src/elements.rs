@@ -38,10 +38,9 @@ where
             }
         }
         (DataTypeSize::Variable, ArrayBytes::Variable { bytes, offsets }) => {
-            for w in offsets.windows(2) {
-                let e = bytes
-                    .get(w[0]..w[1])
-                    .ok_or_else(|| format!("invalid element offsets {}..{}", w[0], w[1]))?;
+            let view = zarrkit_core::array_bytes::VariableView::new(bytes, offsets)
+                .map_err(|e| format!("invalid element offsets: {e}"))?;
+            for e in view.iter() {
                 emit(e)?;
             }
         }

@@ -59,13 +59,7 @@ impl ArrayBytes {
                         offsets.len()
                     ));
                 }
-                if offsets.first() != Some(&0) || offsets.last() != Some(&bytes.len()) {
-                    return Err("offsets do not span the bytes".into());
-                }
-                if offsets.windows(2).any(|w| w[0] > w[1]) {
-                    return Err("offsets decrease".into());
-                }
-                Ok(())
+                VariableView::new(bytes, offsets).map(|_| ())
             }
             (Self::Fixed(_), None) => Err("fixed-size bytes for a variable-size data type".into()),
             (Self::Variable { .. }, Some(_)) => {
@@ -315,14 +309,10 @@ pub fn extract_subset(
 }
 
 fn bytes_variable_check(bytes: &[u8], offsets: &[usize], n: usize) -> Result<(), String> {
-    if offsets.len() != n + 1
-        || offsets.first() != Some(&0)
-        || offsets.last() != Some(&bytes.len())
-        || offsets.windows(2).any(|w| w[0] > w[1])
-    {
+    if offsets.len() != n + 1 {
         return Err("malformed variable-size offsets".into());
     }
-    Ok(())
+    VariableView::new(bytes, offsets).map(|_| ())
 }
 
 /// Overwrite `region` of a chunk of `shape` with `src` (the region's elements, C order).

@@ -114,6 +114,19 @@ impl ChunkRepresentation {
     }
 }
 
+/// Give the unused tail of a compressor's worst-case output buffer back when the buffer is
+/// small (realloc shrinks it in place). A shard keeps all its encoded inner chunks alive until
+/// it is assembled, and worst-case-sized buffers doubled that memory: the allocator returned
+/// and re-faulted pages shard after shard (a sharded write took 2.5x the page faults and 20 %
+/// longer). Buffers above 1 MiB are freed soon after and shrinking them costs more than it
+/// saves.
+pub fn shrink_encoded(out: &mut Vec<u8>) {
+    const SHRINK_BELOW: usize = 1 << 20;
+    if out.capacity() <= SHRINK_BELOW {
+        out.shrink_to_fit();
+    }
+}
+
 /// `value` repeated `n` times (`total` = n * value.len() bytes), or `None` if the memory
 /// cannot be reserved — an error to report, never an abort.
 pub fn repeat_checked(value: &[u8], n: usize, total: usize) -> Option<Vec<u8>> {

@@ -20,12 +20,8 @@ pub fn encode(
 ) -> Result<Vec<u8>, CodecError> {
     let err = |m: String| CodecError::new(codec, m);
     let n = offsets.len().saturating_sub(1);
-    if offsets.first() != Some(&0)
-        || offsets.last() != Some(&bytes.len())
-        || offsets.windows(2).any(|w| w[0] > w[1])
-    {
-        return Err(err("malformed variable-size offsets".into()));
-    }
+    crate::array_bytes::VariableView::new(bytes, offsets)
+        .map_err(|e| err(format!("malformed variable-size offsets: {e}")))?;
     let count = u32::try_from(n).map_err(|_| err(format!("{n} elements exceed 2^32 - 1")))?;
     let total = n
         .checked_mul(4)

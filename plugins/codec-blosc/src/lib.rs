@@ -338,11 +338,7 @@ impl BytesToBytesCodecTraits for BloscCodec {
             })?;
         // SAFETY: c-blosc wrote `n <= cap` bytes.
         unsafe { out.set_len(n) };
-        // Give the unused tail of a small buffer back (realloc shrinks it in place): all the
-        // encoded inner chunks of a shard are alive at once (see the zstd plugin).
-        if out.capacity() <= 1 << 20 {
-            out.shrink_to_fit();
-        }
+        zarrkit_core::codec::shrink_encoded(&mut out);
         Ok(out)
     }
 

@@ -124,9 +124,6 @@ impl ZstdCodec {
     }
 }
 
-/// Encoded buffers up to this capacity are shrunk to their size (see `encode`).
-const SHRINK_BELOW: usize = 1 << 20;
-
 /// A context bigger than this (high levels on big chunks, or a streaming window) is freed
 /// after use instead of being kept for the thread's next chunk.
 const MAX_CACHED_CONTEXT: usize = 32 << 20;
@@ -421,14 +418,7 @@ impl BytesToBytesCodecTraits for ZstdCodec {
             .compress2(&mut out, &input)
             .map_err(|c| zerr("compression failed", c))?;
         out.truncate(n);
-        // Give the unused tail of a small worst-case buffer back (realloc shrinks it in
-        // place): a shard holds all its encoded inner chunks at once, and twice the memory
-        // they need made the allocator return and re-fault pages shard after shard (a
-        // sharded write took 2.5x the page faults and 20 % longer). Large buffers are freed
-        // soon after and shrinking them costs more than it saves.
-        if out.capacity() <= SHRINK_BELOW {
-            out.shrink_to_fit();
-        }
+        zarrkit_core::codec::shrink_encoded(&mut out);
         Ok(out)
     }
 
