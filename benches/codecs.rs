@@ -59,7 +59,9 @@ fn compare_b2b(
     let repr = BytesRepresentation::Fixed(n as u64);
     let encoded = codec.encode(data.to_vec(), &opts).expect("encode");
     assert_eq!(
-        codec.decode(encoded.clone(), &repr, &opts).expect("decode"),
+        codec
+            .decode(encoded.clone().into(), &repr, &opts)
+            .expect("decode"),
         data
     );
     let direct = direct_encode(data);
@@ -88,7 +90,7 @@ fn compare_b2b(
     g.bench_function("decode/zarrkit", |b| {
         b.iter_batched(
             || encoded.clone(),
-            |input| codec.decode(input, &repr, &opts).expect("decode"),
+            |input| codec.decode(input.into(), &repr, &opts).expect("decode"),
             BatchSize::LargeInput,
         )
     });
@@ -257,7 +259,7 @@ fn bytes_benches(c: &mut Criterion) {
     g.bench_function("decode/zarrkit", |b| {
         b.iter_batched(
             || encoded.clone(),
-            |input| codec.decode(input, &repr, &opts).expect("decode"),
+            |input| codec.decode(input.into(), &repr, &opts).expect("decode"),
             BatchSize::LargeInput,
         )
     });

@@ -61,7 +61,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     // Read back a region that straddles four chunks.
-    let region = ArraySubset::new_with_ranges(&[95..105, 195..205]);
+    let region = ArraySubset::new_with_ranges(&[95..105, 195..205])?;
     let t = std::time::Instant::now();
     let part: Vec<f32> = array.retrieve_array_subset_elements(&region)?;
     println!(

@@ -1,6 +1,6 @@
 //! # zarrkit
 //!
-//! Zarr V3 (and, soon, V2) arrays and groups for Rust: a minimal core
+//! Zarr V3 and V2 arrays and groups for Rust: a minimal core
 //! ([`zarrkit_core`], re-exported here) plus plugins, one crate per data type, codec,
 //! chunk grid, chunk key encoding and store, each enabled by a cargo feature of the same
 //! name and registered through `inventory`.
@@ -15,8 +15,8 @@
 //! let array = ArrayBuilder::new(vec![100, 100], vec![10, 10], "float32", 0.0)
 //!     .build(store.clone(), "/data")?;
 //! array.store_metadata()?;
-//! array.store_array_subset_elements(&ArraySubset::new_with_ranges(&[0..2, 0..2]), &[1.0f32, 2.0, 3.0, 4.0])?;
-//! let v: Vec<f32> = array.retrieve_array_subset_elements(&ArraySubset::new_with_ranges(&[0..2, 0..3]))?;
+//! array.store_array_subset_elements(&ArraySubset::new_with_ranges(&[0..2, 0..2])?, &[1.0f32, 2.0, 3.0, 4.0])?;
+//! let v: Vec<f32> = array.retrieve_array_subset_elements(&ArraySubset::new_with_ranges(&[0..2, 0..3])?)?;
 //! assert_eq!(v, vec![1.0, 2.0, 0.0, 3.0, 4.0, 0.0]);
 //! # Ok(()) }
 //! ```
@@ -99,6 +99,38 @@ pub type DynStore = dyn ReadableWritableListableStorageTraits;
 /// store plugin registered for its scheme.
 pub fn open_store(url: &str) -> Result<Arc<DynStore>, StorageError> {
     zarrkit_core::registry::open_store(url)
+}
+
+/// The async store type returned by [`open_async`] and [`open_store_async`].
+#[cfg(feature = "async")]
+pub type DynAsyncStore =
+    dyn zarrkit_core::storage::asynchronous::AsyncReadableWritableListableStorageTraits;
+
+/// Open an async store from a URL or path (a store plugin with only a sync form is used
+/// through the sync→async adapter, its calls on I/O threads).
+#[cfg(feature = "async")]
+pub fn open_store_async(url: &str) -> Result<Arc<DynAsyncStore>, StorageError> {
+    zarrkit_core::registry::open_store_async(url)
+}
+
+/// Open the root node of the store at a URL or path, for the async API.
+#[cfg(feature = "async")]
+pub async fn open_async(url: &str) -> Result<Node<DynAsyncStore>, ArrayError> {
+    let store = open_store_async(url)?;
+    Node::open_async(store, "/").await
+}
+
+/// The traits most programs need, in one import: `use zarrkit::prelude::*;`.
+pub mod prelude {
+    #[cfg(feature = "async")]
+    pub use zarrkit_core::storage::asynchronous::{
+        AsyncListableStorageTraits, AsyncReadableStorageExt, AsyncReadableStorageTraits,
+        AsyncWritableStorageTraits,
+    };
+    pub use zarrkit_core::storage::{
+        ListableStorageTraits, ReadableStorageExt, ReadableStorageTraits, WritableStorageTraits,
+    };
+    pub use zarrkit_core::{Array, ArrayBuilder, ArrayBytes, ArraySubset, Group, Node, Region};
 }
 
 /// Open the root node (array or group) of the store at a URL or path.

@@ -51,7 +51,7 @@ fn round_trip_variable(
     let reopened = Array::open(store, "/v")?;
     assert_eq!(reopened.retrieve_array_subset(&all)?, variable(&elements));
     // A region, and an unwritten one reading the fill value.
-    let part = ArraySubset::new_with_ranges(&[1..3, 2..4]);
+    let part = ArraySubset::new_with_ranges(&[1..3, 2..4])?;
     let expected: Vec<Vec<u8>> = [7, 8, 12, 13]
         .iter()
         .map(|&i| elements[i].clone())

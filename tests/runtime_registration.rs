@@ -13,22 +13,10 @@ fn runtime_registration_detects_duplicates() {
             "test",
         ))
     }
-    registry::CODECS.register(registry::CodecPlugin {
-        name: "x-test-runtime",
-        aliases: &[],
-        v2_ids: &[],
-        create,
-        create_v2: None,
-    });
+    registry::CODECS.register(registry::CodecPlugin::new("x-test-runtime", create));
     assert!(registry::CODECS.get("x-test-runtime").is_some());
     assert!(registry::CODECS.duplicates().is_empty());
-    registry::CODECS.register(registry::CodecPlugin {
-        name: "x-test-runtime",
-        aliases: &[],
-        v2_ids: &[],
-        create,
-        create_v2: None,
-    });
+    registry::CODECS.register(registry::CodecPlugin::new("x-test-runtime", create));
     assert_eq!(
         registry::CODECS.duplicates(),
         vec!["x-test-runtime".to_string()]

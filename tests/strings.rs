@@ -55,7 +55,7 @@ fn check_round_trip(a: &Array<MemoryStore>) -> R {
         vec![5..5, 0..3],
         vec![0..shape[0], 4..5],
     ] {
-        let s = ArraySubset::new_with_ranges(&ranges);
+        let s = ArraySubset::new_with_ranges(&ranges)?;
         let expect: Vec<String> = s
             .indices()
             .map(|i| data[(i[0] * shape[1] + i[1]) as usize].clone())
@@ -75,7 +75,7 @@ fn check_round_trip(a: &Array<MemoryStore>) -> R {
     }
 
     // Partial overwrite across chunks (read-modify-write of the touched chunks).
-    let s = ArraySubset::new_with_ranges(&[2..7, 3..10]);
+    let s = ArraySubset::new_with_ranges(&[2..7, 3..10])?;
     let update: Vec<String> = (0..s.num_elements())
         .map(|i| format!("ü{i}\u{0}"))
         .collect();
@@ -135,7 +135,7 @@ fn strings_inside_shards() -> R {
     a.store_array_subset_strings(&s, &data)?;
     let inner = a.retrieve_inner_chunk(&[1, 2])?;
     let view = inner.as_variable().ok_or("not variable")?;
-    let expect: Vec<&str> = ArraySubset::new_with_ranges(&[2..4, 6..9])
+    let expect: Vec<&str> = ArraySubset::new_with_ranges(&[2..4, 6..9])?
         .indices()
         .map(|i| data[(i[0] * 13 + i[1]) as usize].as_str())
         .collect();

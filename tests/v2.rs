@@ -11,7 +11,8 @@ use sha2::{Digest, Sha256};
 use zarrkit::metadata_v2::{ArrayOrder, DimensionSeparator};
 use zarrkit::serde_json::{json, Map, Value};
 use zarrkit::storage::{
-    ListableStorageTraits, ReadableStorageTraits, StoreKey, WritableStorageTraits,
+    ListableStorageTraits, ReadableStorageExt, ReadableStorageTraits, StoreKey,
+    WritableStorageTraits,
 };
 use zarrkit::store_filesystem::FilesystemStore;
 use zarrkit::{
@@ -148,7 +149,7 @@ fn in_memory_arrays_round_trip() -> R {
         let data: Vec<u8> = (0..n)
             .map(|i| (i % 7) as u8 * u8::from(i % case.elem == 0))
             .collect();
-        let region = ArraySubset::new_with_ranges(&[1..6, 0..5]);
+        let region = ArraySubset::new_with_ranges(&[1..6, 0..5])?;
         let part: Vec<u8> = data[..25 * case.elem].to_vec();
         a.store_array_subset(&region, part.clone())?;
         let b = Array::open(store.clone(), "/g/a")?;
@@ -163,7 +164,7 @@ fn in_memory_arrays_round_trip() -> R {
         assert_eq!(back.as_fixed(), Some(part.as_slice()), "{}", case.dtype);
         // Outside the region: the fill value.
         let fill = b.fill_value().as_bytes().to_vec();
-        let row0 = b.retrieve_array_subset(&ArraySubset::new_with_ranges(&[0..1, 0..5]))?;
+        let row0 = b.retrieve_array_subset(&ArraySubset::new_with_ranges(&[0..1, 0..5])?)?;
         assert_eq!(
             row0.as_fixed(),
             Some(fill.repeat(5).as_slice()),
@@ -614,7 +615,7 @@ fn v3_array(
         .build(store.clone(), "/v")?;
     a.store_metadata()?;
     let data: Vec<i32> = (0..42).map(|i| i * 1000 - 7).collect();
-    a.store_array_subset_elements(&ArraySubset::new_with_ranges(&[0..6, 0..7]), &data)?;
+    a.store_array_subset_elements(&ArraySubset::new_with_ranges(&[0..6, 0..7])?, &data)?;
     Ok(a)
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use zarrkit_core::error::ExtensionKind;
-use zarrkit_core::storage::{ListableStorageTraits, ReadableStorageTraits};
+use zarrkit_core::storage::{ListableStorageTraits, ReadableStorageExt, ReadableStorageTraits};
 use zarrkit_core::{
     Array, ArrayBytes, ArrayError, ArrayMetadata, ArraySubset, Group, GroupError, MetadataError,
     Node, NodeMetadata, NodePath, PluginError, StorageError,

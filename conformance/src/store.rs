@@ -25,7 +25,7 @@ pub fn memory_store_from_dir(dir: &Path) -> Result<MemoryStore, StorageError> {
                 pending.push((child, format!("{key}/")));
             } else if file_type.is_file() {
                 let bytes = std::fs::read(&child).map_err(|e| io(&child, e))?;
-                store.set(&StoreKey::new(key)?, &bytes)?;
+                store.set(&StoreKey::new(key)?, bytes.into())?;
             }
         }
     }

@@ -72,7 +72,7 @@ fn elements_as_fill_value_json() -> TestResult {
         }
     };
     array.store_array_subset_elements(
-        &ArraySubset::new_with_ranges(&[0..1, 0..2]),
+        &ArraySubset::new_with_ranges(&[0..1, 0..2])?,
         &[1.5f32, f32::NEG_INFINITY],
     )?;
     let mut out = Vec::new();

@@ -7,10 +7,7 @@ use std::sync::Arc;
 use zarrkit_conformance::suites::codec::{bytes_to_bytes, CodecSuite, RawDataType};
 use zarrkit_conformance::suites::metadata::{document_round_trip, documents_round_trip};
 use zarrkit_conformance::suites::store::store_suite;
-use zarrkit_core::codec::{
-    BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, CodecTraits,
-    FullBytesPartialDecoder,
-};
+use zarrkit_core::codec::{Bytes, BytesRepresentation, BytesToBytesCodecTraits, CodecTraits};
 use zarrkit_core::serde_json::{Map, Value};
 use zarrkit_core::storage::{MemoryStore, StoreKey, WritableStorageTraits};
 use zarrkit_core::{CodecError, CodecOptions};
@@ -27,7 +24,7 @@ fn memory_store_passes_the_store_suite() -> TestResult {
 #[test]
 fn the_store_suite_needs_an_empty_store() -> TestResult {
     let store = MemoryStore::new();
-    store.set(&StoreKey::new("x")?, b"1")?;
+    store.set(&StoreKey::new("x")?, Bytes::from_static(b"1"))?;
     let e = store_suite(&store)
         .err()
         .map(|e| e.to_string())
@@ -81,10 +78,11 @@ impl BytesToBytesCodecTraits for SumCodec {
     #[allow(clippy::panic)]
     fn decode(
         &self,
-        mut input: Vec<u8>,
+        input: Bytes,
         _d: &BytesRepresentation,
         _o: &CodecOptions,
-    ) -> Result<Vec<u8>, CodecError> {
+    ) -> Result<Bytes, CodecError> {
+        let mut input = Vec::from(input);
         if input.len() < 4 {
             if self.0 == Flaw::PanicsOnBadInput {
                 panic!("short input");
@@ -102,17 +100,7 @@ impl BytesToBytesCodecTraits for SumCodec {
         if self.0 == Flaw::DropsLastByte {
             input.pop();
         }
-        Ok(input)
-    }
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &BytesRepresentation,
-        _o: &CodecOptions,
-    ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullBytesPartialDecoder::new(
-            input, self, *decoded,
-        )))
+        Ok(input.into())
     }
 }
 

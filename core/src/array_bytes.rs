@@ -16,6 +16,11 @@ pub enum ArrayBytes {
 }
 
 impl ArrayBytes {
+    /// A borrowed view.
+    pub fn as_bytes_ref(&self) -> ArrayBytesRef<'_> {
+        self.into()
+    }
+
     /// The fixed bytes, or `None` for variable-size data.
     pub fn as_fixed(&self) -> Option<&[u8]> {
         match self {
@@ -40,32 +45,10 @@ impl ArrayBytes {
         }
     }
 
-    /// Check that variable offsets are well formed for `n` elements.
+    /// Check that the bytes are well formed for `n` elements (fixed: the exact length;
+    /// variable: `n + 1` well-formed offsets).
     pub fn validate(&self, num_elements: usize, fixed_size: Option<usize>) -> Result<(), String> {
-        match (self, fixed_size) {
-            (Self::Fixed(b), Some(s)) => {
-                let expected = num_elements.checked_mul(s).ok_or("size overflow")?;
-                if b.len() == expected {
-                    Ok(())
-                } else {
-                    Err(format!("expected {expected} bytes, got {}", b.len()))
-                }
-            }
-            (Self::Variable { bytes, offsets }, None) => {
-                if offsets.len() != num_elements + 1 {
-                    return Err(format!(
-                        "expected {} offsets, got {}",
-                        num_elements + 1,
-                        offsets.len()
-                    ));
-                }
-                VariableView::new(bytes, offsets).map(|_| ())
-            }
-            (Self::Fixed(_), None) => Err("fixed-size bytes for a variable-size data type".into()),
-            (Self::Variable { .. }, Some(_)) => {
-                Err("variable-size bytes for a fixed-size data type".into())
-            }
-        }
+        self.as_bytes_ref().validate(num_elements, fixed_size)
     }
 }
 
@@ -257,46 +240,165 @@ impl From<&[u8]> for ArrayBytes {
     }
 }
 
-/// Extract `subset` of a chunk of `shape` (C order) from `bytes`.
-pub fn extract_subset(
-    bytes: &ArrayBytes,
+/// Borrowed element data: the input of writes (a caller's buffer is never copied whole)
+/// and of subset extraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArrayBytesRef<'a> {
+    /// Fixed-size elements, native endian, C order.
+    Fixed(&'a [u8]),
+    /// Variable-size elements: element `i` is `bytes[offsets[i]..offsets[i + 1]]`.
+    Variable {
+        /// Concatenated element bytes.
+        bytes: &'a [u8],
+        /// `n + 1` offsets.
+        offsets: &'a [usize],
+    },
+}
+
+impl<'a> From<&'a ArrayBytes> for ArrayBytesRef<'a> {
+    fn from(b: &'a ArrayBytes) -> Self {
+        match b {
+            ArrayBytes::Fixed(v) => Self::Fixed(v),
+            ArrayBytes::Variable { bytes, offsets } => Self::Variable { bytes, offsets },
+        }
+    }
+}
+
+impl<'a> From<&'a [u8]> for ArrayBytesRef<'a> {
+    fn from(b: &'a [u8]) -> Self {
+        Self::Fixed(b)
+    }
+}
+
+impl<'a> From<&'a Vec<u8>> for ArrayBytesRef<'a> {
+    fn from(b: &'a Vec<u8>) -> Self {
+        Self::Fixed(b)
+    }
+}
+
+impl ArrayBytesRef<'_> {
+    /// An owned copy.
+    pub fn to_owned_bytes(&self) -> Result<ArrayBytes, String> {
+        Ok(match *self {
+            Self::Fixed(b) => ArrayBytes::Fixed(try_copy(b)?),
+            Self::Variable { bytes, offsets } => ArrayBytes::Variable {
+                bytes: try_copy(bytes)?,
+                offsets: try_copy(offsets)?,
+            },
+        })
+    }
+
+    /// See [`ArrayBytes::validate`].
+    pub fn validate(&self, num_elements: usize, fixed_size: Option<usize>) -> Result<(), String> {
+        match (*self, fixed_size) {
+            (Self::Fixed(b), Some(s)) => {
+                let expected = num_elements.checked_mul(s).ok_or("size overflow")?;
+                if b.len() == expected {
+                    Ok(())
+                } else {
+                    Err(format!("expected {expected} bytes, got {}", b.len()))
+                }
+            }
+            (Self::Variable { bytes, offsets }, None) => {
+                if offsets.len() != num_elements.saturating_add(1) {
+                    return Err(format!(
+                        "expected {} offsets, got {}",
+                        num_elements.saturating_add(1),
+                        offsets.len()
+                    ));
+                }
+                VariableView::new(bytes, offsets).map(|_| ())
+            }
+            (Self::Fixed(_), None) => Err("fixed-size bytes for a variable-size data type".into()),
+            (Self::Variable { .. }, Some(_)) => {
+                Err("variable-size bytes for a fixed-size data type".into())
+            }
+        }
+    }
+}
+
+/// A fallible copy of a slice.
+fn try_copy<T: Copy>(s: &[T]) -> Result<Vec<T>, String> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(s.len())
+        .map_err(|e| format!("cannot allocate {} elements: {e}", s.len()))?;
+    v.extend_from_slice(s);
+    Ok(v)
+}
+
+/// A fallible `Vec` with room for `n` elements.
+pub(crate) fn try_with_capacity<T>(n: usize) -> Result<Vec<T>, String> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|e| format!("cannot allocate {n} elements: {e}"))?;
+    Ok(v)
+}
+
+/// Extract `subset` of a chunk of `shape` (C order) from `bytes` (allocations are fallible:
+/// an absurd subset is an error, not an abort).
+pub fn extract_subset<'a>(
+    bytes: impl Into<ArrayBytesRef<'a>>,
     shape: &[u64],
     subset: &crate::subset::ArraySubset,
     size: crate::data_type::DataTypeSize,
 ) -> Result<ArrayBytes, String> {
     use crate::data_type::DataTypeSize;
     use crate::subset::ArraySubset;
+    let bytes = bytes.into();
     if !subset.inbounds(shape) {
         return Err(format!(
             "subset {subset} is out of bounds of shape {shape:?}"
         ));
     }
-    let n: usize = shape.iter().product::<u64>() as usize;
+    let n = shape
+        .iter()
+        .try_fold(1u64, |a, &b| a.checked_mul(b))
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| format!("shape {shape:?} is too large"))?;
+    let count = usize::try_from(subset.num_elements())
+        .map_err(|_| format!("subset {subset} is too large"))?;
     match (bytes, size) {
-        (ArrayBytes::Fixed(b), DataTypeSize::Fixed(elem)) => {
-            if b.len() != n * elem {
-                return Err(format!("expected {} bytes, got {}", n * elem, b.len()));
+        (ArrayBytesRef::Fixed(b), DataTypeSize::Fixed(elem)) => {
+            if Some(b.len()) != n.checked_mul(elem) {
+                return Err(format!(
+                    "expected {n} elements of {elem} bytes, got {} bytes",
+                    b.len()
+                ));
             }
             if subset.shape() == shape {
-                return Ok(ArrayBytes::Fixed(b.clone()));
+                return Ok(ArrayBytes::Fixed(try_copy(b)?));
             }
-            let mut out = vec![0u8; subset.num_elements() as usize * elem];
+            let len = count
+                .checked_mul(elem)
+                .ok_or_else(|| format!("subset {subset} is too large"))?;
+            let mut out = crate::codec::zeroed_checked(len)
+                .ok_or_else(|| format!("cannot allocate {len} bytes for subset {subset}"))?;
             let dst = ArraySubset::new_with_shape(subset.shape().to_vec());
             crate::subset::copy_subset(b, shape, subset, &mut out, subset.shape(), &dst, elem);
             Ok(ArrayBytes::Fixed(out))
         }
-        (ArrayBytes::Variable { bytes, offsets }, DataTypeSize::Variable) => {
+        (ArrayBytesRef::Variable { bytes, offsets }, DataTypeSize::Variable) => {
             bytes_variable_check(bytes, offsets, n)?;
-            let mut ob = Vec::new();
-            let mut oo = Vec::with_capacity(subset.num_elements() as usize + 1);
-            oo.push(0);
-            for idx in subset.indices() {
+            let lin = |idx: &[u64]| -> usize {
                 let mut lin = 0u64;
-                for (s, i) in shape.iter().zip(&idx) {
+                for (s, i) in shape.iter().zip(idx) {
                     lin = lin * s + i;
                 }
-                let lin = lin as usize;
-                ob.extend_from_slice(&bytes[offsets[lin]..offsets[lin + 1]]);
+                lin as usize
+            };
+            let total: usize = subset
+                .indices()
+                .map(|idx| {
+                    let l = lin(&idx);
+                    offsets[l + 1] - offsets[l]
+                })
+                .sum();
+            let mut ob = try_with_capacity(total)?;
+            let mut oo = try_with_capacity(count + 1)?;
+            oo.push(0);
+            for idx in subset.indices() {
+                let l = lin(&idx);
+                ob.extend_from_slice(&bytes[offsets[l]..offsets[l + 1]]);
                 oo.push(ob.len());
             }
             Ok(ArrayBytes::Variable {
@@ -308,6 +410,73 @@ pub fn extract_subset(
     }
 }
 
+/// Assemble variable-size parts, each the elements of a region of the output (relative to
+/// it, disjoint, together covering it), into one C-order output of `shape`.
+pub fn assemble_variable(
+    shape: &[u64],
+    parts: &[(crate::subset::ArraySubset, ArrayBytes)],
+) -> Result<ArrayBytes, String> {
+    let n = shape
+        .iter()
+        .try_fold(1u64, |a, &b| a.checked_mul(b))
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| format!("output shape {shape:?} is too large"))?;
+    let lin = |idx: &[u64]| -> usize {
+        let mut o = 0u64;
+        for (s, i) in shape.iter().zip(idx) {
+            o = o * s + i;
+        }
+        o as usize
+    };
+    // Element lengths first (checking every part), then the offsets, then the bytes in one
+    // pass: memory is the output plus one offset per element.
+    let mut offsets: Vec<usize> = try_with_capacity(n + 1)?;
+    offsets.resize(n + 1, usize::MAX);
+    let mut total = 0usize;
+    for (region, b) in parts {
+        let ArrayBytes::Variable { bytes, offsets: o } = b else {
+            return Err("fixed bytes for a variable-size data type".into());
+        };
+        let count =
+            usize::try_from(region.num_elements()).map_err(|_| "part too large".to_string())?;
+        bytes_variable_check(bytes, o, count)?;
+        if !region.inbounds(shape) {
+            return Err(format!("part {region} is outside the output {shape:?}"));
+        }
+        for (e, idx) in region.indices().enumerate() {
+            let l = o[e + 1] - o[e];
+            offsets[lin(&idx) + 1] = l;
+            total = total.checked_add(l).ok_or("output too large")?;
+        }
+    }
+    offsets[0] = 0;
+    for i in 1..=n {
+        if offsets[i] == usize::MAX {
+            return Err(format!(
+                "output element {} was not covered by any part",
+                i - 1
+            ));
+        }
+        offsets[i] += offsets[i - 1];
+    }
+    let mut out = crate::codec::zeroed_checked(total)
+        .ok_or_else(|| format!("cannot allocate {total} bytes of variable-size output"))?;
+    for (region, b) in parts {
+        let ArrayBytes::Variable { bytes, offsets: o } = b else {
+            continue;
+        };
+        for (e, idx) in region.indices().enumerate() {
+            let at = offsets[lin(&idx)];
+            let len = o[e + 1] - o[e];
+            out[at..at + len].copy_from_slice(&bytes[o[e]..o[e + 1]]);
+        }
+    }
+    Ok(ArrayBytes::Variable {
+        bytes: out,
+        offsets,
+    })
+}
+
 fn bytes_variable_check(bytes: &[u8], offsets: &[usize], n: usize) -> Result<(), String> {
     if offsets.len() != n + 1 {
         return Err("malformed variable-size offsets".into());
@@ -316,14 +485,15 @@ fn bytes_variable_check(bytes: &[u8], offsets: &[usize], n: usize) -> Result<(),
 }
 
 /// Overwrite `region` of a chunk of `shape` with `src` (the region's elements, C order).
-pub fn update_subset(
+pub fn update_subset<'a>(
     chunk: ArrayBytes,
     shape: &[u64],
     region: &crate::subset::ArraySubset,
-    src: &ArrayBytes,
+    src: impl Into<ArrayBytesRef<'a>>,
     elem: Option<usize>,
 ) -> Result<ArrayBytes, String> {
     use crate::subset::ArraySubset;
+    let src = src.into();
     if !region.inbounds(shape) {
         return Err(format!(
             "region {region} is out of bounds of shape {shape:?}"
@@ -331,7 +501,7 @@ pub fn update_subset(
     }
     let n = region.num_elements() as usize;
     match (chunk, src, elem) {
-        (ArrayBytes::Fixed(mut c), ArrayBytes::Fixed(s), Some(elem)) => {
+        (ArrayBytes::Fixed(mut c), ArrayBytesRef::Fixed(s), Some(elem)) => {
             let total = shape.iter().product::<u64>() as usize * elem;
             if c.len() != total || s.len() != n * elem {
                 return Err("element bytes of the wrong length".into());
@@ -342,7 +512,7 @@ pub fn update_subset(
         }
         (
             ArrayBytes::Variable { bytes, offsets },
-            ArrayBytes::Variable {
+            ArrayBytesRef::Variable {
                 bytes: sb,
                 offsets: so,
             },

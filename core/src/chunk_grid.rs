@@ -46,13 +46,14 @@ pub trait ChunkGridTraits: Send + Sync + Debug {
         let first = self.chunk_indices(subset.start(), array_shape)?;
         let last_el: Vec<u64> = subset.end_exc().iter().map(|e| e - 1).collect();
         let last = self.chunk_indices(&last_el, array_shape)?;
-        Some(ArraySubset::new_with_ranges(
+        ArraySubset::new_with_ranges(
             &first
                 .iter()
                 .zip(&last)
-                .map(|(a, b)| *a..b + 1)
+                .map(|(a, b)| *a..b.saturating_add(1))
                 .collect::<Vec<_>>(),
-        ))
+        )
+        .ok()
     }
 
     /// Capability: the distinct chunk edge lengths along each dimension among the chunks

@@ -20,6 +20,10 @@ pub struct CodecOptions {
     /// wait on the store rather than compute, and a disk or a network serves several
     /// requests in flight faster than one per core.
     pub io_concurrency: usize,
+    /// The most bytes one request may allocate for its output and bookkeeping (decoded
+    /// elements, variable-size offsets): a shape in metadata that asks for more is an error
+    /// before anything is allocated, never an abort.
+    pub max_request_bytes: u64,
 }
 
 impl Default for CodecOptions {
@@ -31,6 +35,7 @@ impl Default for CodecOptions {
             store_empty_chunks: c.store_empty_chunks,
             max_unbounded_decoded_bytes: c.max_unbounded_decoded_bytes,
             io_concurrency: c.io_concurrency,
+            max_request_bytes: c.max_request_bytes,
         }
     }
 }
@@ -52,6 +57,32 @@ impl CodecOptions {
         self.validate_checksums = v;
         self
     }
+    /// These options with another per-request memory limit (see
+    /// [`CodecOptions::max_request_bytes`]).
+    pub fn with_max_request_bytes(mut self, n: u64) -> Self {
+        self.max_request_bytes = n;
+        self
+    }
+
+    /// Check a request for `elements` elements of `element_bytes` bytes each (0: a
+    /// variable-size type, counted by its offsets) against the memory limit.
+    pub fn check_request(
+        &self,
+        elements: u64,
+        element_bytes: u64,
+    ) -> Result<(), crate::error::ArrayError> {
+        let per = if element_bytes == 0 {
+            std::mem::size_of::<usize>() as u64
+        } else {
+            element_bytes
+        };
+        let bytes = u128::from(elements) * u128::from(per);
+        if bytes > u128::from(self.max_request_bytes) || usize::try_from(bytes).is_err() {
+            return Err(crate::error::ArrayError::TooLarge(bytes));
+        }
+        Ok(())
+    }
+
     /// These options with storing of fill-value chunks on or off.
     pub fn with_store_empty_chunks(mut self, v: bool) -> Self {
         self.store_empty_chunks = v;
@@ -73,6 +104,12 @@ pub struct Config {
     /// Default [`CodecOptions::io_concurrency`] (default: 8, or the `ZARRKIT_IO_CONCURRENCY`
     /// environment variable as it was at the first use of the defaults).
     pub io_concurrency: usize,
+    /// The bound of each array's partial-decoder cache (decoded shard indexes, tagged with
+    /// the version of the shard they came from), in bytes; 0 turns it off (default: 64 MiB).
+    pub partial_decoder_cache_bytes: u64,
+    /// Default [`CodecOptions::max_request_bytes`] (default: no limit beyond what the
+    /// platform can address; every such allocation is fallible either way).
+    pub max_request_bytes: u64,
 }
 
 /// The defaults, worked out once: the CPU count reads cgroup files and the environment is
@@ -92,6 +129,8 @@ fn defaults() -> &'static Config {
             .and_then(|v| v.parse::<usize>().ok())
             .filter(|&n| n > 0)
             .unwrap_or(8),
+        partial_decoder_cache_bytes: 64 << 20,
+        max_request_bytes: u64::MAX,
     })
 }
 

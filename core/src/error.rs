@@ -4,6 +4,7 @@ use thiserror::Error;
 
 /// An error from a store.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum StorageError {
     /// A key or prefix that is not valid (for example it contains `..`).
     #[error("invalid store key {key:?}: {reason}")]
@@ -43,6 +44,27 @@ pub enum StorageError {
         /// The size of the stored value.
         actual: u64,
     },
+    /// A read or conditional write demanded a version of the value, and the value was
+    /// replaced or erased since: plan again from a fresh read.
+    #[error("{key:?} changed since it was read (a newer version, or erased)")]
+    Changed {
+        /// The key.
+        key: String,
+    },
+    /// A write that required the key to be absent found a value.
+    #[error("{key:?} already exists")]
+    Exists {
+        /// The key.
+        key: String,
+    },
+    /// A remote store answered with an error (after any retries).
+    #[error("{key:?}: {message}")]
+    Remote {
+        /// The key (or URL) involved.
+        key: String,
+        /// What the store answered (HTTP status and message where there is one).
+        message: String,
+    },
     /// The store does not support an operation.
     #[error("the store does not support {0}")]
     Unsupported(String),
@@ -56,13 +78,15 @@ pub enum StorageError {
 
 /// An error from a codec while encoding or decoding.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum CodecError {
-    /// A codec-specific failure (corrupt stream, bad header, ...).
+    /// Stored data that is corrupt or not valid for the codec (a bad header, a truncated
+    /// stream, an index entry outside its shard).
     #[error("codec {codec}: {message}")]
-    Codec {
+    Corrupt {
         /// The codec's name.
         codec: String,
-        /// What went wrong.
+        /// What is wrong with the data.
         message: String,
     },
     /// The decoded data does not have the size the chunk requires.
@@ -85,7 +109,8 @@ pub enum CodecError {
         /// The checksum computed over the data.
         computed: u64,
     },
-    /// The codec cannot handle a data type, shape or representation.
+    /// The codec cannot handle a data type, shape or configuration (a feature it does not
+    /// have), or was given input of the wrong kind.
     #[error("codec {codec}: unsupported: {message}")]
     Unsupported {
         /// The codec's name.
@@ -93,18 +118,43 @@ pub enum CodecError {
         /// Why.
         message: String,
     },
-    /// An error from the store while a partial decoder read its input.
-    #[error(transparent)]
-    Storage(#[from] StorageError),
+    /// Memory the data asked for was refused: more than the platform can address, more than
+    /// the allocator gives, or more than the configured limit.
+    #[error("codec {codec}: allocation refused: {message}")]
+    AllocationRefused {
+        /// The codec's name (or `chunk`, `output`).
+        codec: String,
+        /// What was to be allocated.
+        message: String,
+    },
     /// The decoded bytes are not valid for the data type.
     #[error("invalid element bytes: {0}")]
     InvalidElements(String),
+    /// A broken internal invariant (a bug: please report it).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl CodecError {
-    /// Shorthand for [`CodecError::Codec`].
+    /// Corrupt data ([`CodecError::Corrupt`]), the common decoding failure.
     pub fn new(codec: impl Into<String>, message: impl std::fmt::Display) -> Self {
-        Self::Codec {
+        Self::Corrupt {
+            codec: codec.into(),
+            message: message.to_string(),
+        }
+    }
+
+    /// An unsupported feature or input ([`CodecError::Unsupported`]).
+    pub fn unsupported(codec: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        Self::Unsupported {
+            codec: codec.into(),
+            message: message.to_string(),
+        }
+    }
+
+    /// A refused allocation ([`CodecError::AllocationRefused`]).
+    pub fn allocation(codec: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        Self::AllocationRefused {
             codec: codec.into(),
             message: message.to_string(),
         }
@@ -113,6 +163,7 @@ impl CodecError {
 
 /// The kind of extension point a plugin implements (used in error messages and listings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ExtensionKind {
     /// A data type.
     DataType,
@@ -143,6 +194,7 @@ impl std::fmt::Display for ExtensionKind {
 
 /// An error resolving or creating a plugin from metadata.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum PluginError {
     /// No registered plugin has this name.
     #[error("unknown {kind} {name:?} (no registered plugin has this name; is its crate linked?)")]
@@ -181,6 +233,7 @@ impl PluginError {
 
 /// An error in metadata: malformed JSON, wrong types, or values the spec forbids.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum MetadataError {
     /// JSON that does not parse, or has the wrong structure.
     #[error("metadata of node {node:?}: invalid JSON at `{location}`: {message}")]
@@ -231,6 +284,7 @@ impl MetadataError {
 
 /// An error from an array operation.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum ArrayError {
     /// A store error.
     #[error(transparent)]
@@ -286,16 +340,33 @@ pub enum ArrayError {
         data_type: String,
     },
     /// An operation not supported for this array (for example variable-size data in a
-    /// fixed-size operation).
+    /// fixed-size operation, or a typed access of the wrong kind).
     #[error("unsupported: {0}")]
     Unsupported(String),
-    /// Data that does not fit in memory addressing on this platform.
+    /// Input that does not fit the operation (the wrong number of elements, a reversed
+    /// range, an output buffer of the wrong size).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// Data that does not fit in memory addressing on this platform, or exceeds the
+    /// configured memory limit of a request.
     #[error("array of {0} bytes is too large for this platform")]
     TooLarge(u128),
+    /// A store value kept changing while it was read (every retry saw a new version).
+    #[error("{key:?} changed {attempts} times while it was read; giving up")]
+    Unstable {
+        /// The key.
+        key: String,
+        /// How many times it was read.
+        attempts: u32,
+    },
+    /// A broken internal invariant (a bug: please report it).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// An error from a group operation.
 #[derive(Debug, Error)]
+#[non_exhaustive]
 pub enum GroupError {
     /// A store error.
     #[error(transparent)]

@@ -9,7 +9,9 @@ use crate::error::{ArrayError, GroupError};
 use crate::metadata::{GroupMetadata, GroupMetadataV3, NodeMetadata};
 use crate::metadata_v2::{attributes_to_json_pretty, GroupMetadataV2, ZATTRS, ZGROUP, ZMETADATA};
 use crate::node::{Node, NodePath};
-use crate::storage::{ListableStorageTraits, ReadableStorageTraits, WritableStorageTraits};
+use crate::storage::{
+    ListableStorageTraits, ReadableStorageExt, ReadableStorageTraits, WritableStorageTraits,
+};
 
 /// A Zarr group in a store.
 pub struct Group<S: ?Sized> {
@@ -110,6 +112,16 @@ impl<S: ?Sized> Group<S> {
     }
 }
 
+/// The last component of a child prefix (`a/b/` -> `b`).
+fn child_name(p: &crate::storage::StorePrefix) -> String {
+    p.as_str()
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
 fn arr_to_group(e: ArrayError) -> GroupError {
     match e {
         ArrayError::Storage(s) => GroupError::Storage(s),
@@ -163,13 +175,7 @@ impl<S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static> Group<
         let dir = self.storage.list_dir(&self.path.prefix())?;
         let mut out = Vec::new();
         for p in dir.prefixes {
-            let name = p
-                .as_str()
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .unwrap_or("")
-                .to_string();
+            let name = child_name(&p);
             let child = self.path.child(&name)?;
             match crate::node::read_node_metadata(&*self.storage, &child).map_err(arr_to_group)? {
                 None => {}
@@ -195,13 +201,7 @@ impl<S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static> Group<
         let dir = self.storage.list_dir(&self.path.prefix())?;
         let mut out = Vec::new();
         for p in dir.prefixes {
-            let name = p
-                .as_str()
-                .trim_end_matches('/')
-                .rsplit('/')
-                .next()
-                .unwrap_or("")
-                .to_string();
+            let name = child_name(&p);
             if crate::node::node_exists(&*self.storage, &self.path.child(&name)?)? {
                 out.push(name);
             }
@@ -218,14 +218,14 @@ impl<S: WritableStorageTraits + ?Sized> Group<S> {
         match &self.metadata {
             GroupMetadata::V3(m) => {
                 self.storage
-                    .set(&self.path.key("zarr.json")?, &m.to_json_pretty())?;
+                    .set(&self.path.key("zarr.json")?, m.to_json_pretty().into())?;
             }
             GroupMetadata::V2(m) => {
                 self.storage
-                    .set(&self.path.key(ZGROUP)?, &m.to_json_pretty())?;
+                    .set(&self.path.key(ZGROUP)?, m.to_json_pretty().into())?;
                 self.storage.set(
                     &self.path.key(ZATTRS)?,
-                    &attributes_to_json_pretty(&m.attributes()),
+                    attributes_to_json_pretty(&m.attributes()).into(),
                 )?;
             }
         }
@@ -254,7 +254,7 @@ impl<S: WritableStorageTraits + ?Sized> Group<S> {
         }
         let v3 = self.to_v3();
         self.storage
-            .set(&self.path.key("zarr.json")?, &v3.to_json_pretty())?;
+            .set(&self.path.key("zarr.json")?, v3.to_json_pretty().into())?;
         if erase_v2 {
             self.erase_metadata()?;
         }
@@ -292,6 +292,112 @@ impl<
             converted += 1;
         }
         Ok(converted)
+    }
+}
+
+#[cfg(feature = "async")]
+mod asynchronous {
+    use std::sync::Arc;
+
+    use super::{arr_to_group, child_name, Group};
+    use crate::array::Array;
+    use crate::error::{ArrayError, GroupError};
+    use crate::metadata::{GroupMetadata, NodeMetadata};
+    use crate::metadata_v2::{attributes_to_json_pretty, ZATTRS, ZGROUP, ZMETADATA};
+    use crate::node::{read_node_metadata_async, Node, NodePath};
+    use crate::storage::asynchronous::{
+        AsyncListableStorageTraits, AsyncReadableStorageTraits, AsyncWritableStorageTraits,
+    };
+
+    impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Group<S> {
+        /// Open the group at `path` of an async store.
+        pub async fn open_async(storage: Arc<S>, path: &str) -> Result<Self, GroupError> {
+            let node = NodePath::new(path)?;
+            match read_node_metadata_async(&*storage, &node)
+                .await
+                .map_err(arr_to_group)?
+            {
+                None => Err(GroupError::NotFound(path.to_string())),
+                Some(NodeMetadata::Array(_)) => Err(GroupError::NotAGroup(path.to_string())),
+                Some(NodeMetadata::Group(m)) => Ok(Self {
+                    storage,
+                    path: node,
+                    metadata: m,
+                }),
+            }
+        }
+
+        /// Open a child array by name.
+        pub async fn open_array_async(&self, name: &str) -> Result<Array<S>, ArrayError> {
+            Array::open_async(self.storage.clone(), self.path.child(name)?.as_str()).await
+        }
+    }
+
+    impl<S: AsyncReadableStorageTraits + AsyncListableStorageTraits + ?Sized + 'static> Group<S> {
+        /// The direct children (arrays and groups), sorted by name; their metadata is read
+        /// concurrently.
+        pub async fn children_async(&self) -> Result<Vec<Node<S>>, GroupError> {
+            let dir = self.storage.list_dir(&self.path.prefix()).await?;
+            let mut paths = Vec::new();
+            for p in dir.prefixes {
+                paths.push(self.path.child(&child_name(&p))?);
+            }
+            let metas = futures::future::try_join_all(
+                paths
+                    .iter()
+                    .map(|p| read_node_metadata_async(&*self.storage, p)),
+            )
+            .await
+            .map_err(arr_to_group)?;
+            let mut out = Vec::new();
+            for (p, m) in paths.into_iter().zip(metas) {
+                if let Some(m) = m {
+                    out.push(
+                        Node::from_metadata(self.storage.clone(), p.as_str(), m)
+                            .map_err(arr_to_group)?,
+                    );
+                }
+            }
+            out.sort_by(|a, b| a.path().as_str().cmp(b.path().as_str()));
+            Ok(out)
+        }
+    }
+
+    impl<S: AsyncWritableStorageTraits + ?Sized> Group<S> {
+        /// Write the metadata (see [`Group::store_metadata`]).
+        pub async fn store_metadata_async(&self) -> Result<(), GroupError> {
+            match &self.metadata {
+                GroupMetadata::V3(m) => {
+                    self.storage
+                        .set(&self.path.key("zarr.json")?, m.to_json_pretty().into())
+                        .await?;
+                }
+                GroupMetadata::V2(m) => {
+                    self.storage
+                        .set(&self.path.key(ZGROUP)?, m.to_json_pretty().into())
+                        .await?;
+                    self.storage
+                        .set(
+                            &self.path.key(ZATTRS)?,
+                            attributes_to_json_pretty(&m.attributes()).into(),
+                        )
+                        .await?;
+                }
+            }
+            Ok(())
+        }
+
+        /// Erase the metadata (see [`Group::erase_metadata`]).
+        pub async fn erase_metadata_async(&self) -> Result<(), GroupError> {
+            let names: &[&str] = match &self.metadata {
+                GroupMetadata::V3(_) => &["zarr.json"],
+                GroupMetadata::V2(_) => &[ZGROUP, ZATTRS, ZMETADATA],
+            };
+            for f in names {
+                self.storage.erase(&self.path.key(f)?).await?;
+            }
+            Ok(())
+        }
     }
 }
 

@@ -17,6 +17,7 @@
 
 pub mod array;
 pub mod array_bytes;
+pub mod buffer;
 pub mod chunk_grid;
 pub mod chunk_key_encoding;
 pub mod codec;
@@ -26,6 +27,7 @@ pub mod element;
 pub mod error;
 pub mod fill_value;
 pub mod group;
+pub mod locks;
 pub mod metadata;
 pub mod metadata_v2;
 pub mod node;
@@ -33,8 +35,8 @@ pub mod registry;
 pub mod storage;
 pub mod subset;
 
-pub use array::{Array, ArrayBuilder};
-pub use array_bytes::ArrayBytes;
+pub use array::{Array, ArrayBuilder, Region};
+pub use array_bytes::{ArrayBytes, ArrayBytesRef};
 pub use config::{global_config, set_global_config, CodecOptions, Config};
 pub use data_type::{DataType, DataTypeSize};
 pub use element::{Element, ElementKind};
@@ -48,6 +50,11 @@ pub use metadata_v2::{ArrayMetadataV2, ConsolidatedMetadataV2, GroupMetadataV2};
 pub use node::{Node, NodePath};
 pub use subset::ArraySubset;
 
+/// Re-exported so that plugin crates and stores use the same `bytes` as the core.
+pub use bytes;
+/// Re-exported for async stores and plugins (feature `async`).
+#[cfg(feature = "async")]
+pub use futures;
 /// Re-exported so that plugin crates use the same `inventory` as the core.
 pub use inventory;
 /// Re-exported for plugin crates that parallelise inside a codec.

@@ -63,6 +63,12 @@ impl MetadataV3 {
         &self.name
     }
 
+    /// The same extension under another name (an alias it was read under).
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
     /// The configuration, if present.
     pub fn configuration(&self) -> Option<&Map<String, Value>> {
         self.configuration.as_ref()

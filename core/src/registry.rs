@@ -5,15 +5,14 @@
 //!
 //! ```ignore
 //! zarrkit_core::inventory::submit! {
-//!     zarrkit_core::registry::CodecPlugin {
-//!         name: "zstd",
-//!         aliases: &["numcodecs.zstd"],
-//!         v2_ids: &["zstd"],
-//!         create: create_zstd,
-//!         create_v2: Some(create_zstd_v2),
-//!     }
+//!     zarrkit_core::registry::CodecPlugin::new("zstd", create_zstd)
+//!         .with_aliases(&["numcodecs.zstd"])
+//!         .with_v2(&["zstd"], create_zstd_v2)
 //! }
 //! ```
+//!
+//! Plugin entries are built with `const` constructors and `with_*` methods, not struct
+//! literals, so a field added to an entry later breaks no plugin.
 
 use parking_lot::RwLock;
 use serde_json::{Map, Value};
@@ -66,65 +65,215 @@ impl CodecV2Context {
     }
 }
 
-/// A codec plugin.
+/// Creates a codec from V3 metadata (the name it was read under and its configuration).
+pub type CreateCodec = fn(&MetadataV3) -> Result<Codec, PluginError>;
+/// Creates a data type from V3 metadata.
+pub type CreateDataType = fn(&MetadataV3) -> Result<DataType, PluginError>;
+/// Creates a data type from a Zarr V2 `dtype` string, or `None` if it is not this one.
+pub type DataTypeFromV2 = fn(&str) -> Option<DataType>;
+/// Creates a chunk grid from V3 metadata.
+pub type CreateChunkGrid = fn(&MetadataV3) -> Result<ChunkGrid, PluginError>;
+/// Creates a chunk key encoding from V3 metadata.
+pub type CreateChunkKeyEncoding = fn(&MetadataV3) -> Result<ChunkKeyEncoding, PluginError>;
+/// Opens a store from a URL.
+pub type OpenStore = fn(&str) -> Result<ReadableWritableListableStorage, StorageError>;
+/// Opens an async store from a URL.
+#[cfg(feature = "async")]
+pub type OpenAsyncStore =
+    fn(
+        &str,
+    )
+        -> Result<crate::storage::asynchronous::AsyncReadableWritableListableStorage, StorageError>;
+
+/// A codec plugin, built with [`CodecPlugin::new`] and the `with_*` methods (so a field
+/// added to the registry later breaks no plugin):
+///
+/// ```ignore
+/// inventory::submit! {
+///     CodecPlugin::new("zstd", create).with_aliases(&["numcodecs.zstd"]).with_v2(&["zstd"], create_v2)
+/// }
+/// ```
 pub struct CodecPlugin {
-    /// The V3 name.
-    pub name: &'static str,
-    /// Other V3 names (e.g. `numcodecs.zlib`).
-    pub aliases: &'static [&'static str],
-    /// numcodecs ids used in Zarr V2 `compressor` / `filters`.
-    pub v2_ids: &'static [&'static str],
-    /// Create from V3 metadata (the name it was read under and its configuration).
-    pub create: fn(&MetadataV3) -> Result<Codec, PluginError>,
-    /// Create from a numcodecs configuration (Zarr V2), when supported.
-    pub create_v2: Option<CreateCodecV2>,
+    name: &'static str,
+    aliases: &'static [&'static str],
+    v2_ids: &'static [&'static str],
+    create: CreateCodec,
+    create_v2: Option<CreateCodecV2>,
 }
 
-/// A data type plugin.
+impl CodecPlugin {
+    /// A codec named `name` (V3), created by `create`.
+    pub const fn new(name: &'static str, create: CreateCodec) -> Self {
+        Self {
+            name,
+            aliases: &[],
+            v2_ids: &[],
+            create,
+            create_v2: None,
+        }
+    }
+    /// Other V3 names (e.g. `numcodecs.zlib`).
+    pub const fn with_aliases(mut self, aliases: &'static [&'static str]) -> Self {
+        self.aliases = aliases;
+        self
+    }
+    /// The numcodecs ids used in Zarr V2 `compressor` / `filters`, and the factory for them.
+    pub const fn with_v2(mut self, ids: &'static [&'static str], create_v2: CreateCodecV2) -> Self {
+        self.v2_ids = ids;
+        self.create_v2 = Some(create_v2);
+        self
+    }
+    /// Create a codec from V3 metadata.
+    pub fn create(&self, metadata: &MetadataV3) -> Result<Codec, PluginError> {
+        (self.create)(metadata)
+    }
+    /// The V2 factory, if the codec has a numcodecs form.
+    pub fn create_v2(&self) -> Option<CreateCodecV2> {
+        self.create_v2
+    }
+}
+
+/// A data type plugin, built with [`DataTypePlugin::new`] and the `with_*` methods.
 pub struct DataTypePlugin {
-    /// The V3 name (or a pattern description such as `r*`).
-    pub name: &'static str,
+    name: &'static str,
+    aliases: &'static [&'static str],
+    matches: Option<fn(&str) -> bool>,
+    create: CreateDataType,
+    from_v2: Option<DataTypeFromV2>,
+    v2_object_codec_ids: &'static [&'static str],
+}
+
+impl DataTypePlugin {
+    /// A data type named `name` (V3, or a pattern description such as `r*` with
+    /// [`Self::with_matcher`]), created by `create`.
+    pub const fn new(name: &'static str, create: CreateDataType) -> Self {
+        Self {
+            name,
+            aliases: &[],
+            matches: None,
+            create,
+            from_v2: None,
+            v2_object_codec_ids: &[],
+        }
+    }
     /// Other V3 names.
-    pub aliases: &'static [&'static str],
-    /// Matcher for pattern-named data types (e.g. `r8`, `r16`, ...); `None`: by name.
-    pub matches: Option<fn(&str) -> bool>,
-    /// Create from V3 metadata.
-    pub create: fn(&MetadataV3) -> Result<DataType, PluginError>,
+    pub const fn with_aliases(mut self, aliases: &'static [&'static str]) -> Self {
+        self.aliases = aliases;
+        self
+    }
+    /// Match names by pattern (e.g. `r8`, `r16`, ...) instead of by name.
+    pub const fn with_matcher(mut self, matches: fn(&str) -> bool) -> Self {
+        self.matches = Some(matches);
+        self
+    }
     /// Create from a Zarr V2 `dtype` string (the whole string, byte-order character
-    /// included, e.g. `<i4`, `|b1`, `|S6`, `<U5`); `None` if this plugin does not handle
-    /// it. The byte order itself is the `bytes` codec's business, not the data type's.
-    pub from_v2: Option<fn(&str) -> Option<DataType>>,
+    /// included, e.g. `<i4`, `|b1`, `|S6`, `<U5`), `None` if this plugin does not handle it.
+    /// The byte order itself is the `bytes` codec's business, not the data type's.
+    pub const fn with_from_v2(mut self, from_v2: DataTypeFromV2) -> Self {
+        self.from_v2 = Some(from_v2);
+        self
+    }
     /// For V2 object arrays (`|O`): the numcodecs ids of the object codecs (filters) that
     /// select this data type, e.g. `["vlen-utf8"]` for `string`.
-    pub v2_object_codec_ids: &'static [&'static str],
+    pub const fn with_v2_object_codec_ids(mut self, ids: &'static [&'static str]) -> Self {
+        self.v2_object_codec_ids = ids;
+        self
+    }
+    /// Create from V3 metadata.
+    pub fn create(&self, metadata: &MetadataV3) -> Result<DataType, PluginError> {
+        (self.create)(metadata)
+    }
+    /// The V2 dtype hook.
+    pub fn from_v2(&self) -> Option<DataTypeFromV2> {
+        self.from_v2
+    }
 }
 
-/// A chunk grid plugin.
+/// A chunk grid plugin ([`ChunkGridPlugin::new`]).
 pub struct ChunkGridPlugin {
-    /// The V3 name.
-    pub name: &'static str,
-    /// Other V3 names.
-    pub aliases: &'static [&'static str],
-    /// Create from V3 metadata.
-    pub create: fn(&MetadataV3) -> Result<ChunkGrid, PluginError>,
+    name: &'static str,
+    aliases: &'static [&'static str],
+    create: CreateChunkGrid,
 }
 
-/// A chunk key encoding plugin.
+impl ChunkGridPlugin {
+    /// A grid named `name`, created by `create`.
+    pub const fn new(name: &'static str, create: CreateChunkGrid) -> Self {
+        Self {
+            name,
+            aliases: &[],
+            create,
+        }
+    }
+    /// Other V3 names.
+    pub const fn with_aliases(mut self, aliases: &'static [&'static str]) -> Self {
+        self.aliases = aliases;
+        self
+    }
+}
+
+/// A chunk key encoding plugin ([`ChunkKeyEncodingPlugin::new`]).
 pub struct ChunkKeyEncodingPlugin {
-    /// The V3 name.
-    pub name: &'static str,
-    /// Other V3 names.
-    pub aliases: &'static [&'static str],
-    /// Create from V3 metadata.
-    pub create: fn(&MetadataV3) -> Result<ChunkKeyEncoding, PluginError>,
+    name: &'static str,
+    aliases: &'static [&'static str],
+    create: CreateChunkKeyEncoding,
 }
 
-/// A store plugin, by URL scheme (`file`, `memory`, `s3`, ...).
+impl ChunkKeyEncodingPlugin {
+    /// An encoding named `name`, created by `create`.
+    pub const fn new(name: &'static str, create: CreateChunkKeyEncoding) -> Self {
+        Self {
+            name,
+            aliases: &[],
+            create,
+        }
+    }
+    /// Other V3 names.
+    pub const fn with_aliases(mut self, aliases: &'static [&'static str]) -> Self {
+        self.aliases = aliases;
+        self
+    }
+}
+
+/// A store plugin, by URL scheme (`file`, `memory`, `s3`, ...): [`StorePlugin::new`].
 pub struct StorePlugin {
-    /// The URL scheme (without `://`).
-    pub scheme: &'static str,
-    /// Open a store from a URL (or, for `file`, also a plain path).
-    pub open: fn(&str) -> Result<ReadableWritableListableStorage, StorageError>,
+    scheme: &'static str,
+    open: Option<OpenStore>,
+    #[cfg(feature = "async")]
+    open_async: Option<OpenAsyncStore>,
+}
+
+impl StorePlugin {
+    /// A store for URLs of `scheme` (without `://`) opened by `open` (for `file`, also plain
+    /// paths).
+    pub const fn new(scheme: &'static str, open: OpenStore) -> Self {
+        Self {
+            scheme,
+            open: Some(open),
+            #[cfg(feature = "async")]
+            open_async: None,
+        }
+    }
+    /// A store with only an async form.
+    #[cfg(feature = "async")]
+    pub const fn new_async(scheme: &'static str, open_async: OpenAsyncStore) -> Self {
+        Self {
+            scheme,
+            open: None,
+            open_async: Some(open_async),
+        }
+    }
+    /// Its async form (an async store is used as is by the async API; the sync form may
+    /// be the same store behind an adapter).
+    #[cfg(feature = "async")]
+    pub const fn with_async(mut self, open_async: OpenAsyncStore) -> Self {
+        self.open_async = Some(open_async);
+        self
+    }
+    /// The URL scheme.
+    pub fn scheme(&self) -> &'static str {
+        self.scheme
+    }
 }
 
 impl PluginEntry for CodecPlugin {
@@ -359,21 +508,64 @@ fn open_memory(_url: &str) -> Result<ReadableWritableListableStorage, StorageErr
     Ok(std::sync::Arc::new(crate::storage::MemoryStore::new()))
 }
 
-inventory::submit! {
-    StorePlugin { scheme: "memory", open: open_memory }
+#[cfg(feature = "async")]
+fn open_memory_async(
+    _url: &str,
+) -> Result<crate::storage::asynchronous::AsyncReadableWritableListableStorage, StorageError> {
+    Ok(std::sync::Arc::new(
+        crate::storage::asynchronous::SyncToAsyncAdapter::inline(std::sync::Arc::new(
+            crate::storage::MemoryStore::new(),
+        )),
+    ))
 }
 
-/// Open a store from a URL such as `file:///data/x.zarr` or `memory://`. A string without
-/// a scheme is a filesystem path (needs the `file` store plugin).
-pub fn open_store(url: &str) -> Result<ReadableWritableListableStorage, StorageError> {
-    let scheme = match url.find("://") {
+#[cfg(not(feature = "async"))]
+inventory::submit! { StorePlugin::new("memory", open_memory) }
+#[cfg(feature = "async")]
+inventory::submit! { StorePlugin::new("memory", open_memory).with_async(open_memory_async) }
+
+fn scheme_of(url: &str) -> &str {
+    match url.find("://") {
         Some(i) => &url[..i],
         None => "file",
-    };
+    }
+}
+
+/// Open a store from a URL such as `file:///data/x.zarr`, `memory://` or (with its plugin)
+/// `s3://bucket/x.zarr`. A string without a scheme is a filesystem path (needs the `file`
+/// store plugin).
+pub fn open_store(url: &str) -> Result<ReadableWritableListableStorage, StorageError> {
+    let scheme = scheme_of(url);
     let p = STORES
         .get(scheme)
         .ok_or_else(|| StorageError::UnknownScheme(scheme.to_string()))?;
-    (p.open)(url)
+    match p.open {
+        Some(open) => open(url),
+        None => Err(StorageError::Unsupported(format!(
+            "a sync store for {scheme}:// URLs (use the async API)"
+        ))),
+    }
+}
+
+/// Open an async store from a URL. A plugin with only a sync form is used through
+/// [`crate::storage::asynchronous::SyncToAsyncAdapter`] (its calls on I/O threads).
+#[cfg(feature = "async")]
+pub fn open_store_async(
+    url: &str,
+) -> Result<crate::storage::asynchronous::AsyncReadableWritableListableStorage, StorageError> {
+    let scheme = scheme_of(url);
+    let p = STORES
+        .get(scheme)
+        .ok_or_else(|| StorageError::UnknownScheme(scheme.to_string()))?;
+    if let Some(open) = p.open_async {
+        return open(url);
+    }
+    match p.open {
+        Some(open) => Ok(std::sync::Arc::new(
+            crate::storage::asynchronous::SyncToAsyncAdapter::new(open(url)?)?,
+        )),
+        None => Err(StorageError::UnknownScheme(scheme.to_string())),
+    }
 }
 
 /// A listing of every registered plugin, by kind, sorted by name.

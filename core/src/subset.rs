@@ -48,15 +48,32 @@ impl ArraySubset {
         }
     }
 
-    /// A subset from per-dimension ranges.
-    pub fn new_with_ranges(ranges: &[std::ops::Range<u64>]) -> Self {
-        Self {
-            start: ranges.iter().map(|r| r.start).collect(),
-            shape: ranges
-                .iter()
-                .map(|r| r.end.saturating_sub(r.start))
-                .collect(),
+    /// A subset from per-dimension ranges. A reversed range (`5..2`) is an error, not an
+    /// empty subset; an empty range (`3..3`) is an empty extent.
+    pub fn new_with_ranges(ranges: &[std::ops::Range<u64>]) -> Result<Self, ArrayError> {
+        if let Some((d, r)) = ranges.iter().enumerate().find(|(_, r)| r.end < r.start) {
+            return Err(ArrayError::InvalidInput(format!(
+                "range {}..{} of dimension {d} is reversed",
+                r.start, r.end
+            )));
         }
+        Ok(Self {
+            start: ranges.iter().map(|r| r.start).collect(),
+            shape: ranges.iter().map(|r| r.end - r.start).collect(),
+        })
+    }
+
+    /// A subset from its start and exclusive end per dimension (an end before its start is
+    /// an error).
+    pub fn from_start_end(start: &[u64], end: &[u64]) -> Result<Self, ArrayError> {
+        if start.len() != end.len() {
+            return Err(ArrayError::InvalidInput(format!(
+                "start {start:?} and end {end:?} have different ranks"
+            )));
+        }
+        let ranges: Vec<std::ops::Range<u64>> =
+            start.iter().zip(end).map(|(&s, &e)| s..e).collect();
+        Self::new_with_ranges(&ranges)
     }
 
     /// The start.
@@ -493,23 +510,44 @@ pub unsafe fn copy_subset_raw(
     }
 }
 
-/// Fill `dst_subset` of a C-order buffer with a repeated element value.
+/// Fill `dst_subset` of a C-order buffer with a repeated element value, in place.
+///
+/// # Panics
+/// If the subset does not fit the buffer.
 pub fn fill_subset(dst: &mut [u8], dst_shape: &[u64], dst_subset: &ArraySubset, value: &[u8]) {
     let elem = value.len();
-    let n = dst_subset.num_elements() as usize;
-    if n == 0 || elem == 0 {
+    if dst_subset.is_empty() || elem == 0 {
         return;
     }
-    let src: Vec<u8> = value.repeat(n);
-    copy_subset(
-        &src,
-        dst_subset.shape(),
-        &ArraySubset::new_with_shape(dst_subset.shape().to_vec()),
-        dst,
-        dst_shape,
-        dst_subset,
-        elem,
-    );
+    let plan = runs_of(dst.len(), dst_shape, dst_subset, elem);
+    assert!(plan.is_some(), "fill_subset out of bounds");
+    let Some((offsets, run)) = plan else { return };
+    for o in offsets {
+        fill_run(&mut dst[o..o + run], value);
+    }
+}
+
+/// Fill `run` (a whole number of elements) with `value` repeated: the first element, then
+/// doubling copies (log2(n) `memcpy` calls), or a `memset` when the value is one repeated
+/// byte.
+pub fn fill_run(run: &mut [u8], value: &[u8]) {
+    let elem = value.len();
+    if elem == 0 || run.is_empty() {
+        return;
+    }
+    if value.iter().all(|&b| b == value[0]) {
+        run.fill(value[0]);
+        return;
+    }
+    let n = run.len() / elem * elem;
+    let run = &mut run[..n];
+    run[..elem].copy_from_slice(value);
+    let mut done = elem;
+    while done < n {
+        let k = done.min(n - done);
+        run.copy_within(..k, done);
+        done += k;
+    }
 }
 
 #[cfg(test)]
@@ -608,7 +646,7 @@ mod tests {
 
     #[test]
     fn indices_c_order() {
-        let s = ArraySubset::new_with_ranges(&[1..3, 0..2]);
+        let s = ArraySubset::new_with_ranges(&[1..3, 0..2]).unwrap_or_default();
         let v: Vec<_> = s.indices().collect();
         assert_eq!(v, vec![vec![1, 0], vec![1, 1], vec![2, 0], vec![2, 1]]);
         assert_eq!(ArraySubset::new_with_shape(vec![]).indices().count(), 1);
@@ -621,7 +659,7 @@ mod tests {
         fill_subset(
             &mut d,
             &[2, 3],
-            &ArraySubset::new_with_ranges(&[0..2, 1..3]),
+            &ArraySubset::new_with_ranges(&[0..2, 1..3]).unwrap_or_default(),
             &[9],
         );
         assert_eq!(d, vec![0, 9, 9, 0, 9, 9]);

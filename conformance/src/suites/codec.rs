@@ -10,24 +10,25 @@
 //!   the decoded chunk again decodes to the same chunk);
 //! - the encoded size agrees with the declared `BytesRepresentation`;
 //! - `decode_into` of the whole chunk and of a region equals the decoded chunk (region);
-//! - the partial decoder returns, for several subsets at once, exactly the subsets of the
-//!   fully decoded chunk, and the fill value for absent input; an out-of-bounds subset is
-//!   an error;
+//! - the chain's partial decode (the sans-I/O state machine, driven from memory) returns,
+//!   for several subsets at once, exactly the subsets of the fully decoded chunk, also when
+//!   decoding into output views; every range it asks for lies inside the encoded value; an
+//!   out-of-bounds subset is an error;
 //! - corrupt input (every truncation point of small encodings, some of large ones; a bit
 //!   flipped at several positions; bytes appended) never panics and never decodes to more
 //!   than the chunk; with [`CodecSuite::detects_corruption`], it must be an error unless
 //!   it decodes to the original chunk.
 //!
 //! Bytes→bytes codecs are also checked directly on byte strings of several lengths: round
-//! trip with an exact and a bounded decoded representation, byte-range partial decoding
-//! (prefix, suffix, middle, to the end, out of bounds) and the same corruption rules.
+//! trip with an exact and a bounded decoded representation, `decode_ranges` (prefix,
+//! suffix, middle, to the end, out of bounds) and the same corruption rules.
 
 use std::sync::Arc;
 
 use zarrkit_core::codec::{
-    ArrayOutputView, ArrayPartialDecoder, ArrayToArrayCodecTraits, ArrayToBytesCodecTraits,
-    BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, ChunkRepresentation, Codec,
-    CodecChain, CodecTraits, FullArrayPartialDecoder, VecBytesPartialDecoder,
+    ArrayOutputView, ArrayToArrayCodecTraits, ArrayToBytesCodecTraits, Bytes, BytesRepresentation,
+    BytesToBytesCodecTraits, ChunkRepresentation, Codec, CodecChain, CodecTraits, PartialDecode,
+    PartialStep,
 };
 use zarrkit_core::data_type::DataTypeExtension;
 use zarrkit_core::fill_value::FillValueError;
@@ -185,7 +186,7 @@ impl CodecSuite {
         let what = |s: &str| format!("{len} bytes: {s}");
         let exact = BytesRepresentation::Fixed(len as u64);
         let encoded = match guard(|| c.encode(input.clone(), o).map_err(|e| e.to_string())) {
-            Ok(e) => e,
+            Ok(e) => Bytes::from(e),
             Err(e) => {
                 report.fail(what("encode"), e);
                 return;
@@ -213,13 +214,7 @@ impl CodecSuite {
                 same_bytes(&d, &input)
             });
         }
-        report.check(what("partial decoding equals full decoding"), || {
-            let input_decoder: Arc<dyn BytesPartialDecoder> =
-                Arc::new(VecBytesPartialDecoder::new(Some(encoded.clone())));
-            let pd = c
-                .clone()
-                .partial_decoder(input_decoder, &exact, o)
-                .map_err(|e| e.to_string())?;
+        report.check(what("decode_ranges equals full decoding"), || {
             let n = len as u64;
             let ranges = [
                 ByteRange::FromStart(0, Some(n.min(5))),
@@ -228,46 +223,40 @@ impl CodecSuite {
                 ByteRange::FromStart(n / 2, None),
                 ByteRange::ALL,
             ];
-            let parts = pd
-                .partial_decode(&ranges, o)
-                .map_err(|e| e.to_string())?
-                .ok_or("the partial decoder says the input is absent")?;
-            if parts.len() != ranges.len() {
-                return Err(format!(
-                    "{} ranges gave {} parts",
-                    ranges.len(),
-                    parts.len()
-                ));
+            for repr in [exact, BytesRepresentation::Bounded(n)] {
+                let parts = c
+                    .decode_ranges(encoded.clone(), &ranges, &repr, o)
+                    .map_err(|e| e.to_string())?;
+                if parts.len() != ranges.len() {
+                    return Err(format!(
+                        "{} ranges gave {} parts",
+                        ranges.len(),
+                        parts.len()
+                    ));
+                }
+                for (r, p) in ranges.iter().zip(&parts) {
+                    let want = r.to_range(n).ok_or("range out of bounds")?;
+                    same_bytes(p, &input[want.start as usize..want.end as usize])
+                        .map_err(|e| format!("range {r} ({repr:?}): {e}"))?;
+                }
             }
-            for (r, p) in ranges.iter().zip(&parts) {
-                let want = r.to_range(n).ok_or("range out of bounds")?;
-                same_bytes(p, &input[want.start as usize..want.end as usize])
-                    .map_err(|e| format!("range {r}: {e}"))?;
-            }
-            let all = pd.decode_all(o).map_err(|e| e.to_string())?;
-            same_bytes(&all.unwrap_or_default(), &input).map_err(|e| format!("decode_all: {e}"))?;
-            match pd.partial_decode(&[ByteRange::FromStart(n + 1, Some(1))], o) {
+            match c.decode_ranges(
+                encoded.clone(),
+                &[ByteRange::FromStart(n + 1, Some(1))],
+                &exact,
+                o,
+            ) {
                 Ok(_) => Err("a range past the end was not an error".into()),
                 Err(_) => Ok(()),
-            }
-        });
-        report.check(what("partial decoding of absent input"), || {
-            let pd = c
-                .clone()
-                .partial_decoder(Arc::new(VecBytesPartialDecoder::new(None)), &exact, o)
-                .map_err(|e| e.to_string())?;
-            match pd
-                .partial_decode(&[ByteRange::ALL], o)
-                .map_err(|e| e.to_string())?
-            {
-                None => Ok(()),
-                Some(_) => Err("absent input decoded to data".into()),
             }
         });
         if len >= 64 {
             for (label, bad) in corruptions(&encoded) {
                 report.check(what(&format!("corrupt input ({label})")), || {
-                    let r = guard(|| c.decode(bad, &exact, o).map_err(|e| e.to_string()));
+                    let r = guard(|| {
+                        c.decode(Bytes::from(bad), &exact, o)
+                            .map_err(|e| e.to_string())
+                    });
                     match r {
                         Err(e) if e.starts_with("panicked") => Err(e),
                         Err(_) => Ok(()),
@@ -317,7 +306,7 @@ impl CodecSuite {
                 .encode(input.clone(), &repr, o)
                 .map_err(|e| e.to_string())
         }) {
-            Ok(e) => e,
+            Ok(e) => Bytes::from(e),
             Err(e) => {
                 report.fail(what("encode"), e);
                 return;
@@ -357,7 +346,7 @@ impl CodecSuite {
             }
             let again = chain
                 .encode(decoded.clone(), &repr, o)
-                .and_then(|e| chain.decode(e, &repr, o))
+                .and_then(|e| chain.decode(Bytes::from(e), &repr, o))
                 .map_err(|e| e.to_string())?;
             same_array_bytes(&again, &decoded)
                 .map_err(|e| format!("lossy decoding is not stable: {e}"))
@@ -392,14 +381,11 @@ impl CodecSuite {
             });
         }
         report.check(what("partial decoding equals full decoding"), || {
-            let input_decoder: Arc<dyn BytesPartialDecoder> =
-                Arc::new(VecBytesPartialDecoder::new(Some(encoded.clone())));
-            let pd = chain
-                .clone()
-                .partial_decoder(input_decoder, &repr, o)
-                .map_err(|e| e.to_string())?;
             let subsets = subsets_of(shape);
-            let parts = pd.partial_decode(&subsets, o).map_err(|e| e.to_string())?;
+            let machine = chain
+                .partial_decode(&repr, &subsets, None, o)
+                .map_err(|e| e.to_string())?;
+            let parts = drive_checked(machine, &encoded)?;
             if parts.len() != subsets.len() {
                 return Err(format!(
                     "{} subsets gave {} parts",
@@ -414,34 +400,50 @@ impl CodecSuite {
             let mut end = shape.to_vec();
             end[0] += 1;
             let outside = ArraySubset::new_with_shape(end);
-            match pd.partial_decode(&[outside], o) {
+            match chain.partial_decode(&repr, &[outside], None, o) {
                 Ok(_) => Err("an out-of-bounds subset was not an error".into()),
                 Err(_) => Ok(()),
             }
         });
-        // Not for array→array codecs: the fill value of their encoded representation need
-        // not be a valid encoding, and arrays never decode absent chunks through codecs.
-        if !matches!(self.codec, Codec::ArrayToArray(_)) {
-            report.check(
-                what("partial decoding of absent input is the fill value"),
-                || {
-                    let pd = chain
-                        .clone()
-                        .partial_decoder(Arc::new(VecBytesPartialDecoder::new(None)), &repr, o)
-                        .map_err(|e| e.to_string())?;
-                    let mut parts = pd
-                        .partial_decode(&[repr.subset()], o)
-                        .map_err(|e| e.to_string())?;
-                    let part = parts.pop().ok_or("no part")?;
-                    same_array_bytes(&part, &repr.fill().map_err(|e| e.to_string())?)
-                },
-            );
+        if let (DataTypeSize::Fixed(elem), ArrayBytes::Fixed(_)) = (size, &decoded) {
+            report.check(what("partial decoding into output views"), || {
+                let subsets = subsets_of(shape);
+                let mut machine = chain
+                    .partial_decode(&repr, &subsets, None, o)
+                    .map_err(|e| e.to_string())?;
+                drive_only(machine.as_mut(), &encoded)?;
+                let shapes: Vec<Vec<u64>> = subsets.iter().map(|s| s.shape().to_vec()).collect();
+                let mut bufs: Vec<Vec<u8>> = subsets
+                    .iter()
+                    .map(|s| vec![0u8; s.num_elements() as usize * elem])
+                    .collect();
+                {
+                    let mut views: Vec<ArrayOutputView<'_>> = bufs
+                        .iter_mut()
+                        .zip(&shapes)
+                        .map(|(b, sh)| {
+                            ArrayOutputView::new(b, sh, ArraySubset::new_with_shape(sh.clone()))
+                        })
+                        .collect();
+                    machine.finish_into(&mut views).map_err(|e| e.to_string())?;
+                }
+                for (s, b) in subsets.iter().zip(&bufs) {
+                    let want = zarrkit_core::array_bytes::extract_subset(&decoded, shape, s, size)?;
+                    same_bytes(b, want.as_fixed().unwrap_or_default())
+                        .map_err(|e| format!("subset {s}: {e}"))?;
+                }
+                Ok(())
+            });
         }
         // Corruption of stored bytes (not for array→array codecs: their input is an array).
         if !matches!(self.codec, Codec::ArrayToArray(_)) && encoded.len() >= 8 {
             for (label, bad) in corruptions(&encoded) {
                 report.check(what(&format!("corrupt input ({label})")), || {
-                    match guard(|| chain.decode(bad, &repr, o).map_err(|e| e.to_string())) {
+                    match guard(|| {
+                        chain
+                            .decode(Bytes::from(bad), &repr, o)
+                            .map_err(|e| e.to_string())
+                    }) {
                         Err(e) if e.starts_with("panicked") => Err(e),
                         Err(_) => Ok(()),
                         Ok(out) if out == decoded => Ok(()),
@@ -456,6 +458,38 @@ impl CodecSuite {
             }
         }
     }
+}
+
+/// Drive a partial decode over encoded bytes in memory, checking that every range it asks
+/// for lies inside them, and decode.
+fn drive_checked(
+    machine: Box<dyn PartialDecode>,
+    encoded: &Bytes,
+) -> Result<Vec<ArrayBytes>, String> {
+    let mut machine = machine;
+    drive_only(machine.as_mut(), encoded)?;
+    machine.finish().map_err(|e| e.to_string())
+}
+
+fn drive_only(machine: &mut dyn PartialDecode, encoded: &Bytes) -> Result<(), String> {
+    let n = encoded.len() as u64;
+    let mut step = machine.start().map_err(|e| e.to_string())?;
+    for _ in 0..64 {
+        match step {
+            PartialStep::Ready => return Ok(()),
+            PartialStep::Need(ranges) => {
+                let mut parts = Vec::with_capacity(ranges.len());
+                for r in &ranges {
+                    let rr = r
+                        .to_range(n)
+                        .ok_or_else(|| format!("asked for range {r} of a {n}-byte value"))?;
+                    parts.push(encoded.slice(rr.start as usize..rr.end as usize));
+                }
+                step = machine.supply(parts, n).map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Err("the partial decode did not finish in 64 rounds".into())
 }
 
 fn same_bytes(got: &[u8], want: &[u8]) -> Result<(), String> {
@@ -543,7 +577,19 @@ fn inner_region(shape: &[u64]) -> ArraySubset {
             start..end
         })
         .collect();
-    ArraySubset::new_with_ranges(&ranges)
+    from_ranges(&ranges)
+}
+
+/// A subset from well-formed ranges (start <= end).
+fn from_ranges(ranges: &[std::ops::Range<u64>]) -> ArraySubset {
+    let start: Vec<u64> = ranges.iter().map(|r| r.start).collect();
+    ArraySubset::new_with_shape(
+        ranges
+            .iter()
+            .map(|r| r.end.saturating_sub(r.start))
+            .collect(),
+    )
+    .offset_by(&start)
 }
 
 /// Subsets for the partial decoder: the whole chunk, its first and last element, an inner
@@ -558,10 +604,10 @@ fn subsets_of(shape: &[u64]) -> Vec<ArraySubset> {
         .collect();
     vec![
         ArraySubset::new_with_shape(shape.to_vec()),
-        ArraySubset::new_with_ranges(&first),
-        ArraySubset::new_with_ranges(&last),
+        from_ranges(&first),
+        from_ranges(&last),
         inner_region(shape),
-        ArraySubset::new_with_ranges(&row),
+        from_ranges(&row),
     ]
 }
 
@@ -669,7 +715,7 @@ impl ArrayToBytesCodecTraits for RawCodec {
 
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &ChunkRepresentation,
         _options: &CodecOptions,
     ) -> Result<ArrayBytes, CodecError> {
@@ -682,20 +728,7 @@ impl ArrayToBytesCodecTraits for RawCodec {
                 format!("{} bytes, expected {want}", input.len()),
             ));
         }
-        Ok(ArrayBytes::Fixed(input))
-    }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &ChunkRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullArrayPartialDecoder::new(
-            input,
-            self,
-            decoded.clone(),
-        )))
+        Ok(ArrayBytes::Fixed(Vec::from(input)))
     }
 }
 

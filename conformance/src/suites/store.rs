@@ -1,19 +1,23 @@
 //! The store suite: the readable, writable and listable store traits on an **empty** store
 //! (the suite erases what it wrote and leaves the store empty again).
 //!
-//! Checked: absent keys (`get`, `get_partial`, `get_partial_and_size`, `get_into`, `size_key`
-//! give `None`/`false`; `erase` is fine);
-//! set, overwrite and get of empty, binary and 1 MiB values; byte ranges (from the start
-//! with and without length, suffix, empty ranges at the end, several at once, in order);
-//! out-of-bounds ranges are errors; `list` / `list_prefix` sorted and exact (a prefix
-//! `a/` never matches `ab/...`); `list_dir` keys and sub-prefixes; `erase` and
-//! `erase_prefix` (only below the prefix); `open_value` pins a value across a replacement
-//! (when the store supports it).
+//! Checked: absent keys (`read`, `get`, `size_key`, `version` give `None`, `get_into`
+//! `false`; `erase` is fine; a read demanding a version of an absent key is "changed");
+//! set, overwrite and get of empty, binary and 1 MiB values; byte ranges through the one read
+//! primitive (from the start with and without length, suffix, empty ranges at the end,
+//! several at once, in order, each with the value's size and version) and `get_into`;
+//! out-of-bounds ranges are errors; **versions**: stable while a value is unchanged, new
+//! after every set (also of the same bytes), a read demanding an old version fails with
+//! "changed" and never returns bytes; **conditional writes** (when the store says it supports
+//! them): `set_if` absent / on the current version / on a stale version, `erase_if`; `list`
+//! / `list_prefix` sorted and exact (a prefix `a/` never matches `ab/...`); `list_dir` keys
+//! and sub-prefixes; `erase` and `erase_prefix` (only below the prefix).
 
 use zarrkit_core::storage::{
-    ByteRange, ListableStorageTraits, OpenedValue, ReadableStorageTraits, StoreKey, StorePrefix,
-    WritableStorageTraits,
+    ByteRange, Bytes, ListableStorageTraits, ReadableStorageExt, ReadableStorageTraits,
+    SetCondition, StoreKey, StorePrefix, WritableStorageTraits,
 };
+use zarrkit_core::StorageError;
 
 use super::{sample_bytes, SuiteError, SuiteReport};
 
@@ -27,6 +31,10 @@ fn prefix(s: &str) -> Result<StorePrefix, String> {
 
 fn keys_of(v: &[StoreKey]) -> Vec<&str> {
     v.iter().map(StoreKey::as_str).collect()
+}
+
+fn is_changed(r: &Result<impl Sized, StorageError>) -> bool {
+    matches!(r, Err(StorageError::Changed { .. }))
 }
 
 const KEYS: &[&str] = &[
@@ -70,18 +78,29 @@ where
             return Err("size_key returned a size".into());
         }
         if store
-            .get_partial(&k, &[ByteRange::FromStart(0, Some(1))])
+            .read(
+                &k,
+                &[ByteRange::FromStart(0, Some(1)), ByteRange::Suffix(1)],
+                None,
+            )
             .map_err(|e| e.to_string())?
             .is_some()
         {
-            return Err("get_partial returned data".into());
+            return Err("read returned data".into());
         }
+        let v = zarrkit_core::storage::Version::from_u64(1);
+        let demanded = store.read(&k, &[ByteRange::ALL], Some(&v));
+        if !is_changed(&demanded) {
+            return Err(format!(
+                "a read demanding a version of an absent key gave {demanded:?}, not \"changed\""
+            ));
+        }
+        let mut none = [0u8; 4];
         if store
-            .get_partial_and_size(&k, &[ByteRange::Suffix(1)])
+            .get_into(&k, &mut [&mut none[..]])
             .map_err(|e| e.to_string())?
-            .is_some()
         {
-            return Err("get_partial_and_size returned data".into());
+            return Err("get_into of an absent key returned true".into());
         }
         store
             .erase(&k)
@@ -91,7 +110,7 @@ where
         for (i, k) in KEYS.iter().enumerate() {
             let v = format!("value of {k} #{i}");
             store
-                .set(&key(k)?, v.as_bytes())
+                .set(&key(k)?, Bytes::from(v.into_bytes()))
                 .map_err(|e| format!("set {k}: {e}"))?;
         }
         for (i, k) in KEYS.iter().enumerate() {
@@ -109,25 +128,31 @@ where
     });
     r.check("overwrite, empty and binary values", || {
         let k = key("a/c/0/0")?;
-        store.set(&k, b"new").map_err(|e| e.to_string())?;
+        store
+            .set(&k, Bytes::from_static(b"new"))
+            .map_err(|e| e.to_string())?;
         if store.get(&k).map_err(|e| e.to_string())?.as_deref() != Some(b"new".as_slice()) {
             return Err("an overwritten key does not return the new value".into());
         }
         let e = key("empty")?;
-        store.set(&e, b"").map_err(|e| e.to_string())?;
-        if store.get(&e).map_err(|e| e.to_string())? != Some(Vec::new()) {
+        store.set(&e, Bytes::new()).map_err(|e| e.to_string())?;
+        if store.get(&e).map_err(|e| e.to_string())?.as_deref() != Some(&[][..]) {
             return Err("an empty value does not read back as empty".into());
         }
         let all: Vec<u8> = (0..=255u8).collect();
         let b = key("binary")?;
-        store.set(&b, &all).map_err(|e| e.to_string())?;
-        if store.get(&b).map_err(|e| e.to_string())? != Some(all) {
+        store
+            .set(&b, Bytes::from(all.clone()))
+            .map_err(|e| e.to_string())?;
+        if store.get(&b).map_err(|e| e.to_string())?.as_deref() != Some(&all[..]) {
             return Err("a value of all 256 byte values does not read back".into());
         }
         let big = sample_bytes(1 << 20, 3);
         let g = key("big/value")?;
-        store.set(&g, &big).map_err(|e| e.to_string())?;
-        if store.get(&g).map_err(|e| e.to_string())? != Some(big) {
+        store
+            .set(&g, Bytes::from(big.clone()))
+            .map_err(|e| e.to_string())?;
+        if store.get(&g).map_err(|e| e.to_string())?.as_deref() != Some(&big[..]) {
             return Err("a 1 MiB value does not read back".into());
         }
         for k in [e, b, g] {
@@ -138,7 +163,9 @@ where
     r.check("byte ranges", || {
         let k = key("ranges")?;
         let v: Vec<u8> = (0..100u8).collect();
-        store.set(&k, &v).map_err(|e| e.to_string())?;
+        store
+            .set(&k, Bytes::from(v.clone()))
+            .map_err(|e| e.to_string())?;
         let cases: Vec<(ByteRange, std::ops::Range<usize>)> = vec![
             (ByteRange::FromStart(0, Some(3)), 0..3),
             (ByteRange::FromStart(10, Some(20)), 10..30),
@@ -152,19 +179,33 @@ where
         ];
         let ranges: Vec<ByteRange> = cases.iter().map(|(r, _)| *r).collect();
         let got = store
-            .get_partial(&k, &ranges)
+            .read(&k, &ranges, None)
             .map_err(|e| e.to_string())?
-            .ok_or("get_partial of a present key returned None")?;
-        if got.len() != cases.len() {
-            return Err(format!("{} ranges gave {} values", cases.len(), got.len()));
+            .ok_or("read of a present key returned None")?;
+        if got.size != v.len() as u64 {
+            return Err(format!("read gave size {}, expected 100", got.size));
         }
-        for ((r, want), g) in cases.iter().zip(&got) {
-            if g.as_slice() != &v[want.clone()] {
+        if got.bytes.len() != cases.len() {
+            return Err(format!(
+                "{} ranges gave {} values",
+                cases.len(),
+                got.bytes.len()
+            ));
+        }
+        for ((r, want), g) in cases.iter().zip(&got.bytes) {
+            if g[..] != v[want.clone()] {
                 return Err(format!(
                     "range {r} gave {} bytes, not bytes {want:?}",
                     g.len()
                 ));
             }
+        }
+        let head = store
+            .read(&k, &[], None)
+            .map_err(|e| e.to_string())?
+            .ok_or("a read of no ranges of a present key returned None")?;
+        if head.size != 100 || !head.bytes.is_empty() || head.version != got.version {
+            return Err("a read of no ranges must give the size and the same version".into());
         }
         // get_into: scattered buffers (some empty) filled in order; wrong totals are errors.
         let mut a = vec![0u8; 7];
@@ -185,22 +226,6 @@ where
                 return Err(format!("get_into of 100 bytes into {len} was not an error"));
             }
         }
-        let mut none = [0u8; 4];
-        if store
-            .get_into(&key("absent/key")?, &mut [&mut none[..]])
-            .map_err(|e| e.to_string())?
-        {
-            return Err("get_into of an absent key returned true".into());
-        }
-        let (again, size) = store
-            .get_partial_and_size(&k, &ranges)
-            .map_err(|e| e.to_string())?
-            .ok_or("get_partial_and_size of a present key returned None")?;
-        if again != got || size != v.len() as u64 {
-            return Err(format!(
-                "get_partial_and_size gave size {size} and ranges that differ from get_partial's"
-            ));
-        }
         for bad in [
             ByteRange::FromStart(101, None),
             ByteRange::FromStart(99, Some(2)),
@@ -209,51 +234,104 @@ where
             ByteRange::FromStart(1, Some(u64::MAX)),
             ByteRange::Suffix(101),
         ] {
-            if store.get_partial(&k, &[bad]).is_ok() {
+            if store.read(&k, &[bad], None).is_ok() {
                 return Err(format!("out-of-bounds range {bad} was not an error"));
             }
-            if store.get_partial_and_size(&k, &[bad]).is_ok() {
-                return Err(format!(
-                    "out-of-bounds range {bad} was not an error in get_partial_and_size"
-                ));
-            }
         }
         store.erase(&k).map_err(|e| e.to_string())
     });
-    r.check("pinned values", || {
-        // `open_value`: absent keys are Absent (or Unsupported); a pinned value reads like
-        // get_partial and keeps its bytes when the key is replaced.
-        match store
-            .open_value(&key("absent/key")?)
+    r.check("versions", || {
+        let k = key("versioned")?;
+        store
+            .set(&k, Bytes::from_static(b"first value"))
+            .map_err(|e| e.to_string())?;
+        let v1 = store
+            .version(&k)
             .map_err(|e| e.to_string())?
-        {
-            OpenedValue::Pinned(_) => return Err("open_value of an absent key pinned it".into()),
-            OpenedValue::Absent | OpenedValue::Unsupported => {}
+            .ok_or("no version of a present key")?;
+        let again = store.version(&k).map_err(|e| e.to_string())?;
+        if again.as_ref() != Some(&v1) {
+            return Err("the version of an unchanged value changed".into());
         }
-        let k = key("pinned")?;
-        let old: Vec<u8> = (0..50u8).collect();
-        store.set(&k, &old).map_err(|e| e.to_string())?;
-        match store.open_value(&k).map_err(|e| e.to_string())? {
-            OpenedValue::Absent => return Err("open_value of a present key: absent".into()),
-            OpenedValue::Unsupported => {}
-            OpenedValue::Pinned(v) => {
-                if v.size() != 50 {
-                    return Err(format!("pinned size {}, expected 50", v.size()));
-                }
-                store.set(&k, &[9u8; 80]).map_err(|e| e.to_string())?;
-                let got = v
-                    .get_ranges(&[ByteRange::FromStart(10, Some(5)), ByteRange::Suffix(3)])
-                    .map_err(|e| e.to_string())?;
-                if got != vec![old[10..15].to_vec(), old[47..].to_vec()] {
-                    return Err("a pinned value changed when its key was replaced".into());
-                }
-                if v.get_ranges(&[ByteRange::FromStart(45, Some(6))]).is_ok() {
-                    return Err("a range past a pinned value's end was not an error".into());
-                }
-            }
+        let r1 = store
+            .read(&k, &[ByteRange::new(0, 5)], Some(&v1))
+            .map_err(|e| format!("a read demanding the current version: {e}"))?
+            .ok_or("a read demanding the current version returned None")?;
+        if r1.bytes.first().map(|b| &b[..]) != Some(&b"first"[..]) || r1.version != v1 {
+            return Err("a read demanding the current version gave the wrong bytes".into());
         }
-        store.erase(&k).map_err(|e| e.to_string())
+        // The same bytes again: still a new version (a writer replaced the value).
+        store
+            .set(&k, Bytes::from_static(b"first value"))
+            .map_err(|e| e.to_string())?;
+        let v2 = store
+            .version(&k)
+            .map_err(|e| e.to_string())?
+            .ok_or("no version after a set")?;
+        if v2 == v1 {
+            return Err("setting a key did not give it a new version".into());
+        }
+        let stale = store.read(&k, &[ByteRange::ALL], Some(&v1));
+        if !is_changed(&stale) {
+            return Err(format!(
+                "a read demanding a replaced version gave {stale:?}, not \"changed\""
+            ));
+        }
+        store.erase(&k).map_err(|e| e.to_string())?;
+        let erased = store.read(&k, &[], Some(&v2));
+        if !is_changed(&erased) {
+            return Err(format!(
+                "a read demanding the version of an erased value gave {erased:?}, not \"changed\""
+            ));
+        }
+        Ok(())
     });
+    if store.supports_conditional_writes() {
+        r.check("conditional writes", || {
+            let k = key("cas/value")?;
+            store
+                .set_if(&k, Bytes::from_static(b"one"), &SetCondition::Absent)
+                .map_err(|e| format!("set_if absent on an absent key: {e}"))?;
+            let again = store.set_if(&k, Bytes::from_static(b"x"), &SetCondition::Absent);
+            if !matches!(again, Err(StorageError::Exists { .. })) {
+                return Err(format!("set_if absent on a present key gave {again:?}"));
+            }
+            let v1 = store
+                .version(&k)
+                .map_err(|e| e.to_string())?
+                .ok_or("no version")?;
+            store
+                .set_if(
+                    &k,
+                    Bytes::from_static(b"two"),
+                    &SetCondition::Version(v1.clone()),
+                )
+                .map_err(|e| format!("set_if on the current version: {e}"))?;
+            let stale = store.set_if(
+                &k,
+                Bytes::from_static(b"x"),
+                &SetCondition::Version(v1.clone()),
+            );
+            if !is_changed(&stale) {
+                return Err(format!("set_if on a stale version gave {stale:?}"));
+            }
+            if store.get(&k).map_err(|e| e.to_string())?.as_deref() != Some(&b"two"[..]) {
+                return Err("a failed set_if changed the value".into());
+            }
+            if !is_changed(&store.erase_if(&k, &v1)) {
+                return Err("erase_if on a stale version was not \"changed\"".into());
+            }
+            let v2 = store
+                .version(&k)
+                .map_err(|e| e.to_string())?
+                .ok_or("no version")?;
+            match store.erase_if(&k, &v2) {
+                Ok(()) | Err(StorageError::Unsupported(_)) => {}
+                Err(e) => return Err(format!("erase_if on the current version: {e}")),
+            }
+            store.erase(&k).map_err(|e| e.to_string())
+        });
+    }
     r.check("list and list_prefix", || {
         let mut all: Vec<&str> = KEYS.to_vec();
         all.sort_unstable();

@@ -257,13 +257,13 @@ pub fn codec_to_v2(node: &str, codec: &Codec) -> Result<Map<String, Value>, Meta
     }
     let md = codec.metadata();
     for p in registry::CODECS.entries() {
-        let Some(create_v2) = p.create_v2 else {
+        let Some(create_v2) = p.create_v2() else {
             continue;
         };
-        if !(p.name == md.name() || p.aliases.contains(&md.name())) {
+        if !registry::PluginEntry::matches(p, md.name()) {
             continue;
         }
-        for id in p.v2_ids {
+        for id in registry::PluginEntry::v2_ids(p) {
             let mut candidate = map1("id", Value::String((*id).to_string()));
             for (k, v) in md.configuration().into_iter().flatten() {
                 if k != "id" {

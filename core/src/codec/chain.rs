@@ -2,15 +2,19 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
+use super::partial::{check_outputs, check_regions, extract_regions, slice_ranges, write_regions};
 use super::{
-    ArrayOutputView, ArrayPartialDecoder, ArrayToArrayCodecTraits, ArrayToBytesCodecTraits,
-    BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, ChunkRepresentation, Codec,
-    CodecTraits, RecommendedConcurrency,
+    ArrayOutputView, ArrayToArrayCodecTraits, ArrayToBytesCodecTraits, BytesRepresentation,
+    BytesToBytesCodecTraits, ChunkRepresentation, Codec, CodecTraits, PartialDecode, PartialStep,
+    RecommendedConcurrency, ReusableState,
 };
 use crate::array_bytes::ArrayBytes;
 use crate::config::CodecOptions;
 use crate::error::CodecError;
 use crate::metadata::MetadataV3;
+use crate::storage::ByteRange;
 use crate::subset::ArraySubset;
 
 /// A validated sequence of codecs. It is itself an array→bytes codec, so a codec that nests
@@ -20,6 +24,10 @@ pub struct CodecChain {
     array_to_array: Vec<Arc<dyn ArrayToArrayCodecTraits>>,
     array_to_bytes: Arc<dyn ArrayToBytesCodecTraits>,
     bytes_to_bytes: Vec<Arc<dyn BytesToBytesCodecTraits>>,
+    /// The name each codec was read under (metadata order), when it came from metadata: the
+    /// name that was read is the name written back (`numcodecs.zlib` stays
+    /// `numcodecs.zlib`), whatever the plugin's own name is.
+    names: Vec<Option<String>>,
 }
 
 impl CodecChain {
@@ -29,20 +37,35 @@ impl CodecChain {
         array_to_bytes: Arc<dyn ArrayToBytesCodecTraits>,
         bytes_to_bytes: Vec<Arc<dyn BytesToBytesCodecTraits>>,
     ) -> Self {
+        let n = array_to_array.len() + 1 + bytes_to_bytes.len();
         Self {
             array_to_array,
             array_to_bytes,
             bytes_to_bytes,
+            names: vec![None; n],
         }
     }
 
     /// A chain from codecs in metadata order, checking the order the spec requires:
     /// array→array codecs, then exactly one array→bytes codec, then bytes→bytes codecs.
     pub fn from_codecs(codecs: Vec<Codec>) -> Result<Self, String> {
+        let n = codecs.len();
+        Self::from_named_codecs(
+            codecs
+                .into_iter()
+                .zip(std::iter::repeat_n(None, n))
+                .collect(),
+        )
+    }
+
+    /// Like [`Self::from_codecs`], with the name each codec was read under.
+    pub fn from_named_codecs(codecs: Vec<(Codec, Option<String>)>) -> Result<Self, String> {
         let mut a2a = Vec::new();
         let mut a2b = None;
         let mut b2b = Vec::new();
-        for (i, c) in codecs.into_iter().enumerate() {
+        let mut names = Vec::with_capacity(codecs.len());
+        for (i, (c, name)) in codecs.into_iter().enumerate() {
+            names.push(name);
             match c {
                 Codec::ArrayToArray(c) => {
                     if a2b.is_some() {
@@ -76,7 +99,12 @@ impl CodecChain {
             }
         }
         let a2b = a2b.ok_or("the codecs contain no array->bytes codec (e.g. \"bytes\")")?;
-        Ok(Self::new(a2a, a2b, b2b))
+        Ok(Self {
+            array_to_array: a2a,
+            array_to_bytes: a2b,
+            bytes_to_bytes: b2b,
+            names,
+        })
     }
 
     /// The array→array codecs.
@@ -92,26 +120,33 @@ impl CodecChain {
         &self.bytes_to_bytes
     }
 
-    /// Metadata for each codec (default names and current configurations).
-    pub fn create_metadatas(&self) -> Vec<MetadataV3> {
-        fn md(name: &str, conf: Option<serde_json::Map<String, serde_json::Value>>) -> MetadataV3 {
-            match conf {
-                Some(c) => MetadataV3::new_with_configuration(name, c),
-                None => MetadataV3::new(name),
-            }
-        }
-        let mut v = Vec::new();
-        for c in &self.array_to_array {
-            v.push(md(c.name(), c.configuration()));
-        }
-        v.push(md(
-            self.array_to_bytes.name(),
-            self.array_to_bytes.configuration(),
-        ));
-        for c in &self.bytes_to_bytes {
-            v.push(md(c.name(), c.configuration()));
-        }
+    /// The codecs in metadata order.
+    pub fn codecs(&self) -> Vec<Codec> {
+        let mut v: Vec<Codec> = self
+            .array_to_array
+            .iter()
+            .cloned()
+            .map(Codec::ArrayToArray)
+            .collect();
+        v.push(Codec::ArrayToBytes(self.array_to_bytes.clone()));
+        v.extend(self.bytes_to_bytes.iter().cloned().map(Codec::BytesToBytes));
         v
+    }
+
+    /// Metadata for each codec: the name it was read under (or the plugin's name) and its
+    /// current configuration.
+    pub fn create_metadatas(&self) -> Vec<MetadataV3> {
+        self.codecs()
+            .iter()
+            .zip(&self.names)
+            .map(|(c, read_as)| {
+                let m = c.metadata();
+                match read_as {
+                    Some(n) => m.with_name(n),
+                    None => m,
+                }
+            })
+            .collect()
     }
 
     /// The representations after each array→array codec (index 0 = decoded), and the
@@ -149,37 +184,331 @@ impl CodecChain {
         let n = decoded.num_elements_usize()?;
         bytes
             .validate(n, decoded.element_size())
-            .map_err(|e| CodecError::new(self.array_to_bytes.name(), e))
+            .map_err(|e| CodecError::Corrupt {
+                codec: self.array_to_bytes.name().to_string(),
+                message: e,
+            })
     }
 
+    /// Decode the bytes→bytes codecs (last first). Only *decoded* sizes are limits: each
+    /// stage's output is checked against its representation.
     fn decode_bytes(
         &self,
-        mut bytes: Vec<u8>,
+        mut bytes: Bytes,
         reprs: &[BytesRepresentation],
         options: &CodecOptions,
-    ) -> Result<Vec<u8>, CodecError> {
+    ) -> Result<Bytes, CodecError> {
         for (i, c) in self.bytes_to_bytes.iter().enumerate().rev() {
-            // An unknown decoded size (variable-size data) still gets a bound.
-            let repr = match reprs[i] {
-                BytesRepresentation::Unbounded => {
-                    BytesRepresentation::Bounded(options.max_unbounded_decoded_bytes)
-                }
-                r => r,
-            };
+            let repr = bounded(reprs[i], options);
             bytes = c.decode(bytes, &repr, options)?;
-            if let Some(b) = repr.bound() {
-                if bytes.len() as u64 > b
-                    || (matches!(repr, BytesRepresentation::Fixed(_)) && bytes.len() as u64 != b)
-                {
-                    return Err(CodecError::UnexpectedSize {
-                        codec: c.name().to_string(),
-                        expected: b,
-                        actual: bytes.len() as u64,
-                    });
+            check_stage(c.name(), &repr, bytes.len())?;
+        }
+        Ok(bytes)
+    }
+
+    /// A partial decode of `regions` of a chunk (see [`PartialDecode`]). Reads only what the
+    /// codecs need: the byte ranges the array→bytes codec asks for when the chain has no
+    /// bytes→bytes codec; else the whole value once, decoded by the bytes→bytes codecs (only
+    /// the prefix or blocks needed, for zstd and blosc) and served from memory. A request for
+    /// the whole chunk, or a chain that cannot decode part of a chunk, fetches and decodes
+    /// the whole value.
+    pub fn partial_decode(
+        self: &Arc<Self>,
+        decoded: &ChunkRepresentation,
+        regions: &[ArraySubset],
+        reuse: Option<&ReusableState>,
+        options: &CodecOptions,
+    ) -> Result<Box<dyn PartialDecode>, CodecError> {
+        check_regions(regions, decoded, "codec chain")?;
+        let full = || -> Box<dyn PartialDecode> {
+            Box::new(FullDecode {
+                chain: self.clone(),
+                decoded: decoded.clone(),
+                regions: regions.to_vec(),
+                input: None,
+                options: *options,
+            })
+        };
+        let whole = regions.len() == 1 && regions[0].shape() == decoded.shape.as_slice();
+        if whole || regions.is_empty() {
+            return Ok(full());
+        }
+        let (arrays, bytes_reprs) = self.representations(decoded)?;
+        // Regions through the region-local array→array codecs.
+        let mut levels: Vec<Vec<ArraySubset>> = vec![regions.to_vec()];
+        for (i, c) in self.array_to_array.iter().enumerate() {
+            let prev = levels.last().map(Vec::as_slice).unwrap_or_default();
+            let mut next = Vec::with_capacity(prev.len());
+            for r in prev {
+                match c.encoded_region(r, &arrays[i]) {
+                    Some(e) => next.push(e),
+                    None => return Ok(full()),
+                }
+            }
+            levels.push(next);
+        }
+        let last = arrays.last().unwrap_or(decoded);
+        let last_regions = levels.last().map(Vec::as_slice).unwrap_or_default();
+        let reuse = if self.bytes_to_bytes.is_empty() {
+            reuse
+        } else {
+            None
+        };
+        let Some(inner) = self
+            .array_to_bytes
+            .partial_decode(last, last_regions, reuse, options)?
+        else {
+            return Ok(full());
+        };
+        let mut machine = inner;
+        if !self.bytes_to_bytes.is_empty() {
+            machine = Box::new(BytesStack {
+                chain: self.clone(),
+                reprs: bytes_reprs,
+                inner: machine,
+                encoded: None,
+                decoded_all: None,
+                rounds: 0,
+                options: *options,
+            });
+        }
+        if !self.array_to_array.is_empty() {
+            let elem = decoded.element_size();
+            machine = Box::new(ArrayStack {
+                chain: self.clone(),
+                arrays,
+                levels,
+                inner: machine,
+                elem,
+                options: *options,
+            });
+        }
+        Ok(machine)
+    }
+}
+
+/// The representation a bytes→bytes stage decodes to, with a bound where it has none
+/// (variable-size data): decompression bombs stop at the configured limit.
+fn bounded(repr: BytesRepresentation, options: &CodecOptions) -> BytesRepresentation {
+    match repr {
+        BytesRepresentation::Unbounded => {
+            BytesRepresentation::Bounded(options.max_unbounded_decoded_bytes)
+        }
+        r => r,
+    }
+}
+
+fn check_stage(codec: &str, repr: &BytesRepresentation, len: usize) -> Result<(), CodecError> {
+    if let Some(b) = repr.bound() {
+        if len as u64 > b || (matches!(repr, BytesRepresentation::Fixed(_)) && len as u64 != b) {
+            return Err(CodecError::UnexpectedSize {
+                codec: codec.to_string(),
+                expected: b,
+                actual: len as u64,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Fetch the whole value, decode it whole, write the regions.
+struct FullDecode {
+    chain: Arc<CodecChain>,
+    decoded: ChunkRepresentation,
+    regions: Vec<ArraySubset>,
+    input: Option<Bytes>,
+    options: CodecOptions,
+}
+
+impl PartialDecode for FullDecode {
+    fn start(&mut self) -> Result<PartialStep, CodecError> {
+        Ok(PartialStep::Need(vec![ByteRange::ALL]))
+    }
+
+    fn supply(&mut self, mut bytes: Vec<Bytes>, _size: u64) -> Result<PartialStep, CodecError> {
+        match (bytes.pop(), bytes.is_empty()) {
+            (Some(b), true) => {
+                self.input = Some(b);
+                Ok(PartialStep::Ready)
+            }
+            _ => Err(CodecError::Internal(
+                "the whole value was asked for once".into(),
+            )),
+        }
+    }
+
+    fn finish_into(self: Box<Self>, outputs: &mut [ArrayOutputView<'_>]) -> Result<(), CodecError> {
+        check_outputs(&self.regions, outputs, "codec chain")?;
+        let input = self
+            .input
+            .ok_or_else(|| CodecError::Internal("finished before the input came".into()))?;
+        if let ([r], [o]) = (self.regions.as_slice(), &mut *outputs) {
+            return self
+                .chain
+                .decode_into(input, &self.decoded, r, o, &self.options);
+        }
+        let chunk = self.chain.decode(input, &self.decoded, &self.options)?;
+        write_regions(&chunk, &self.decoded, &self.regions, outputs)
+    }
+
+    fn finish(self: Box<Self>) -> Result<Vec<ArrayBytes>, CodecError> {
+        let input = self
+            .input
+            .ok_or_else(|| CodecError::Internal("finished before the input came".into()))?;
+        let chunk = self.chain.decode(input, &self.decoded, &self.options)?;
+        extract_regions(chunk, &self.decoded, &self.regions)
+    }
+}
+
+/// The bytes→bytes codecs of a chain around the array→bytes codec's machine: the whole
+/// encoded value is fetched once; the inner machine's ranges are then served from memory.
+struct BytesStack {
+    chain: Arc<CodecChain>,
+    reprs: Vec<BytesRepresentation>,
+    inner: Box<dyn PartialDecode>,
+    encoded: Option<Bytes>,
+    decoded_all: Option<Bytes>,
+    rounds: u32,
+    options: CodecOptions,
+}
+
+impl BytesStack {
+    /// `ranges` of the bytes the array→bytes codec reads, and their total size. One
+    /// bytes→bytes codec that decodes ranges cheaply (zstd's prefix, blosc's blocks) serves
+    /// a single round of a fixed-size encoding without decoding it all; otherwise everything
+    /// is decoded once and kept.
+    fn serve(&mut self, ranges: &[ByteRange]) -> Result<(Vec<Bytes>, u64), CodecError> {
+        let encoded = self
+            .encoded
+            .clone()
+            .ok_or_else(|| CodecError::Internal("no encoded input".into()))?;
+        if self.decoded_all.is_none() {
+            if let ([c], BytesRepresentation::Fixed(n)) =
+                (self.chain.bytes_to_bytes.as_slice(), self.reprs[0])
+            {
+                if self.rounds == 0 && c.decodes_ranges_cheaply() {
+                    let parts = c.decode_ranges(encoded, ranges, &self.reprs[0], &self.options)?;
+                    return Ok((parts, n));
+                }
+            }
+            let all = self
+                .chain
+                .decode_bytes(encoded, &self.reprs, &self.options)?;
+            self.decoded_all = Some(all);
+        }
+        let all = self
+            .decoded_all
+            .as_ref()
+            .ok_or_else(|| CodecError::Internal("decoded bytes missing".into()))?;
+        let name = self.chain.array_to_bytes.name().to_string();
+        Ok((slice_ranges(all, ranges, &name)?, all.len() as u64))
+    }
+}
+
+impl PartialDecode for BytesStack {
+    fn start(&mut self) -> Result<PartialStep, CodecError> {
+        Ok(PartialStep::Need(vec![ByteRange::ALL]))
+    }
+
+    fn supply(&mut self, mut bytes: Vec<Bytes>, _size: u64) -> Result<PartialStep, CodecError> {
+        let (Some(b), true) = (bytes.pop(), bytes.is_empty()) else {
+            return Err(CodecError::Internal(
+                "the whole value was asked for once".into(),
+            ));
+        };
+        self.encoded = Some(b);
+        let mut step = self.inner.start()?;
+        loop {
+            match step {
+                PartialStep::Ready => return Ok(PartialStep::Ready),
+                PartialStep::Need(ranges) => {
+                    let (parts, size) = self.serve(&ranges)?;
+                    self.rounds += 1;
+                    if self.rounds > 64 {
+                        return Err(CodecError::Internal(
+                            "a partial decode did not finish after 64 rounds".into(),
+                        ));
+                    }
+                    step = self.inner.supply(parts, size)?;
                 }
             }
         }
-        Ok(bytes)
+    }
+
+    fn finish_into(self: Box<Self>, outputs: &mut [ArrayOutputView<'_>]) -> Result<(), CodecError> {
+        self.inner.finish_into(outputs)
+    }
+
+    fn finish(self: Box<Self>) -> Result<Vec<ArrayBytes>, CodecError> {
+        self.inner.finish()
+    }
+}
+
+/// Region-local array→array codecs around the rest of the chain's machine: the inner
+/// machine decodes the encoded regions, which each codec then decodes in turn.
+struct ArrayStack {
+    chain: Arc<CodecChain>,
+    arrays: Vec<ChunkRepresentation>,
+    /// The regions at each level: `levels[0]` as asked, `levels[i + 1]` after codec `i`.
+    levels: Vec<Vec<ArraySubset>>,
+    inner: Box<dyn PartialDecode>,
+    elem: Option<usize>,
+    options: CodecOptions,
+}
+
+impl ArrayStack {
+    fn decode_regions(self) -> Result<Vec<ArrayBytes>, CodecError> {
+        let mut parts = self.inner.finish()?;
+        for (i, c) in self.chain.array_to_array.iter().enumerate().rev() {
+            let repr = &self.arrays[i];
+            let regions = &self.levels[i];
+            parts = parts
+                .into_iter()
+                .zip(regions)
+                .map(|(p, r)| {
+                    let region_repr = ChunkRepresentation::new(
+                        r.shape().to_vec(),
+                        repr.data_type.clone(),
+                        repr.fill_value.clone(),
+                    );
+                    c.decode(p, &region_repr, &self.options)
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        Ok(parts)
+    }
+}
+
+impl PartialDecode for ArrayStack {
+    fn start(&mut self) -> Result<PartialStep, CodecError> {
+        self.inner.start()
+    }
+
+    fn supply(&mut self, bytes: Vec<Bytes>, size: u64) -> Result<PartialStep, CodecError> {
+        self.inner.supply(bytes, size)
+    }
+
+    fn finish_into(self: Box<Self>, outputs: &mut [ArrayOutputView<'_>]) -> Result<(), CodecError> {
+        let regions = self.levels[0].clone();
+        check_outputs(&regions, outputs, "codec chain")?;
+        let elem = self.elem.unwrap_or(1);
+        let parts = self.decode_regions()?;
+        for ((p, r), o) in parts.iter().zip(&regions).zip(outputs.iter_mut()) {
+            let shape = r.shape().to_vec();
+            let b = p.as_fixed().ok_or_else(|| {
+                CodecError::unsupported("output", "variable-size data in a fixed-size output")
+            })?;
+            o.write_region(b, &shape, &ArraySubset::new_with_shape(shape.clone()), elem)?;
+        }
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<Vec<ArrayBytes>, CodecError> {
+        self.decode_regions()
+    }
+
+    fn reusable(&self) -> Option<ReusableState> {
+        self.inner.reusable()
     }
 }
 
@@ -199,17 +528,6 @@ impl CodecTraits for CodecChain {
             max = max.max(c.recommended_concurrency(decoded).max);
         }
         RecommendedConcurrency { min: 1, max }
-    }
-
-    fn partial_decoder_decodes_all(&self) -> bool {
-        self.array_to_array
-            .iter()
-            .any(|c| c.partial_decoder_decodes_all())
-            || self.array_to_bytes.partial_decoder_decodes_all()
-            || self
-                .bytes_to_bytes
-                .iter()
-                .any(|c| c.partial_decoder_decodes_all())
     }
 }
 
@@ -251,7 +569,7 @@ impl ArrayToBytesCodecTraits for CodecChain {
 
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &ChunkRepresentation,
         options: &CodecOptions,
     ) -> Result<ArrayBytes, CodecError> {
@@ -269,7 +587,7 @@ impl ArrayToBytesCodecTraits for CodecChain {
 
     fn decode_into(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &ChunkRepresentation,
         chunk_subset: &ArraySubset,
         output: &mut ArrayOutputView<'_>,
@@ -286,6 +604,21 @@ impl ArrayToBytesCodecTraits for CodecChain {
         }
     }
 
+    fn partial_decode(
+        &self,
+        decoded: &ChunkRepresentation,
+        regions: &[ArraySubset],
+        reuse: Option<&ReusableState>,
+        options: &CodecOptions,
+    ) -> Result<Option<Box<dyn PartialDecode>>, CodecError> {
+        // A chain nested in a codec (sharding's inner chain) is held in an `Arc` by its
+        // owner, which calls [`CodecChain::partial_decode`] directly; through this trait
+        // method the chain is cloned (its codecs are `Arc`s).
+        Arc::new(self.clone())
+            .partial_decode(decoded, regions, reuse, options)
+            .map(Some)
+    }
+
     fn inner_chunk_shape(&self, decoded: &ChunkRepresentation) -> Option<Vec<u64>> {
         if self.array_to_array.is_empty() {
             self.array_to_bytes.inner_chunk_shape(decoded)
@@ -296,7 +629,7 @@ impl ArrayToBytesCodecTraits for CodecChain {
 
     fn encode_partial(
         &self,
-        existing: Option<Vec<u8>>,
+        existing: Option<Bytes>,
         updates: &[(ArraySubset, ArrayBytes)],
         decoded: &ChunkRepresentation,
         options: &CodecOptions,
@@ -318,33 +651,11 @@ impl ArrayToBytesCodecTraits for CodecChain {
                 bytes,
                 decoded.element_size(),
             )
-            .map_err(|e| CodecError::new("codec chain", e))?;
+            .map_err(|e| CodecError::Internal(format!("codec chain: {e}")))?;
         }
         if !options.store_empty_chunks && crate::array_bytes::is_fill(&chunk, &decoded.fill_value) {
             return Ok(None);
         }
         self.encode(chunk, decoded, options).map(Some)
-    }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &ChunkRepresentation,
-        options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
-        let (arrays, bytes_reprs) = self.representations(decoded)?;
-        let mut input = input;
-        for (i, c) in self.bytes_to_bytes.iter().enumerate().rev() {
-            input = c.clone().partial_decoder(input, &bytes_reprs[i], options)?;
-        }
-        let last = arrays.last().unwrap_or(decoded);
-        let mut a = self
-            .array_to_bytes
-            .clone()
-            .partial_decoder(input, last, options)?;
-        for (i, c) in self.array_to_array.iter().enumerate().rev() {
-            a = c.clone().partial_decoder(a, &arrays[i], options)?;
-        }
-        Ok(a)
     }
 }

@@ -1,29 +1,32 @@
 //! The codec extension point: three traits by what a codec transforms, the chunk and bytes
 //! representations they are bound to, partial decoders, and the [`CodecChain`].
 //!
-//! Codecs are pure CPU work. They never touch a store: partial decoders read their input
-//! through a [`BytesPartialDecoder`], which the array backs with a store (sync today, async
-//! later) — so the same codecs serve both.
+//! Codecs are pure CPU work. They never touch a store: a partial decode is a state machine
+//! ([`PartialDecode`]) that says which byte ranges of its input it needs and is handed them,
+//! so one codec serves the sync and the async drivers alike.
 
 mod chain;
 mod partial;
+mod ranges;
 pub mod vlen;
 
 use std::fmt::Debug;
 use std::sync::Arc;
 
+pub use bytes::Bytes;
 pub use chain::CodecChain;
 pub use partial::{
-    extract_ranges, ArrayPartialDecoder, BytesPartialDecoder, FullArrayPartialDecoder,
-    FullArrayToArrayPartialDecoder, FullBytesPartialDecoder, StoragePartialDecoder,
-    VecBytesPartialDecoder,
+    check_outputs, decode_from_memory, extract_regions, finish_via_views, run_from_memory,
+    slice_ranges, write_regions, PartialDecode, PartialStep, ReusableState,
 };
+pub use ranges::{coalesce, Coalesced};
 
 use crate::array_bytes::ArrayBytes;
 use crate::config::CodecOptions;
 use crate::data_type::{DataType, DataTypeSize};
 use crate::error::CodecError;
 use crate::fill_value::FillValue;
+use crate::storage::ByteRange;
 use crate::subset::ArraySubset;
 
 /// What an array→array or array→bytes codec is bound to: the chunk shape, data type and fill
@@ -202,7 +205,8 @@ impl RecommendedConcurrency {
 
 /// What every codec has.
 pub trait CodecTraits: Send + Sync + Debug {
-    /// The V3 name written to new metadata.
+    /// The V3 name written to new metadata. (Metadata that was read keeps the name it was
+    /// read under: the chain records it.)
     fn name(&self) -> &str;
 
     /// The V3 configuration written to new metadata (`None`: no configuration member).
@@ -220,17 +224,6 @@ pub trait CodecTraits: Send + Sync + Debug {
     /// How many threads this codec can use for one chunk.
     fn recommended_concurrency(&self, _decoded: &ChunkRepresentation) -> RecommendedConcurrency {
         RecommendedConcurrency::ONE
-    }
-
-    /// Capability: whether this codec's partial decoder has to decode the whole input to
-    /// serve part of it. `true` by default (checksums, most compressors); codecs with a real
-    /// partial decoder return `false`, and the array then serves region reads through the
-    /// chain's partial decoders. That saves decoding work, not necessarily I/O: `bytes` and
-    /// sharding fetch only the parts they need, while zstd and blosc fetch their whole
-    /// encoded input and decompress only a prefix or the blocks needed (for a remote store a
-    /// "fetches all" capability would be worth adding).
-    fn partial_decoder_decodes_all(&self) -> bool {
-        true
     }
 }
 
@@ -259,14 +252,18 @@ pub trait ArrayToArrayCodecTraits: CodecTraits {
         options: &CodecOptions,
     ) -> Result<ArrayBytes, CodecError>;
 
-    /// A partial decoder over an input partial decoder of the encoded representation.
-    /// The default decodes the whole chunk.
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn ArrayPartialDecoder>,
-        decoded: &ChunkRepresentation,
-        options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError>;
+    /// Capability: region-local decoding. The region of the *encoded* array that holds the
+    /// decoded `region`, such that decoding those encoded elements alone (as an array of that
+    /// region's shape, with this codec's [`Self::decode`]) gives the decoded region — the
+    /// region itself for element-wise codecs (bitround, scale/offset), its permutation for
+    /// transpose. `None` (the default): decoding needs the whole chunk (delta).
+    fn encoded_region(
+        &self,
+        _region: &ArraySubset,
+        _decoded: &ChunkRepresentation,
+    ) -> Option<ArraySubset> {
+        None
+    }
 }
 
 /// An array→bytes codec (bytes, sharding_indexed, vlen-*, ...).
@@ -289,7 +286,7 @@ pub trait ArrayToBytesCodecTraits: CodecTraits {
     /// Decode. The result must have exactly the size of `decoded`.
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &ChunkRepresentation,
         options: &CodecOptions,
     ) -> Result<ArrayBytes, CodecError>;
@@ -298,7 +295,7 @@ pub trait ArrayToBytesCodecTraits: CodecTraits {
     /// subset has the same shape). The default decodes then copies.
     fn decode_into(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &ChunkRepresentation,
         chunk_subset: &ArraySubset,
         output: &mut ArrayOutputView<'_>,
@@ -308,13 +305,20 @@ pub trait ArrayToBytesCodecTraits: CodecTraits {
         output.write_array_bytes(&bytes, &decoded.shape, chunk_subset, decoded)
     }
 
-    /// A partial decoder over the encoded bytes. The default decodes the whole chunk.
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &ChunkRepresentation,
-        options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError>;
+    /// Capability: a partial decode of `regions` of a chunk that reads only the byte ranges
+    /// it needs — a sans-I/O state machine ([`PartialDecode`]) that asks for ranges of its
+    /// input and is handed them. `reuse` is state an earlier decode of the same stored value
+    /// left ([`PartialDecode::reusable`], e.g. a decoded shard index). `None` (the default):
+    /// the chain fetches and decodes the whole chunk.
+    fn partial_decode(
+        &self,
+        _decoded: &ChunkRepresentation,
+        _regions: &[ArraySubset],
+        _reuse: Option<&ReusableState>,
+        _options: &CodecOptions,
+    ) -> Result<Option<Box<dyn PartialDecode>>, CodecError> {
+        Ok(None)
+    }
 
     /// Capability: the shape of the inner chunks this codec divides a chunk into (sharding),
     /// or `None`.
@@ -337,7 +341,7 @@ pub trait ArrayToBytesCodecTraits: CodecTraits {
     /// updates and re-encodes everything; sharding re-encodes only the inner chunks touched.
     fn encode_partial(
         &self,
-        existing: Option<Vec<u8>>,
+        existing: Option<Bytes>,
         updates: &[(ArraySubset, ArrayBytes)],
         decoded: &ChunkRepresentation,
         options: &CodecOptions,
@@ -373,21 +377,33 @@ pub trait BytesToBytesCodecTraits: CodecTraits {
 
     /// Decode. `decoded` bounds the output: a codec must not allocate more than its bound
     /// (plus a small constant) whatever the input claims, and must error if the output
-    /// would exceed it.
+    /// would exceed it. A codec that only strips bytes (a checksum) returns a slice of its
+    /// input, without a copy.
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &BytesRepresentation,
         options: &CodecOptions,
-    ) -> Result<Vec<u8>, CodecError>;
+    ) -> Result<Bytes, CodecError>;
 
-    /// A partial decoder over the encoded bytes. The default decodes everything.
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
+    /// Decode only `ranges` of the decoded bytes from the whole encoded input. The default
+    /// decodes everything and slices (no copy); zstd decodes only the frame prefix that
+    /// holds the ranges and blosc only the blocks (see [`Self::decodes_ranges_cheaply`]).
+    fn decode_ranges(
+        &self,
+        input: Bytes,
+        ranges: &[ByteRange],
         decoded: &BytesRepresentation,
         options: &CodecOptions,
-    ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError>;
+    ) -> Result<Vec<Bytes>, CodecError> {
+        let all = self.decode(input, decoded, options)?;
+        slice_ranges(&all, ranges, self.name())
+    }
+
+    /// Capability: whether [`Self::decode_ranges`] does less work than a full decode.
+    fn decodes_ranges_cheaply(&self) -> bool {
+        false
+    }
 }
 
 /// A codec of one of the three kinds.
@@ -605,12 +621,16 @@ impl<'a> ArrayOutputView<'a> {
             .collect())
     }
 
-    /// Fill the view with one repeated element.
+    /// Fill the view with one repeated element (no buffer of the region's size is made: each
+    /// contiguous run is filled in place).
     pub fn fill(&mut self, value: &[u8]) -> Result<(), CodecError> {
-        let n = self.subset.num_elements() as usize;
-        let src = value.repeat(n);
-        let shape = self.subset.shape().to_vec();
-        let s = ArraySubset::new_with_shape(shape.clone());
-        self.write_region(&src, &shape, &s, value.len())
+        if value.is_empty() {
+            return Ok(());
+        }
+        let elem = value.len();
+        for run in self.runs_mut(elem)? {
+            crate::subset::fill_run(run, value);
+        }
+        Ok(())
     }
 }

@@ -1,172 +1,105 @@
-//! Partial decoders: read part of an encoded chunk without decoding (or fetching) all of it.
+//! Partial decoding without I/O: a [`PartialDecode`] is a state machine that asks for byte
+//! ranges of its encoded input, is handed them, asks again or is ready to decode.
+//!
+//! A driver (the array's sync or async read path, or [`decode_from_memory`]) runs it:
+//!
+//! ```text
+//! let mut step = machine.start()?;
+//! while let PartialStep::Need(ranges) = step {
+//!     let r = store.read(key, &ranges, version)?;   // or `.await`
+//!     step = machine.supply(r.bytes, r.size)?;
+//! }
+//! machine.finish_into(&mut views)?;                  // CPU work: on the rayon pool
+//! ```
+//!
+//! Codecs compose: the chain wraps the array→bytes codec's machine in one for its
+//! bytes→bytes codecs (which fetches the whole value once and serves the inner machine from
+//! memory) and one for region-local array→array codecs; sharding runs one machine per inner
+//! chunk it needs and translates their ranges into ranges of the shard, coalesced.
 
+use std::any::Any;
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use bytes::Bytes;
 
-use super::{
-    ArrayToArrayCodecTraits, ArrayToBytesCodecTraits, BytesRepresentation, BytesToBytesCodecTraits,
-    ChunkRepresentation,
-};
+use super::{ArrayOutputView, ChunkRepresentation};
 use crate::array_bytes::{extract_subset, ArrayBytes};
-use crate::config::CodecOptions;
 use crate::error::CodecError;
-use crate::storage::{ByteRange, OpenedValue, ReadableStorageTraits, StoreKey, StoreValueReader};
+use crate::storage::ByteRange;
 use crate::subset::ArraySubset;
 
-/// Reads byte ranges of (possibly decoded) bytes. `None` means the input is absent.
-pub trait BytesPartialDecoder: Send + Sync {
-    /// The requested byte ranges, or `None` if the input does not exist.
-    fn partial_decode(
-        &self,
-        ranges: &[ByteRange],
-        options: &CodecOptions,
-    ) -> Result<Option<Vec<Vec<u8>>>, CodecError>;
-
-    /// All the bytes, or `None` if the input does not exist.
-    fn decode_all(&self, options: &CodecOptions) -> Result<Option<Vec<u8>>, CodecError> {
-        Ok(self
-            .partial_decode(&[ByteRange::ALL], options)?
-            .and_then(|mut v| v.pop()))
-    }
-
-    /// The size of the input, if cheaply known (`Ok(None)`: absent or unknown).
-    fn size(&self) -> Result<Option<u64>, CodecError> {
-        Ok(None)
-    }
-
-    /// The requested byte ranges and the input's size (if known), or `None` if the input does
-    /// not exist. Inputs that learn the size while reading (a file, an HTTP reply's
-    /// `Content-Range`) answer both in one request; the default asks [`Self::size`] first.
-    #[allow(clippy::type_complexity)]
-    fn partial_decode_and_size(
-        &self,
-        ranges: &[ByteRange],
-        options: &CodecOptions,
-    ) -> Result<Option<(Vec<Vec<u8>>, Option<u64>)>, CodecError> {
-        let size = self.size()?;
-        Ok(self.partial_decode(ranges, options)?.map(|v| (v, size)))
-    }
+/// What a partial decode needs next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartialStep {
+    /// These byte ranges of the encoded input (hand them to [`PartialDecode::supply`]).
+    Need(Vec<ByteRange>),
+    /// Everything needed is there: call [`PartialDecode::finish_into`] or
+    /// [`PartialDecode::finish`].
+    Ready,
 }
 
-/// Reads subsets of a decoded chunk. Missing input decodes to the fill value.
-pub trait ArrayPartialDecoder: Send + Sync {
-    /// The decoded subsets (each relative to the chunk).
-    fn partial_decode(
-        &self,
-        subsets: &[ArraySubset],
-        options: &CodecOptions,
-    ) -> Result<Vec<ArrayBytes>, CodecError>;
-}
-
-/// A [`BytesPartialDecoder`] reading one key of a store with byte-range requests. The value
-/// is opened once, on the first read, and pinned when the store can
-/// ([`ReadableStorageTraits::open_value`]): all reads through one decoder — a shard's index,
-/// then the inner chunks it locates — see the same version of the value even if another
-/// writer replaces it meanwhile, and a file is opened once instead of once per request.
-pub struct StoragePartialDecoder<S: ?Sized> {
-    storage: Arc<S>,
-    key: StoreKey,
-    opened: Mutex<Option<Opened>>,
-}
-
-/// [`OpenedValue`], shareable.
+/// State a partial decode learned that a later decode of the same stored value may reuse —
+/// a decoded shard index — with its size in bytes (for caches bounded by bytes). Valid only
+/// for the version of the value it was read from.
 #[derive(Clone)]
-enum Opened {
-    Absent,
-    Pinned(Arc<dyn StoreValueReader>),
-    Unsupported,
+pub struct ReusableState {
+    state: Arc<dyn Any + Send + Sync>,
+    size: usize,
 }
 
-impl<S: ReadableStorageTraits + ?Sized> StoragePartialDecoder<S> {
-    /// Read `key` of `storage`.
-    pub fn new(storage: Arc<S>, key: StoreKey) -> Self {
-        Self {
-            storage,
-            key,
-            opened: Mutex::new(None),
-        }
+impl ReusableState {
+    /// Wrap `state` of about `size` bytes.
+    pub fn new<T: Any + Send + Sync>(state: Arc<T>, size: usize) -> Self {
+        Self { state, size }
     }
 
-    fn opened(&self) -> Result<Opened, CodecError> {
-        let mut g = self.opened.lock();
-        if let Some(o) = g.as_ref() {
-            return Ok(o.clone());
-        }
-        let o = match self.storage.open_value(&self.key)? {
-            OpenedValue::Absent => Opened::Absent,
-            OpenedValue::Pinned(r) => Opened::Pinned(Arc::from(r)),
-            OpenedValue::Unsupported => Opened::Unsupported,
-        };
-        *g = Some(o.clone());
-        Ok(o)
+    /// The state, if it is a `T`.
+    pub fn get<T: Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        self.state.clone().downcast::<T>().ok()
+    }
+
+    /// Its size in bytes.
+    pub fn size(&self) -> usize {
+        self.size
     }
 }
 
-impl<S: ReadableStorageTraits + ?Sized> BytesPartialDecoder for StoragePartialDecoder<S> {
-    fn partial_decode(
-        &self,
-        ranges: &[ByteRange],
-        _options: &CodecOptions,
-    ) -> Result<Option<Vec<Vec<u8>>>, CodecError> {
-        Ok(match self.opened()? {
-            Opened::Absent => None,
-            Opened::Pinned(r) => Some(r.get_ranges(ranges)?),
-            Opened::Unsupported => self.storage.get_partial(&self.key, ranges)?,
-        })
-    }
-
-    fn decode_all(&self, _options: &CodecOptions) -> Result<Option<Vec<u8>>, CodecError> {
-        Ok(match self.opened()? {
-            Opened::Absent => None,
-            Opened::Pinned(r) => r.get_ranges(&[ByteRange::ALL])?.pop(),
-            Opened::Unsupported => self.storage.get(&self.key)?,
-        })
-    }
-
-    fn size(&self) -> Result<Option<u64>, CodecError> {
-        Ok(match self.opened()? {
-            Opened::Absent => None,
-            Opened::Pinned(r) => Some(r.size()),
-            Opened::Unsupported => self.storage.size_key(&self.key)?,
-        })
-    }
-
-    fn partial_decode_and_size(
-        &self,
-        ranges: &[ByteRange],
-        _options: &CodecOptions,
-    ) -> Result<Option<(Vec<Vec<u8>>, Option<u64>)>, CodecError> {
-        Ok(match self.opened()? {
-            Opened::Absent => None,
-            Opened::Pinned(r) => Some((r.get_ranges(ranges)?, Some(r.size()))),
-            Opened::Unsupported => self
-                .storage
-                .get_partial_and_size(&self.key, ranges)?
-                .map(|(v, n)| (v, Some(n))),
-        })
+impl std::fmt::Debug for ReusableState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ReusableState({} bytes)", self.size)
     }
 }
 
-/// A [`BytesPartialDecoder`] over bytes already in memory (`None`: absent).
-pub struct VecBytesPartialDecoder {
-    bytes: Option<Vec<u8>>,
-}
+/// A partial decode of regions of one encoded chunk (see the module documentation). The
+/// regions are fixed when the machine is made; outputs are given in the same order.
+pub trait PartialDecode: Send {
+    /// The first step (called once, before [`Self::supply`]).
+    fn start(&mut self) -> Result<PartialStep, CodecError>;
 
-impl VecBytesPartialDecoder {
-    /// Serve ranges of `bytes`.
-    pub fn new(bytes: Option<Vec<u8>>) -> Self {
-        Self { bytes }
+    /// The bytes of the ranges of the last [`PartialStep::Need`], in order, and the size of
+    /// the whole encoded input. Returns the next step.
+    fn supply(&mut self, bytes: Vec<Bytes>, size: u64) -> Result<PartialStep, CodecError>;
+
+    /// Decode every region into its output view (fixed-size data; each view's subset has its
+    /// region's shape).
+    fn finish_into(self: Box<Self>, outputs: &mut [ArrayOutputView<'_>]) -> Result<(), CodecError>;
+
+    /// Decode every region to owned bytes (any data type).
+    fn finish(self: Box<Self>) -> Result<Vec<ArrayBytes>, CodecError>;
+
+    /// State worth keeping for later decodes of the same stored value, once known.
+    fn reusable(&self) -> Option<ReusableState> {
+        None
     }
 }
 
-/// Copies of byte ranges of decoded bytes; a range out of bounds is an error from codec
-/// `what`. For partial decoders that decode a whole chunk (or a prefix) and serve ranges.
-pub fn extract_ranges(
-    bytes: &[u8],
+/// The ranges of bytes held in memory, as zero-copy slices; a range out of bounds is
+/// corrupt data of codec `what` (a stored value shorter than the codec expects).
+pub fn slice_ranges(
+    bytes: &Bytes,
     ranges: &[ByteRange],
     what: &str,
-) -> Result<Vec<Vec<u8>>, CodecError> {
+) -> Result<Vec<Bytes>, CodecError> {
     ranges
         .iter()
         .map(|r| {
@@ -176,172 +109,141 @@ pub fn extract_ranges(
                     format!("byte range {r} is out of bounds of {} bytes", bytes.len()),
                 )
             })?;
-            Ok(bytes[rr.start as usize..rr.end as usize].to_vec())
+            Ok(bytes.slice(rr.start as usize..rr.end as usize))
         })
         .collect()
 }
 
-impl BytesPartialDecoder for VecBytesPartialDecoder {
-    fn partial_decode(
-        &self,
-        ranges: &[ByteRange],
-        _options: &CodecOptions,
-    ) -> Result<Option<Vec<Vec<u8>>>, CodecError> {
-        match &self.bytes {
-            None => Ok(None),
-            Some(b) => extract_ranges(b, ranges, "bytes").map(Some),
+/// Drive a machine whose input is entirely in memory (`None`: absent; an absent input is an
+/// error here, since only the caller knows its fill value) until it is ready.
+pub fn run_from_memory(machine: &mut dyn PartialDecode, input: &Bytes) -> Result<(), CodecError> {
+    let mut step = machine.start()?;
+    // A machine asks a bounded number of times (index, then data; nested shards add one
+    // round each); a machine that never finishes is a bug, not a hang.
+    for _ in 0..64 {
+        match step {
+            PartialStep::Ready => return Ok(()),
+            PartialStep::Need(ranges) => {
+                let parts = slice_ranges(input, &ranges, "input")?;
+                step = machine.supply(parts, input.len() as u64)?;
+            }
         }
     }
-
-    fn decode_all(&self, _options: &CodecOptions) -> Result<Option<Vec<u8>>, CodecError> {
-        Ok(self.bytes.clone())
-    }
-
-    fn size(&self) -> Result<Option<u64>, CodecError> {
-        Ok(self.bytes.as_ref().map(|b| b.len() as u64))
-    }
+    Err(CodecError::Internal(
+        "a partial decode did not finish after 64 rounds".into(),
+    ))
 }
 
-/// The default bytes→bytes partial decoder: decode everything, then extract the ranges.
-pub struct FullBytesPartialDecoder {
-    input: Arc<dyn BytesPartialDecoder>,
-    codec: Arc<dyn BytesToBytesCodecTraits>,
-    decoded: BytesRepresentation,
+/// Decode `regions` of a chunk whose encoded bytes are in memory, through a partial decode.
+pub fn decode_from_memory(
+    mut machine: Box<dyn PartialDecode>,
+    input: &Bytes,
+) -> Result<Vec<ArrayBytes>, CodecError> {
+    run_from_memory(machine.as_mut(), input)?;
+    machine.finish()
 }
 
-impl FullBytesPartialDecoder {
-    /// Wrap `codec` over `input`.
-    pub fn new(
-        input: Arc<dyn BytesPartialDecoder>,
-        codec: Arc<dyn BytesToBytesCodecTraits>,
-        decoded: BytesRepresentation,
-    ) -> Self {
-        Self {
-            input,
-            codec,
-            decoded,
+/// Check that each region lies in the chunk.
+pub(crate) fn check_regions(
+    regions: &[ArraySubset],
+    decoded: &ChunkRepresentation,
+    codec: &str,
+) -> Result<(), CodecError> {
+    for r in regions {
+        if !r.inbounds(&decoded.shape) {
+            return Err(CodecError::unsupported(
+                codec,
+                format!(
+                    "region {r} is out of bounds of chunk shape {:?}",
+                    decoded.shape
+                ),
+            ));
         }
     }
+    Ok(())
 }
 
-impl BytesPartialDecoder for FullBytesPartialDecoder {
-    fn partial_decode(
-        &self,
-        ranges: &[ByteRange],
-        options: &CodecOptions,
-    ) -> Result<Option<Vec<Vec<u8>>>, CodecError> {
-        let Some(encoded) = self.input.decode_all(options)? else {
-            return Ok(None);
-        };
-        let decoded = self.codec.decode(encoded, &self.decoded, options)?;
-        extract_ranges(&decoded, ranges, self.codec.name()).map(Some)
+/// Check the outputs handed to `finish_into`: one per region, each of its region's shape.
+pub fn check_outputs(
+    regions: &[ArraySubset],
+    outputs: &[ArrayOutputView<'_>],
+    codec: &str,
+) -> Result<(), CodecError> {
+    if regions.len() != outputs.len()
+        || regions
+            .iter()
+            .zip(outputs)
+            .any(|(r, o)| r.shape() != o.subset().shape())
+    {
+        return Err(CodecError::Internal(format!(
+            "{codec}: {} output views for {} regions, or of the wrong shape",
+            outputs.len(),
+            regions.len()
+        )));
     }
-
-    fn decode_all(&self, options: &CodecOptions) -> Result<Option<Vec<u8>>, CodecError> {
-        let Some(encoded) = self.input.decode_all(options)? else {
-            return Ok(None);
-        };
-        self.codec.decode(encoded, &self.decoded, options).map(Some)
-    }
+    Ok(())
 }
 
-/// The default array→bytes partial decoder: decode the whole chunk, then extract subsets.
-pub struct FullArrayPartialDecoder {
-    input: Arc<dyn BytesPartialDecoder>,
-    codec: Arc<dyn ArrayToBytesCodecTraits>,
-    decoded: ChunkRepresentation,
-}
-
-impl FullArrayPartialDecoder {
-    /// Wrap `codec` over `input`.
-    pub fn new(
-        input: Arc<dyn BytesPartialDecoder>,
-        codec: Arc<dyn ArrayToBytesCodecTraits>,
-        decoded: ChunkRepresentation,
-    ) -> Self {
-        Self {
-            input,
-            codec,
-            decoded,
+/// The regions of a decoded chunk as owned bytes (the chunk itself when the only region is
+/// all of it).
+pub fn extract_regions(
+    chunk: ArrayBytes,
+    decoded: &ChunkRepresentation,
+    regions: &[ArraySubset],
+) -> Result<Vec<ArrayBytes>, CodecError> {
+    if let [r] = regions {
+        if r.shape() == decoded.shape.as_slice() {
+            return Ok(vec![chunk]);
         }
     }
+    regions
+        .iter()
+        .map(|r| {
+            extract_subset(&chunk, &decoded.shape, r, decoded.data_type.size())
+                .map_err(|e| CodecError::Internal(format!("extracting region {r}: {e}")))
+        })
+        .collect()
 }
 
-fn extract_all(
+/// Write regions of a decoded chunk into their output views.
+pub fn write_regions(
     chunk: &ArrayBytes,
     decoded: &ChunkRepresentation,
-    subsets: &[ArraySubset],
+    regions: &[ArraySubset],
+    outputs: &mut [ArrayOutputView<'_>],
+) -> Result<(), CodecError> {
+    for (r, o) in regions.iter().zip(outputs.iter_mut()) {
+        o.write_array_bytes(chunk, &decoded.shape, r, decoded)?;
+    }
+    Ok(())
+}
+
+/// Fixed-size outputs for [`PartialDecode::finish`] of a machine that decodes into views:
+/// allocate one zeroed buffer per region, decode into them.
+pub fn finish_via_views(
+    machine: Box<dyn PartialDecode>,
+    regions: &[ArraySubset],
+    elem: usize,
 ) -> Result<Vec<ArrayBytes>, CodecError> {
-    subsets
-        .iter()
-        .map(|s| {
-            if !s.inbounds(&decoded.shape) {
-                return Err(CodecError::new(
-                    "partial decoder",
-                    format!(
-                        "subset {s} is out of bounds of chunk shape {:?}",
-                        decoded.shape
-                    ),
-                ));
-            }
-            extract_subset(chunk, &decoded.shape, s, decoded.data_type.size())
-                .map_err(|e| CodecError::new("partial decoder", e))
-        })
-        .collect()
-}
-
-impl ArrayPartialDecoder for FullArrayPartialDecoder {
-    fn partial_decode(
-        &self,
-        subsets: &[ArraySubset],
-        options: &CodecOptions,
-    ) -> Result<Vec<ArrayBytes>, CodecError> {
-        let chunk = match self.input.decode_all(options)? {
-            Some(encoded) => self.codec.decode(encoded, &self.decoded, options)?,
-            None => self.decoded.fill()?,
-        };
-        extract_all(&chunk, &self.decoded, subsets)
+    let mut bufs = Vec::with_capacity(regions.len());
+    for r in regions {
+        let n = r
+            .num_elements_usize()
+            .ok()
+            .and_then(|n| n.checked_mul(elem))
+            .ok_or_else(|| CodecError::allocation("output", format!("region {r} is too large")))?;
+        bufs.push(super::zeroed_checked(n).ok_or_else(|| {
+            CodecError::allocation("output", format!("{n} bytes for region {r}"))
+        })?);
     }
-}
-
-/// The default array→array partial decoder: decode the whole chunk, then extract subsets.
-pub struct FullArrayToArrayPartialDecoder {
-    input: Arc<dyn ArrayPartialDecoder>,
-    codec: Arc<dyn ArrayToArrayCodecTraits>,
-    decoded: ChunkRepresentation,
-    encoded: ChunkRepresentation,
-}
-
-impl FullArrayToArrayPartialDecoder {
-    /// Wrap `codec` over `input`.
-    pub fn new(
-        input: Arc<dyn ArrayPartialDecoder>,
-        codec: Arc<dyn ArrayToArrayCodecTraits>,
-        decoded: ChunkRepresentation,
-    ) -> Result<Self, CodecError> {
-        let encoded = codec.encoded_representation(&decoded)?;
-        Ok(Self {
-            input,
-            codec,
-            decoded,
-            encoded,
-        })
+    {
+        let shapes: Vec<Vec<u64>> = regions.iter().map(|r| r.shape().to_vec()).collect();
+        let mut views: Vec<ArrayOutputView<'_>> = bufs
+            .iter_mut()
+            .zip(&shapes)
+            .map(|(b, s)| ArrayOutputView::new(b, s, ArraySubset::new_with_shape(s.clone())))
+            .collect();
+        machine.finish_into(&mut views)?;
     }
-}
-
-impl ArrayPartialDecoder for FullArrayToArrayPartialDecoder {
-    fn partial_decode(
-        &self,
-        subsets: &[ArraySubset],
-        options: &CodecOptions,
-    ) -> Result<Vec<ArrayBytes>, CodecError> {
-        let mut all = self
-            .input
-            .partial_decode(&[self.encoded.subset()], options)?;
-        let encoded = all
-            .pop()
-            .ok_or_else(|| CodecError::new(self.codec.name(), "input decoder returned nothing"))?;
-        let chunk = self.codec.decode(encoded, &self.decoded, options)?;
-        extract_all(&chunk, &self.decoded, subsets)
-    }
+    Ok(bufs.into_iter().map(ArrayBytes::Fixed).collect())
 }

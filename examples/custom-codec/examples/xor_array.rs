@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use zarrkit::serde_json::json;
-use zarrkit::storage::{MemoryStore, ReadableStorageTraits, StoreKey};
+use zarrkit::storage::{MemoryStore, ReadableStorageExt, StoreKey};
 use zarrkit::{Array, ArraySubset};
 // Linking the plugin crate is all it takes to register its codec.
 use zarrkit_example_custom_codec as _;

@@ -10,8 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zarrkit_core::codec::{
-    BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
-    FullBytesPartialDecoder,
+    Bytes, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
 };
 use zarrkit_core::config::CodecOptions;
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
@@ -67,10 +66,10 @@ impl BytesToBytesCodecTraits for XorCodec {
 
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &BytesRepresentation,
         options: &CodecOptions,
-    ) -> Result<Vec<u8>, CodecError> {
+    ) -> Result<Bytes, CodecError> {
         if let Some(bound) = decoded.bound() {
             if input.len() as u64 > bound {
                 return Err(CodecError::UnexpectedSize {
@@ -80,18 +79,8 @@ impl BytesToBytesCodecTraits for XorCodec {
                 });
             }
         }
-        self.encode(input, options)
-    }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &BytesRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullBytesPartialDecoder::new(
-            input, self, *decoded,
-        )))
+        // `Vec::from` reuses the buffer when nothing else holds it.
+        self.encode(Vec::from(input), options).map(Bytes::from)
     }
 }
 
@@ -103,5 +92,5 @@ fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin { name: NAME, aliases: &[], v2_ids: &[], create, create_v2: None }
+    CodecPlugin::new(NAME, create)
 }

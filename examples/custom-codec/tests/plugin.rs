@@ -16,7 +16,11 @@ fn registered_by_name() -> Result<(), Box<dyn std::error::Error>> {
     let enc = c.encode(vec![0, 7, 255], &opts)?;
     assert_eq!(enc, vec![7, 0, 248]);
     assert_eq!(
-        c.decode(enc, &zarrkit::codec::BytesRepresentation::Fixed(3), &opts)?,
+        c.decode(
+            enc.into(),
+            &zarrkit::codec::BytesRepresentation::Fixed(3),
+            &opts
+        )?,
         vec![0, 7, 255]
     );
     let bad: MetadataV3 =

@@ -14,8 +14,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zarrkit_core::codec::{
-    BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
-    FullBytesPartialDecoder,
+    Bytes, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
 };
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
@@ -159,10 +158,10 @@ impl BytesToBytesCodecTraits for Adler32Codec {
 
     fn decode(
         &self,
-        mut input: Vec<u8>,
+        mut input: Bytes,
         decoded: &BytesRepresentation,
         options: &CodecOptions,
-    ) -> Result<Vec<u8>, CodecError> {
+    ) -> Result<Bytes, CodecError> {
         if input.len() < CHECKSUM_SIZE {
             return Err(CodecError::new(
                 NAME,
@@ -204,22 +203,11 @@ impl BytesToBytesCodecTraits for Adler32Codec {
         }
         match self.location() {
             ChecksumLocation::Start => {
-                input.drain(..CHECKSUM_SIZE);
+                input = input.slice(CHECKSUM_SIZE..);
             }
             ChecksumLocation::End => input.truncate(payload.end),
         }
         Ok(input)
-    }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &BytesRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullBytesPartialDecoder::new(
-            input, self, *decoded,
-        )))
     }
 }
 
@@ -249,13 +237,7 @@ fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<C
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: NAME,
-        aliases: ALIASES,
-        v2_ids: &["adler32"],
-        create,
-        create_v2: Some(create_v2),
-    }
+    CodecPlugin::new(NAME, create).with_aliases(ALIASES).with_v2(&["adler32"], create_v2)
 }
 
 #[cfg(test)]
@@ -316,7 +298,7 @@ mod tests {
             ),
         ] {
             assert_eq!(c.encode(data.clone(), &opts())?, hex(r));
-            assert_eq!(c.decode(hex(r), &fixed, &opts())?, data);
+            assert_eq!(c.decode(hex(r).into(), &fixed, &opts())?, data);
         }
         // zlib's known value.
         assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
@@ -341,7 +323,7 @@ mod tests {
             bad[i] ^= 0x01;
             assert!(
                 matches!(
-                    c.decode(bad, &un, &opts()),
+                    c.decode(bad.into(), &un, &opts()),
                     Err(CodecError::ChecksumMismatch { .. })
                 ),
                 "{i}"
@@ -349,20 +331,20 @@ mod tests {
         }
         // Truncated: shorter than the checksum, or a payload of the wrong size.
         for n in 0..4 {
-            assert!(c.decode(good[..n].to_vec(), &un, &opts()).is_err());
+            assert!(c.decode(good[..n].to_vec().into(), &un, &opts()).is_err());
         }
         assert!(c
-            .decode(good[..good.len() - 1].to_vec(), &un, &opts())
+            .decode((good[..good.len() - 1].to_vec()).into(), &un, &opts())
             .is_err());
         assert!(matches!(
-            c.decode(good.clone(), &BytesRepresentation::Fixed(1), &opts()),
+            c.decode(good.clone().into(), &BytesRepresentation::Fixed(1), &opts()),
             Err(CodecError::UnexpectedSize { .. })
         ));
         // With validation off, a mismatch passes.
         let mut bad = good;
         bad[0] ^= 1;
         let o = opts().with_validate_checksums(false);
-        assert_eq!(c.decode(bad, &un, &o)?, hex(DATA));
+        assert_eq!(c.decode(bad.into(), &un, &o)?, hex(DATA));
         Ok(())
     }
 
@@ -416,13 +398,13 @@ mod tests {
             let n = data.len() as u64;
             let enc = c.encode(data.clone(), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(enc.len() as u64, n + 4);
-            let dec = c.decode(enc, &BytesRepresentation::Fixed(n), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let dec = c.decode(enc.into(), &BytesRepresentation::Fixed(n), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(dec, data);
         }
 
         #[test]
         fn arbitrary_input_never_panics(data in prop::collection::vec(any::<u8>(), 0..100)) {
-            let _ = Adler32Codec::new().decode(data, &BytesRepresentation::Unbounded, &opts());
+            let _ = Adler32Codec::new().decode(data.into(), &BytesRepresentation::Unbounded, &opts());
         }
     }
 }

@@ -20,14 +20,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zarrkit_core::array_bytes::ArrayBytes;
-use zarrkit_core::codec::{
-    ArrayPartialDecoder, ArrayToArrayCodecTraits, ChunkRepresentation, Codec, CodecTraits,
-};
+use zarrkit_core::codec::{ArrayToArrayCodecTraits, ChunkRepresentation, Codec, CodecTraits};
 use zarrkit_core::element::ElementKind;
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
 use zarrkit_core::registry::{CodecPlugin, CodecV2Context};
 use zarrkit_core::serde_json::{Map, Value};
+use zarrkit_core::subset::ArraySubset;
 use zarrkit_core::CodecOptions;
 
 /// The V3 name of the codec.
@@ -207,11 +206,6 @@ impl CodecTraits for BitroundCodec {
         m.insert("keepbits".into(), Value::from(self.keepbits));
         Some(m)
     }
-
-    /// Decoding is the identity, so partial reads pass straight through.
-    fn partial_decoder_decodes_all(&self) -> bool {
-        false
-    }
 }
 
 impl ArrayToArrayCodecTraits for BitroundCodec {
@@ -256,15 +250,13 @@ impl ArrayToArrayCodecTraits for BitroundCodec {
         Ok(input)
     }
 
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn ArrayPartialDecoder>,
-        decoded: &ChunkRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
-        // Decoding is the identity: pass the input's partial decoder through.
-        self.bind(decoded)?;
-        Ok(input)
+    /// Element-wise (decoding is the identity): any region decodes on its own.
+    fn encoded_region(
+        &self,
+        region: &ArraySubset,
+        _decoded: &ChunkRepresentation,
+    ) -> Option<ArraySubset> {
+        Some(region.clone())
     }
 }
 
@@ -292,13 +284,7 @@ fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<C
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: NAME,
-        aliases: ALIASES,
-        v2_ids: &["bitround"],
-        create,
-        create_v2: Some(create_v2),
-    }
+    CodecPlugin::new(NAME, create).with_aliases(ALIASES).with_v2(&["bitround"], create_v2)
 }
 
 #[cfg(test)]

@@ -34,8 +34,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zarrkit_core::codec::{
-    extract_ranges, BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec,
-    CodecTraits,
+    slice_ranges, Bytes, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
 };
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
@@ -255,11 +254,6 @@ impl CodecTraits for BloscCodec {
         BLOSC
     }
 
-    /// Part of a blosc buffer is read by decompressing only the blocks that hold it.
-    fn partial_decoder_decodes_all(&self) -> bool {
-        false
-    }
-
     fn configuration(&self) -> Option<Map<String, Value>> {
         let mut m = Map::new();
         m.insert("cname".into(), Value::from(self.cname.as_str()));
@@ -344,10 +338,10 @@ impl BytesToBytesCodecTraits for BloscCodec {
 
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &BytesRepresentation,
         _options: &CodecOptions,
-    ) -> Result<Vec<u8>, CodecError> {
+    ) -> Result<Bytes, CodecError> {
         let nbytes = checked_decoded_size(&input, decoded)?;
         let mut out: Vec<u8> = Vec::new();
         out.try_reserve_exact(nbytes)
@@ -378,41 +372,23 @@ impl BytesToBytesCodecTraits for BloscCodec {
         }
         // SAFETY: c-blosc wrote exactly `nbytes` bytes (its return value).
         unsafe { out.set_len(n) };
-        Ok(out)
+        Ok(out.into())
     }
 
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &BytesRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
-        Ok(Arc::new(BloscPartialDecoder {
-            input,
-            codec: self,
-            decoded: *decoded,
-        }))
+    fn decodes_ranges_cheaply(&self) -> bool {
+        true
     }
-}
 
-/// Reads byte ranges of the decoded bytes by decompressing only the blosc blocks that hold
-/// them (`blosc_getitem`, thread-safe in c-blosc 1). The encoded bytes are fetched whole.
-struct BloscPartialDecoder {
-    input: Arc<dyn BytesPartialDecoder>,
-    codec: Arc<BloscCodec>,
-    decoded: BytesRepresentation,
-}
-
-impl BytesPartialDecoder for BloscPartialDecoder {
-    fn partial_decode(
+    /// Decompress only the blosc blocks that hold the ranges (`blosc_getitem`, thread-safe
+    /// in c-blosc 1).
+    fn decode_ranges(
         &self,
+        encoded: Bytes,
         ranges: &[ByteRange],
+        decoded: &BytesRepresentation,
         options: &CodecOptions,
-    ) -> Result<Option<Vec<Vec<u8>>>, CodecError> {
-        let Some(encoded) = self.input.decode_all(options)? else {
-            return Ok(None);
-        };
-        let nbytes = checked_decoded_size(&encoded, &self.decoded)?;
+    ) -> Result<Vec<Bytes>, CodecError> {
+        let nbytes = checked_decoded_size(&encoded, decoded)?;
         // The span of decoded bytes the ranges need, in whole items of the header's typesize.
         let typesize = usize::from(encoded[3]).max(1);
         let mut span: Option<(usize, usize)> = None;
@@ -431,7 +407,7 @@ impl BytesPartialDecoder for BloscPartialDecoder {
             }
         }
         let Some((a, b)) = span else {
-            return Ok(Some(vec![Vec::new(); ranges.len()]));
+            return Ok(vec![Bytes::new(); ranges.len()]);
         };
         let first = a / typesize;
         let stop = b.div_ceil(typesize);
@@ -439,8 +415,8 @@ impl BytesPartialDecoder for BloscPartialDecoder {
         if stop > items || stop - first == items {
             // Trailing bytes past the last whole item, or everything: decode it all (the
             // bytes fetched above, not a second fetch).
-            let decoded = self.codec.decode(encoded, &self.decoded, options)?;
-            return extract_ranges(&decoded, ranges, BLOSC).map(Some);
+            let all = self.decode(encoded, decoded, options)?;
+            return slice_ranges(&all, ranges, BLOSC);
         }
         let len = (stop - first) * typesize;
         let mut buf: Vec<u8> = Vec::new();
@@ -448,8 +424,8 @@ impl BytesPartialDecoder for BloscPartialDecoder {
             .map_err(|e| CodecError::new(BLOSC, format!("cannot allocate {len} bytes: {e}")))?;
         let (Ok(start_item), Ok(nitems)) = (c_int::try_from(first), c_int::try_from(stop - first))
         else {
-            let decoded = self.codec.decode(encoded, &self.decoded, options)?;
-            return extract_ranges(&decoded, ranges, BLOSC).map(Some);
+            let all = self.decode(encoded, decoded, options)?;
+            return slice_ranges(&all, ranges, BLOSC);
         };
         // SAFETY: the header was validated against the input (`validated_decoded_size`), the
         // items lie within the decoded size, and `buf` is writable for `len` bytes, which is
@@ -471,25 +447,17 @@ impl BytesPartialDecoder for BloscPartialDecoder {
         // SAFETY: c-blosc wrote exactly `len` bytes.
         unsafe { buf.set_len(len) };
         let base = first * typesize;
-        Ok(Some(
-            bounds
-                .iter()
-                .map(|&(x, y)| {
-                    if x < y {
-                        buf[x - base..y - base].to_vec()
-                    } else {
-                        Vec::new()
-                    }
-                })
-                .collect(),
-        ))
-    }
-
-    fn decode_all(&self, options: &CodecOptions) -> Result<Option<Vec<u8>>, CodecError> {
-        self.input
-            .decode_all(options)?
-            .map(|e| self.codec.decode(e, &self.decoded, options))
-            .transpose()
+        let buf = Bytes::from(buf);
+        Ok(bounds
+            .iter()
+            .map(|&(x, y)| {
+                if x < y {
+                    buf.slice(x - base..y - base)
+                } else {
+                    Bytes::new()
+                }
+            })
+            .collect())
     }
 }
 
@@ -620,13 +588,7 @@ fn create_v2(config: &Map<String, Value>, context: &CodecV2Context) -> Result<Co
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: BLOSC,
-        aliases: &["numcodecs.blosc"],
-        v2_ids: &["blosc"],
-        create,
-        create_v2: Some(create_v2),
-    }
+    CodecPlugin::new(BLOSC, create).with_aliases(&["numcodecs.blosc"]).with_v2(&["blosc"], create_v2)
 }
 
 #[cfg(test)]

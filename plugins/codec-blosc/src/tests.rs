@@ -63,7 +63,11 @@ fn decodes_a_hand_made_memcpyed_buffer_exactly() -> TestResult {
         BytesRepresentation::Bounded(1000),
         BytesRepresentation::Unbounded,
     ] {
-        assert_eq!(c.decode(buf.clone(), &repr, &opts())?, data, "{repr:?}");
+        assert_eq!(
+            c.decode(buf.clone().into(), &repr, &opts())?,
+            data,
+            "{repr:?}"
+        );
     }
     // clevel 0 stores the data the same way.
     let enc = BloscCodec::new(
@@ -105,7 +109,7 @@ fn every_compressor_and_shuffle_round_trips() -> TestResult {
                     BytesRepresentation::Unbounded,
                 ] {
                     assert_eq!(
-                        c.decode(enc.clone(), &repr, &opts())?,
+                        c.decode(enc.clone().into(), &repr, &opts())?,
                         data,
                         "{cname:?} {shuffle:?}"
                     );
@@ -122,7 +126,7 @@ fn empty_input_round_trips() -> TestResult {
     let enc = c.encode(Vec::new(), &opts())?;
     assert_eq!(enc.len(), 16);
     assert!(c
-        .decode(enc, &BytesRepresentation::Fixed(0), &opts())?
+        .decode(enc.into(), &BytesRepresentation::Fixed(0), &opts())?
         .is_empty());
     Ok(())
 }
@@ -140,7 +144,7 @@ fn header_claiming_a_huge_size_errors_without_allocating() -> TestResult {
             BytesRepresentation::Fixed(320),
             BytesRepresentation::Bounded(320),
         ] {
-            let r = c.decode(buf.clone(), &repr, &opts());
+            let r = c.decode(buf.clone().into(), &repr, &opts());
             assert!(r.is_err(), "{nbytes} {repr:?}");
         }
     }
@@ -148,7 +152,7 @@ fn header_claiming_a_huge_size_errors_without_allocating() -> TestResult {
     let mut buf = header(0x01, 4, 1 << 31, 256, 64);
     buf.resize(64, 0);
     assert!(c
-        .decode(buf, &BytesRepresentation::Unbounded, &opts())
+        .decode(buf.into(), &BytesRepresentation::Unbounded, &opts())
         .is_err());
     Ok(())
 }
@@ -166,7 +170,8 @@ fn corrupt_input_is_an_error() -> TestResult {
             BytesRepresentation::Unbounded,
         ] {
             assert!(
-                c.decode(enc[..len].to_vec(), &repr, &opts()).is_err(),
+                c.decode(enc[..len].to_vec().into(), &repr, &opts())
+                    .is_err(),
                 "truncated to {len}"
             );
         }
@@ -175,33 +180,41 @@ fn corrupt_input_is_an_error() -> TestResult {
     let mut bad = enc.clone();
     bad.push(0);
     assert!(c
-        .decode(bad, &BytesRepresentation::Unbounded, &opts())
+        .decode(bad.into(), &BytesRepresentation::Unbounded, &opts())
         .is_err());
     // Bad version byte.
     let mut bad = enc.clone();
     bad[0] = 3;
     assert!(c
-        .decode(bad, &BytesRepresentation::Unbounded, &opts())
+        .decode(bad.into(), &BytesRepresentation::Unbounded, &opts())
         .is_err());
     // A header that says memcpyed but sizes that disagree.
     let mut bad = header(0x02, 1, 20, 20, 30);
     bad.resize(30, 0);
     assert!(c
-        .decode(bad, &BytesRepresentation::Unbounded, &opts())
+        .decode(bad.into(), &BytesRepresentation::Unbounded, &opts())
         .is_err());
     // Wrong fixed size.
     assert!(matches!(
-        c.decode(enc.clone(), &BytesRepresentation::Fixed(n - 1), &opts()),
+        c.decode(
+            enc.clone().into(),
+            &BytesRepresentation::Fixed(n - 1),
+            &opts()
+        ),
         Err(CodecError::UnexpectedSize { .. })
     ));
     assert!(c
-        .decode(enc.clone(), &BytesRepresentation::Bounded(n - 1), &opts())
+        .decode(
+            enc.clone().into(),
+            &BytesRepresentation::Bounded(n - 1),
+            &opts()
+        )
         .is_err());
     // Corrupted compressed bytes: an error or wrong data, never a panic.
     for i in 16..enc.len() {
         let mut bad = enc.clone();
         bad[i] ^= 0x5a;
-        if let Ok(d) = c.decode(bad, &BytesRepresentation::Fixed(n), &opts()) {
+        if let Ok(d) = c.decode(bad.into(), &BytesRepresentation::Fixed(n), &opts()) {
             assert_eq!(d.len(), data.len());
         }
     }
@@ -254,7 +267,7 @@ fn created_through_the_registry() -> TestResult {
         let c = b2b(create_codec(&metadata(json)?)?)?;
         assert_eq!(c.name(), "blosc");
         let enc = c.encode(data.clone(), &opts())?;
-        assert_eq!(c.decode(enc, &repr, &opts())?, data);
+        assert_eq!(c.decode(enc.into(), &repr, &opts())?, data);
     }
     let json = r#"{"name":"blosc","configuration":{"cname":"zstd","clevel":5,"shuffle":"shuffle","typesize":4,"blocksize":0}}"#;
     let c = create_codec(&metadata(json)?)?;
@@ -306,7 +319,7 @@ fn created_through_the_registry() -> TestResult {
         assert_eq!(conf.get("shuffle"), Some(&Value::from(shuffle)), "{json}");
         assert_eq!(conf.get("typesize"), Some(&Value::from(typesize)), "{json}");
         let enc = c.encode(data.clone(), &opts())?;
-        assert_eq!(c.decode(enc, &repr, &opts())?, data);
+        assert_eq!(c.decode(enc.into(), &repr, &opts())?, data);
     }
     Ok(())
 }
@@ -348,8 +361,7 @@ fn v2_element_size_comes_from_the_array() -> TestResult {
 }
 
 #[test]
-fn partial_decoder_decodes_ranges() -> TestResult {
-    use zarrkit_core::codec::VecBytesPartialDecoder;
+fn decode_ranges_decodes_ranges() -> TestResult {
     use zarrkit_core::storage::ByteRange;
     let data = ramp(1000);
     let c = Arc::new(BloscCodec::new(
@@ -360,14 +372,12 @@ fn partial_decoder_decodes_ranges() -> TestResult {
         0,
     )?);
     let enc = c.encode(data.clone(), &opts())?;
-    let input: Arc<dyn BytesPartialDecoder> = Arc::new(VecBytesPartialDecoder::new(Some(enc)));
-    let pd = c.partial_decoder(input, &BytesRepresentation::Fixed(4000), &opts())?;
-    let parts = pd
-        .partial_decode(
-            &[ByteRange::FromStart(8, Some(4)), ByteRange::Suffix(4)],
-            &opts(),
-        )?
-        .ok_or("missing")?;
+    let parts = c.decode_ranges(
+        enc.into(),
+        &[ByteRange::FromStart(8, Some(4)), ByteRange::Suffix(4)],
+        &BytesRepresentation::Fixed(4000),
+        &opts(),
+    )?;
     assert_eq!(
         parts,
         vec![2u32.to_le_bytes().to_vec(), 999u32.to_le_bytes().to_vec()]
@@ -391,8 +401,11 @@ fn concurrent_use_is_safe() -> TestResult {
                 for i in 0..20 {
                     let data = ramp(1000 + 37 * i + t);
                     let enc = c.encode(data.clone(), &opts())?;
-                    let dec =
-                        c.decode(enc, &BytesRepresentation::Fixed(data.len() as u64), &opts())?;
+                    let dec = c.decode(
+                        enc.into(),
+                        &BytesRepresentation::Fixed(data.len() as u64),
+                        &opts(),
+                    )?;
                     if dec != data {
                         return Err(CodecError::new("test", "mismatch"));
                     }
@@ -423,7 +436,7 @@ proptest! {
         let enc = c.encode(data.clone(), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let bound = c.encoded_representation(&BytesRepresentation::Fixed(n)).bound();
         prop_assert!(bound.is_some_and(|b| enc.len() as u64 <= b));
-        let dec = c.decode(enc, &BytesRepresentation::Fixed(n), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let dec = c.decode(enc.into(), &BytesRepresentation::Fixed(n), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(dec, data);
     }
 
@@ -442,17 +455,16 @@ proptest! {
         let c = BloscCodec::new(BloscCompressor::Lz4, 5, BloscShuffle::NoShuffle, None, 0)
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         for repr in [BytesRepresentation::Bounded(1000), BytesRepresentation::Unbounded] {
-            if let Ok(d) = c.decode(buf.clone(), &repr, &opts()) {
+            if let Ok(d) = c.decode(buf.clone().into(), &repr, &opts()) {
                 prop_assert_eq!(d.len() as u32, nbytes);
             }
         }
-        let _ = c.decode(body, &BytesRepresentation::Unbounded, &opts());
+        let _ = c.decode(body.into(), &BytesRepresentation::Unbounded, &opts());
     }
 }
 
 #[test]
-fn partial_decoder_decodes_only_the_blocks_needed() -> Result<(), Box<dyn std::error::Error>> {
-    use zarrkit_core::codec::VecBytesPartialDecoder;
+fn decode_ranges_decodes_only_the_blocks_needed() -> Result<(), Box<dyn std::error::Error>> {
     let n = 1usize << 20;
     let data: Vec<u8> = (0..n)
         .map(|i| ((i / 700) as u8) ^ ((i % 7) as u8))
@@ -471,11 +483,7 @@ fn partial_decoder_decodes_only_the_blocks_needed() -> Result<(), Box<dyn std::e
         )?);
         let enc = codec.encode(data.clone(), &opts())?;
         let repr = BytesRepresentation::Fixed(n as u64);
-        let pd = codec.clone().partial_decoder(
-            Arc::new(VecBytesPartialDecoder::new(Some(enc))),
-            &repr,
-            &opts(),
-        )?;
+        let enc = zarrkit_core::codec::Bytes::from(enc);
         let ranges = [
             ByteRange::FromStart(0, Some(3)),
             ByteRange::FromStart(1001, Some(77_777)),
@@ -483,16 +491,21 @@ fn partial_decoder_decodes_only_the_blocks_needed() -> Result<(), Box<dyn std::e
             ByteRange::FromStart(700_003, Some(5)),
             ByteRange::Suffix(9),
         ];
-        let got = pd.partial_decode(&ranges, &opts())?.ok_or("no output")?;
+        let got = codec.decode_ranges(enc.clone(), &ranges, &repr, &opts())?;
         for (r, g) in ranges.iter().zip(got) {
             let rr = r.to_range(n as u64).ok_or("range")?;
             assert_eq!(g, &data[rr.start as usize..rr.end as usize], "{r}");
         }
-        assert!(pd
-            .partial_decode(&[ByteRange::FromStart(n as u64, Some(1))], &opts())
+        assert!(codec
+            .decode_ranges(
+                enc,
+                &[ByteRange::FromStart(n as u64, Some(1))],
+                &repr,
+                &opts()
+            )
             .is_err());
     }
-    // Absent and corrupt input.
+    // Corrupt input.
     let codec = Arc::new(BloscCodec::new(
         BloscCompressor::Lz4,
         5,
@@ -501,24 +514,16 @@ fn partial_decoder_decodes_only_the_blocks_needed() -> Result<(), Box<dyn std::e
         0,
     )?);
     let repr = BytesRepresentation::Fixed(n as u64);
-    let pd = codec.clone().partial_decoder(
-        Arc::new(VecBytesPartialDecoder::new(None)),
-        &repr,
-        &opts(),
-    )?;
-    assert!(pd
-        .partial_decode(&[ByteRange::FromStart(0, Some(1))], &opts())?
-        .is_none());
     let mut enc = codec.encode(data.clone(), &opts())?;
     let last = enc.len() - 1;
     enc.truncate(last);
-    let pd = codec.partial_decoder(
-        Arc::new(VecBytesPartialDecoder::new(Some(enc))),
-        &repr,
-        &opts(),
-    )?;
-    assert!(pd
-        .partial_decode(&[ByteRange::FromStart(0, Some(1))], &opts())
+    assert!(codec
+        .decode_ranges(
+            enc.into(),
+            &[ByteRange::FromStart(0, Some(1))],
+            &repr,
+            &opts()
+        )
         .is_err());
     Ok(())
 }

@@ -11,15 +11,15 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use zarrkit_core::array_bytes::ArrayBytes;
 use zarrkit_core::codec::{
-    ArrayOutputView, ArrayPartialDecoder, ArrayToBytesCodecTraits, BytesPartialDecoder,
-    BytesRepresentation, ChunkRepresentation, Codec, CodecTraits,
+    check_outputs, coalesce, finish_via_views, ArrayOutputView, ArrayToBytesCodecTraits, Bytes,
+    BytesRepresentation, ChunkRepresentation, Coalesced, Codec, CodecTraits, PartialDecode,
+    PartialStep, ReusableState,
 };
 use zarrkit_core::config::CodecOptions;
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
 use zarrkit_core::registry::CodecPlugin;
 use zarrkit_core::serde_json::{Map, Value};
-use zarrkit_core::storage::ByteRange;
 use zarrkit_core::subset::ArraySubset;
 
 /// Byte order.
@@ -139,10 +139,6 @@ impl CodecTraits for BytesCodec {
         }
         Some(m)
     }
-
-    fn partial_decoder_decodes_all(&self) -> bool {
-        false
-    }
 }
 
 impl ArrayToBytesCodecTraits for BytesCodec {
@@ -186,7 +182,7 @@ impl ArrayToBytesCodecTraits for BytesCodec {
 
     fn decode(
         &self,
-        mut input: Vec<u8>,
+        input: Bytes,
         decoded: &ChunkRepresentation,
         _options: &CodecOptions,
     ) -> Result<ArrayBytes, CodecError> {
@@ -199,6 +195,7 @@ impl ArrayToBytesCodecTraits for BytesCodec {
                 actual: input.len() as u64,
             });
         }
+        let mut input = Vec::from(input);
         if let Some(u) = unit {
             swap_bytes(&mut input, u);
         }
@@ -207,7 +204,7 @@ impl ArrayToBytesCodecTraits for BytesCodec {
 
     fn decode_into(
         &self,
-        mut input: Vec<u8>,
+        input: Bytes,
         decoded: &ChunkRepresentation,
         chunk_subset: &ArraySubset,
         output: &mut ArrayOutputView<'_>,
@@ -222,26 +219,40 @@ impl ArrayToBytesCodecTraits for BytesCodec {
                 actual: input.len() as u64,
             });
         }
-        if let Some(u) = unit {
-            swap_bytes(&mut input, u);
-        }
         let elem = decoded.element_size().unwrap_or(1);
-        output.write_region(&input, &decoded.shape, chunk_subset, elem)
+        match unit {
+            None => output.write_region(&input, &decoded.shape, chunk_subset, elem),
+            Some(u) => {
+                let mut b = Vec::from(input);
+                swap_bytes(&mut b, u);
+                output.write_region(&b, &decoded.shape, chunk_subset, elem)
+            }
+        }
     }
 
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
+    fn partial_decode(
+        &self,
         decoded: &ChunkRepresentation,
+        regions: &[ArraySubset],
+        _reuse: Option<&ReusableState>,
         _options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
+    ) -> Result<Option<Box<dyn PartialDecode>>, CodecError> {
         let unit = self.swap_unit(decoded)?;
-        Self::expected_size(decoded)?;
-        Ok(Arc::new(BytesPartialDecoderImpl {
-            input,
+        let expected = Self::expected_size(decoded)? as u64;
+        let elem = decoded.element_size().unwrap_or(1) as u64;
+        let rows = regions
+            .iter()
+            .map(|r| subset_byte_ranges(&decoded.shape, r, elem))
+            .collect();
+        Ok(Some(Box::new(BytesPartial {
             decoded: decoded.clone(),
+            regions: regions.to_vec(),
+            rows,
+            plan: Coalesced::default(),
+            fetched: Vec::new(),
+            expected,
             unit,
-        }))
+        })))
     }
 }
 
@@ -288,109 +299,80 @@ pub fn subset_byte_ranges(shape: &[u64], subset: &ArraySubset, elem: u64) -> Vec
 /// from the page cache and ~2.5x from disk (where one sequential read beats many seeks).
 pub const COALESCE_GAP: u64 = 64 * 1024;
 
-/// Merge sorted, disjoint `(offset, length)` ranges whose gaps are at most `max_gap` into
-/// spans (each span covers one or more whole ranges).
-pub fn coalesce_ranges(ranges: &[(u64, u64)], max_gap: u64) -> Vec<(u64, u64)> {
-    let mut spans: Vec<(u64, u64)> = Vec::new();
-    for &(o, l) in ranges {
-        match spans.last_mut() {
-            Some(last) if o >= last.0 + last.1 && o - (last.0 + last.1) <= max_gap => {
-                last.1 = o + l - last.0;
-            }
-            _ => spans.push((o, l)),
-        }
-    }
-    spans
-}
-
-struct BytesPartialDecoderImpl {
-    input: Arc<dyn BytesPartialDecoder>,
+/// The partial decode of regions of a `bytes`-encoded chunk: one request of the regions'
+/// rows (nearby rows coalesced by core), then each row is copied once, straight into its
+/// place in the output (and byte-swapped there when the stored order is not the machine's).
+struct BytesPartial {
     decoded: ChunkRepresentation,
+    regions: Vec<ArraySubset>,
+    /// Per region, its rows `(offset, len)` in the chunk's encoding, in C order.
+    rows: Vec<Vec<(u64, u64)>>,
+    plan: Coalesced,
+    fetched: Vec<Bytes>,
+    expected: u64,
     unit: Option<usize>,
 }
 
-impl ArrayPartialDecoder for BytesPartialDecoderImpl {
-    fn partial_decode(
-        &self,
-        subsets: &[ArraySubset],
-        options: &CodecOptions,
-    ) -> Result<Vec<ArrayBytes>, CodecError> {
-        let elem = self.decoded.element_size().unwrap_or(1);
-        let expected = BytesCodec::expected_size(&self.decoded)? as u64;
-        if let Some(size) = self.input.size()? {
-            if size != expected {
-                return Err(CodecError::UnexpectedSize {
-                    codec: "bytes".into(),
-                    expected,
-                    actual: size,
-                });
-            }
+impl PartialDecode for BytesPartial {
+    fn start(&mut self) -> Result<PartialStep, CodecError> {
+        let all: Vec<(u64, u64)> = self.rows.iter().flatten().copied().collect();
+        self.plan = coalesce(&all, COALESCE_GAP);
+        Ok(PartialStep::Need(self.plan.requests.clone()))
+    }
+
+    fn supply(&mut self, bytes: Vec<Bytes>, size: u64) -> Result<PartialStep, CodecError> {
+        if size != self.expected {
+            return Err(CodecError::UnexpectedSize {
+                codec: "bytes".into(),
+                expected: self.expected,
+                actual: size,
+            });
         }
-        let mut out = Vec::with_capacity(subsets.len());
-        for s in subsets {
-            if !s.inbounds(&self.decoded.shape) {
-                return Err(CodecError::new(
-                    "bytes",
-                    format!(
-                        "subset {s} is out of bounds of chunk shape {:?}",
-                        self.decoded.shape
-                    ),
+        self.fetched = bytes;
+        Ok(PartialStep::Ready)
+    }
+
+    fn finish_into(self: Box<Self>, outputs: &mut [ArrayOutputView<'_>]) -> Result<(), CodecError> {
+        check_outputs(&self.regions, outputs, "bytes")?;
+        let elem = self.decoded.element_size().unwrap_or(1);
+        let mut item = 0usize;
+        for (rows, out) in self.rows.iter().zip(outputs.iter_mut()) {
+            let mut runs = out.runs_mut(elem)?;
+            let (mut r, mut at) = (0usize, 0usize);
+            for _ in rows {
+                let mut src = &self.plan.take(&self.fetched, item, "bytes")?[..];
+                item += 1;
+                // Hand the row out to the output runs in order.
+                while !src.is_empty() {
+                    let dst = runs.get_mut(r).ok_or_else(|| {
+                        CodecError::Internal("bytes: the rows overflow the output".into())
+                    })?;
+                    let n = (dst.len() - at).min(src.len());
+                    dst[at..at + n].copy_from_slice(&src[..n]);
+                    src = &src[n..];
+                    at += n;
+                    if at == dst.len() {
+                        if let Some(u) = self.unit {
+                            swap_bytes(dst, u);
+                        }
+                        r += 1;
+                        at = 0;
+                    }
+                }
+            }
+            if r != runs.len() {
+                return Err(CodecError::Internal(
+                    "bytes: the rows do not fill the output".into(),
                 ));
             }
-            let ranges = subset_byte_ranges(&self.decoded.shape, s, elem as u64);
-            // Nearby ranges (rows of a subset) are requested as one span each: a few larger
-            // reads instead of one small read per row.
-            let spans = coalesce_ranges(&ranges, COALESCE_GAP);
-            let req: Vec<ByteRange> = spans
-                .iter()
-                .map(|(o, l)| ByteRange::FromStart(*o, Some(*l)))
-                .collect();
-            match self.input.partial_decode(&req, options)? {
-                None => {
-                    let n = s.num_elements() as usize;
-                    out.push(ArrayBytes::Fixed(
-                        self.decoded.fill_value.as_bytes().repeat(n),
-                    ));
-                }
-                Some(parts) => {
-                    let mut b = Vec::with_capacity(s.num_elements() as usize * elem);
-                    if parts.len() != spans.len() {
-                        return Err(CodecError::new(
-                            "bytes",
-                            "the input returned the wrong number of byte ranges",
-                        ));
-                    }
-                    let mut next = ranges.iter().peekable();
-                    for ((so, sl), p) in spans.iter().zip(&parts) {
-                        if p.len() as u64 != *sl {
-                            return Err(CodecError::new(
-                                "bytes",
-                                "the input returned a byte range of the wrong length",
-                            ));
-                        }
-                        while let Some(&&(o, l)) = next.peek() {
-                            if o + l > so + sl {
-                                break;
-                            }
-                            b.extend_from_slice(&p[(o - so) as usize..(o - so + l) as usize]);
-                            next.next();
-                        }
-                    }
-                    if b.len() as u64 != s.num_elements() * elem as u64 {
-                        return Err(CodecError::UnexpectedSize {
-                            codec: "bytes".into(),
-                            expected: s.num_elements() * elem as u64,
-                            actual: b.len() as u64,
-                        });
-                    }
-                    if let Some(u) = self.unit {
-                        swap_bytes(&mut b, u);
-                    }
-                    out.push(ArrayBytes::Fixed(b));
-                }
-            }
         }
-        Ok(out)
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<Vec<ArrayBytes>, CodecError> {
+        let regions = self.regions.clone();
+        let elem = self.decoded.element_size().unwrap_or(1);
+        finish_via_views(self, &regions, elem)
     }
 }
 
@@ -402,14 +384,13 @@ fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin { name: "bytes", aliases: &["endian"], v2_ids: &[], create, create_v2: None }
+    CodecPlugin::new("bytes", create).with_aliases(&["endian"])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use zarrkit_core::codec::VecBytesPartialDecoder;
     use zarrkit_core::fill_value::FillValue;
     use zarrkit_core::registry::data_type_by_name;
     use zarrkit_dtype_numeric as _;
@@ -434,7 +415,7 @@ mod tests {
             &CodecOptions::default(),
         )?;
         assert_eq!(enc, vec![0, 0, 0, 1, 0xff, 0xff, 0xff, 0xfe]);
-        let dec = BytesCodec::big().decode(enc, &r, &CodecOptions::default())?;
+        let dec = BytesCodec::big().decode(enc.into(), &r, &CodecOptions::default())?;
         assert_eq!(dec, ArrayBytes::Fixed(input));
         // complex64: each component swapped separately.
         let r = repr("complex64", vec![1])?;
@@ -449,10 +430,10 @@ mod tests {
     fn errors() -> Result<(), PluginError> {
         let r = repr("int32", vec![4])?;
         assert!(BytesCodec::little()
-            .decode(vec![0; 15], &r, &CodecOptions::default())
+            .decode(vec![0; 15].into(), &r, &CodecOptions::default())
             .is_err());
         assert!(BytesCodec::little()
-            .decode(vec![0; 17], &r, &CodecOptions::default())
+            .decode(vec![0; 17].into(), &r, &CodecOptions::default())
             .is_err());
         assert!(BytesCodec::new(None).encoded_representation(&r).is_err());
         assert!(BytesCodec::new(None)
@@ -480,9 +461,9 @@ mod tests {
             let opts = CodecOptions::default();
             let enc = codec.encode(ArrayBytes::Fixed(data.clone()), &r, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let ranges: Vec<_> = shape.iter().zip(&sel).map(|(s, (a, b))| { let a = a % s; a..a + b % (s - a + 1) }).collect();
-            let subset = ArraySubset::new_with_ranges(&ranges);
-            let pd = codec.clone().partial_decoder(Arc::new(VecBytesPartialDecoder::new(Some(enc))), &r, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let part = pd.partial_decode(std::slice::from_ref(&subset), &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let subset = ArraySubset::new_with_ranges(&ranges)?;
+            let machine = codec.partial_decode(&r, std::slice::from_ref(&subset), None, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?.ok_or_else(|| TestCaseError::fail("no partial decode"))?;
+            let part = zarrkit_core::codec::decode_from_memory(machine, &enc.into()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let full = zarrkit_core::array_bytes::extract_subset(&ArrayBytes::Fixed(data), &shape, &subset, r.data_type.size()).map_err(TestCaseError::fail)?;
             prop_assert_eq!(&part[0], &full);
         }

@@ -55,7 +55,7 @@ fn decodes_numcodecs_reference_exactly() -> TestResult {
             BytesRepresentation::Bounded(1000),
             BytesRepresentation::Unbounded,
         ] {
-            assert_eq!(c.decode(hex(r), &repr, &opts())?, data, "{repr:?}");
+            assert_eq!(c.decode(hex(r).into(), &repr, &opts())?, data, "{repr:?}");
         }
     }
     // bzip2 is deterministic: the same level gives the same bytes as libbzip2.
@@ -66,7 +66,7 @@ fn decodes_numcodecs_reference_exactly() -> TestResult {
     // Concatenated streams decode to the concatenation.
     let two = [hex(REFERENCE), hex(REFERENCE_LEVEL1)].concat();
     assert_eq!(
-        c.decode(two, &BytesRepresentation::Unbounded, &opts())?,
+        c.decode(two.into(), &BytesRepresentation::Unbounded, &opts())?,
         [data.clone(), data].concat()
     );
     Ok(())
@@ -80,7 +80,7 @@ fn corrupt_input_is_an_error() -> TestResult {
     for n in 0..good.len() {
         for repr in [fixed, BytesRepresentation::Unbounded] {
             assert!(
-                c.decode(good[..n].to_vec(), &repr, &opts()).is_err(),
+                c.decode(good[..n].to_vec().into(), &repr, &opts()).is_err(),
                 "truncated to {n}"
             );
         }
@@ -89,14 +89,14 @@ fn corrupt_input_is_an_error() -> TestResult {
     for (i, v) in [(0, b'C'), (3, b'0')] {
         let mut bad = good.clone();
         bad[i] = v;
-        assert!(c.decode(bad, &fixed, &opts()).is_err(), "{i}");
+        assert!(c.decode(bad.into(), &fixed, &opts()).is_err(), "{i}");
     }
     // Flipped bits in the block (CRC or structure errors) and in the stream CRC.
     for i in [12, 30, 60, good.len() - 3] {
         let mut bad = good.clone();
         bad[i] ^= 0x08;
         assert!(
-            c.decode(bad, &BytesRepresentation::Unbounded, &opts())
+            c.decode(bad.into(), &BytesRepresentation::Unbounded, &opts())
                 .is_err(),
             "byte {i}"
         );
@@ -105,7 +105,7 @@ fn corrupt_input_is_an_error() -> TestResult {
     let mut bad = good;
     bad.extend_from_slice(b"xyz");
     assert!(c
-        .decode(bad, &BytesRepresentation::Unbounded, &opts())
+        .decode(bad.into(), &BytesRepresentation::Unbounded, &opts())
         .is_err());
     Ok(())
 }
@@ -120,15 +120,26 @@ fn output_is_bounded_by_the_decoded_representation() -> TestResult {
         BytesRepresentation::Fixed(320),
         BytesRepresentation::Bounded((1 << 20) - 1),
     ] {
-        assert!(c.decode(enc.clone(), &repr, &opts()).is_err(), "{repr:?}");
+        assert!(
+            c.decode(enc.clone().into(), &repr, &opts()).is_err(),
+            "{repr:?}"
+        );
     }
     assert_eq!(
-        c.decode(enc.clone(), &BytesRepresentation::Bounded(1 << 20), &opts())?
-            .len(),
+        c.decode(
+            enc.clone().into(),
+            &BytesRepresentation::Bounded(1 << 20),
+            &opts()
+        )?
+        .len(),
         1 << 20
     );
     assert!(matches!(
-        c.decode(enc, &BytesRepresentation::Fixed((1 << 20) + 1), &opts()),
+        c.decode(
+            enc.into(),
+            &BytesRepresentation::Fixed((1 << 20) + 1),
+            &opts()
+        ),
         Err(CodecError::UnexpectedSize { .. })
     ));
     Ok(())
@@ -163,7 +174,7 @@ fn configuration() -> TestResult {
         let c = b2b(create_codec(&m)?)?;
         assert_eq!(c.name(), name);
         let enc = c.encode(data.clone(), &opts())?;
-        assert_eq!(c.decode(enc, &repr, &opts())?, data);
+        assert_eq!(c.decode(enc.into(), &repr, &opts())?, data);
     }
     let v2: Map<String, Value> = zarrkit_core::serde_json::from_str(r#"{"id":"bz2","level":9}"#)?;
     let c = create_codec_v2(&v2)?;
@@ -171,7 +182,7 @@ fn configuration() -> TestResult {
         zarrkit_core::serde_json::to_value(c.metadata())?,
         zarrkit_core::serde_json::json!({"name": "numcodecs.bz2", "configuration": {"level": 9}})
     );
-    assert_eq!(b2b(c)?.decode(hex(REFERENCE), &repr, &opts())?, data);
+    assert_eq!(b2b(c)?.decode(hex(REFERENCE).into(), &repr, &opts())?, data);
     for bad in [r#"{"id":"bz2","level":0}"#, r#"{"id":"bz2","y":0}"#] {
         let v2: Map<String, Value> = zarrkit_core::serde_json::from_str(bad)?;
         assert!(create_codec_v2(&v2).is_err(), "{bad}");
@@ -190,7 +201,7 @@ proptest! {
         let bound = c.encoded_representation(&BytesRepresentation::Fixed(n)).bound();
         prop_assert!(bound.is_some_and(|b| enc.len() as u64 <= b));
         for repr in [BytesRepresentation::Fixed(n), BytesRepresentation::Bounded(n + 3), BytesRepresentation::Unbounded] {
-            let dec = c.decode(enc.clone(), &repr, &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let dec = c.decode(enc.clone().into(), &repr, &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(&dec, &data);
         }
     }
@@ -201,7 +212,7 @@ proptest! {
             data[..4].copy_from_slice(b"BZh9");
         }
         let c = Bz2Codec::new(1).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let _ = c.decode(data.clone(), &BytesRepresentation::Bounded(1000), &opts());
-        let _ = c.decode(data, &BytesRepresentation::Unbounded, &opts());
+        let _ = c.decode(data.clone().into(), &BytesRepresentation::Bounded(1000), &opts());
+        let _ = c.decode(data.into(), &BytesRepresentation::Unbounded, &opts());
     }
 }

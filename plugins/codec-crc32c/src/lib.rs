@@ -12,8 +12,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zarrkit_core::codec::{
-    BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
-    FullBytesPartialDecoder,
+    Bytes, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
 };
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
@@ -140,10 +139,10 @@ impl BytesToBytesCodecTraits for Crc32cCodec {
 
     fn decode(
         &self,
-        mut input: Vec<u8>,
+        mut input: Bytes,
         decoded: &BytesRepresentation,
         options: &CodecOptions,
-    ) -> Result<Vec<u8>, CodecError> {
+    ) -> Result<Bytes, CodecError> {
         if input.len() < CHECKSUM_SIZE {
             return Err(CodecError::new(
                 CRC32C,
@@ -184,21 +183,10 @@ impl BytesToBytesCodecTraits for Crc32cCodec {
         match self.location() {
             ChecksumLocation::End => input.truncate(n),
             ChecksumLocation::Start => {
-                input.drain(..CHECKSUM_SIZE);
+                input = input.slice(CHECKSUM_SIZE..);
             }
         }
         Ok(input)
-    }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &BytesRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullBytesPartialDecoder::new(
-            input, self, *decoded,
-        )))
     }
 }
 
@@ -221,13 +209,7 @@ fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<C
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: CRC32C,
-        aliases: &["numcodecs.crc32c"],
-        v2_ids: &["crc32c"],
-        create,
-        create_v2: Some(create_v2),
-    }
+    CodecPlugin::new(CRC32C, create).with_aliases(&["numcodecs.crc32c"]).with_v2(&["crc32c"], create_v2)
 }
 
 #[cfg(test)]

@@ -20,10 +20,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zarrkit_core::array_bytes::ArrayBytes;
-use zarrkit_core::codec::{
-    ArrayPartialDecoder, ArrayToArrayCodecTraits, ChunkRepresentation, Codec, CodecTraits,
-    FullArrayToArrayPartialDecoder,
-};
+use zarrkit_core::codec::{ArrayToArrayCodecTraits, ChunkRepresentation, Codec, CodecTraits};
 use zarrkit_core::element::ElementKind;
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
@@ -270,19 +267,6 @@ impl ArrayToArrayCodecTraits for DeltaCodec {
     ) -> Result<ArrayBytes, CodecError> {
         self.run(input, decoded, false)
     }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn ArrayPartialDecoder>,
-        decoded: &ChunkRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullArrayToArrayPartialDecoder::new(
-            input,
-            self,
-            decoded.clone(),
-        )?))
-    }
 }
 
 fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
@@ -308,13 +292,7 @@ fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<C
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: NAME,
-        aliases: ALIASES,
-        v2_ids: &["delta"],
-        create,
-        create_v2: Some(create_v2),
-    }
+    CodecPlugin::new(NAME, create).with_aliases(ALIASES).with_v2(&["delta"], create_v2)
 }
 
 #[cfg(test)]

@@ -14,8 +14,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zarrkit_core::codec::{
-    BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
-    FullBytesPartialDecoder,
+    Bytes, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
 };
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
@@ -113,10 +112,10 @@ impl BytesToBytesCodecTraits for Fletcher32Codec {
 
     fn decode(
         &self,
-        mut input: Vec<u8>,
+        mut input: Bytes,
         decoded: &BytesRepresentation,
         options: &CodecOptions,
-    ) -> Result<Vec<u8>, CodecError> {
+    ) -> Result<Bytes, CodecError> {
         if input.len() < CHECKSUM_SIZE {
             return Err(CodecError::new(
                 NAME,
@@ -155,17 +154,6 @@ impl BytesToBytesCodecTraits for Fletcher32Codec {
         input.truncate(n);
         Ok(input)
     }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &BytesRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullBytesPartialDecoder::new(
-            input, self, *decoded,
-        )))
-    }
 }
 
 fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
@@ -188,13 +176,7 @@ fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<C
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: NAME,
-        aliases: ALIASES,
-        v2_ids: &["fletcher32"],
-        create,
-        create_v2: Some(create_v2),
-    }
+    CodecPlugin::new(NAME, create).with_aliases(ALIASES).with_v2(&["fletcher32"], create_v2)
 }
 
 #[cfg(test)]
@@ -245,7 +227,7 @@ mod tests {
         ] {
             assert_eq!(c.encode(input.clone(), &opts())?, hex(r));
             let fixed = BytesRepresentation::Fixed(input.len() as u64);
-            assert_eq!(c.decode(hex(r), &fixed, &opts())?, input);
+            assert_eq!(c.decode(hex(r).into(), &fixed, &opts())?, input);
         }
         // numcodecs: Fletcher32().encode(b"\xff" * 100)[-4:] == ff ff ff ff (end-around
         // carry keeps 0xffff), and b"\xff" * 3 gives 00 ff 00 ff.
@@ -280,21 +262,25 @@ mod tests {
             bad[i] ^= 0x20;
             assert!(
                 matches!(
-                    c.decode(bad, &un, &opts()),
+                    c.decode(bad.into(), &un, &opts()),
                     Err(CodecError::ChecksumMismatch { .. })
                 ),
                 "{i}"
             );
         }
         for n in 0..4 {
-            assert!(c.decode(good[..n].to_vec(), &un, &opts()).is_err());
+            assert!(c.decode(good[..n].to_vec().into(), &un, &opts()).is_err());
         }
-        assert!(c.decode(good[1..].to_vec(), &un, &opts()).is_err());
+        assert!(c.decode(good[1..].to_vec().into(), &un, &opts()).is_err());
         assert!(c
-            .decode(good.clone(), &BytesRepresentation::Fixed(10), &opts())
+            .decode(
+                good.clone().into(),
+                &BytesRepresentation::Fixed(10),
+                &opts()
+            )
             .is_err());
         assert!(c
-            .decode(good, &BytesRepresentation::Bounded(10), &opts())
+            .decode(good.into(), &BytesRepresentation::Bounded(10), &opts())
             .is_err());
         Ok(())
     }
@@ -323,13 +309,13 @@ mod tests {
             let c = Fletcher32Codec::new();
             let n = data.len() as u64;
             let enc = c.encode(data.clone(), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
-            let dec = c.decode(enc, &BytesRepresentation::Fixed(n), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let dec = c.decode(enc.into(), &BytesRepresentation::Fixed(n), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(dec, data);
         }
 
         #[test]
         fn arbitrary_input_never_panics(data in prop::collection::vec(any::<u8>(), 0..100)) {
-            let _ = Fletcher32Codec::new().decode(data, &BytesRepresentation::Unbounded, &opts());
+            let _ = Fletcher32Codec::new().decode(data.into(), &BytesRepresentation::Unbounded, &opts());
         }
     }
 }

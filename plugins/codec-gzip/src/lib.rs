@@ -18,8 +18,7 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde::{Deserialize, Serialize};
 use zarrkit_core::codec::{
-    BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
-    FullBytesPartialDecoder,
+    Bytes, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
 };
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
@@ -179,10 +178,10 @@ impl BytesToBytesCodecTraits for GzipCodec {
 
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &BytesRepresentation,
         _options: &CodecOptions,
-    ) -> Result<Vec<u8>, CodecError> {
+    ) -> Result<Bytes, CodecError> {
         // The smallest gzip member: 10-byte header, 2-byte empty deflate block, 8-byte trailer.
         if input.len() < 20 {
             return Err(CodecError::new(
@@ -211,7 +210,7 @@ impl BytesToBytesCodecTraits for GzipCodec {
             BytesRepresentation::Fixed(_) => limit.saturating_add(1),
             _ => input.len().saturating_mul(4).max(4096),
         };
-        let out = read_bounded(MultiGzDecoder::new(input.as_slice()), limit, initial)?;
+        let out = read_bounded(MultiGzDecoder::new(&input[..]), limit, initial)?;
         if let BytesRepresentation::Fixed(n) = decoded {
             if out.len() as u64 != *n {
                 return Err(CodecError::UnexpectedSize {
@@ -221,18 +220,7 @@ impl BytesToBytesCodecTraits for GzipCodec {
                 });
             }
         }
-        Ok(out)
-    }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &BytesRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullBytesPartialDecoder::new(
-            input, self, *decoded,
-        )))
+        Ok(out.into())
     }
 }
 
@@ -266,13 +254,7 @@ fn rename(e: PluginError, name: &str) -> PluginError {
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: GZIP,
-        aliases: &["numcodecs.gzip"],
-        v2_ids: &["gzip"],
-        create,
-        create_v2: Some(create_v2),
-    }
+    CodecPlugin::new(GZIP, create).with_aliases(&["numcodecs.gzip"]).with_v2(&["gzip"], create_v2)
 }
 
 #[cfg(test)]

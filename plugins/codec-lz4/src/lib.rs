@@ -18,8 +18,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zarrkit_core::codec::{
-    BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
-    FullBytesPartialDecoder,
+    Bytes, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
 };
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
@@ -132,10 +131,10 @@ impl BytesToBytesCodecTraits for Lz4Codec {
 
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &BytesRepresentation,
         _options: &CodecOptions,
-    ) -> Result<Vec<u8>, CodecError> {
+    ) -> Result<Bytes, CodecError> {
         let header: [u8; HEADER_SIZE] = input
             .get(..HEADER_SIZE)
             .and_then(|h| h.try_into().ok())
@@ -185,18 +184,7 @@ impl BytesToBytesCodecTraits for Lz4Codec {
                 "the LZ4 block decodes to {n} bytes but the header claims {size}"
             )));
         }
-        Ok(out)
-    }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &BytesRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullBytesPartialDecoder::new(
-            input, self, *decoded,
-        )))
+        Ok(out.into())
     }
 }
 
@@ -223,13 +211,7 @@ fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<C
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: NAME,
-        aliases: ALIASES,
-        v2_ids: &["lz4"],
-        create,
-        create_v2: Some(create_v2),
-    }
+    CodecPlugin::new(NAME, create).with_aliases(ALIASES).with_v2(&["lz4"], create_v2)
 }
 
 #[cfg(test)]

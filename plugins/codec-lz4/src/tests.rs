@@ -50,12 +50,12 @@ fn decodes_numcodecs_reference_exactly() -> TestResult {
             BytesRepresentation::Bounded(1000),
             BytesRepresentation::Unbounded,
         ] {
-            assert_eq!(c.decode(hex(r), &repr, &opts())?, data, "{repr:?}");
+            assert_eq!(c.decode(hex(r).into(), &repr, &opts())?, data, "{repr:?}");
         }
     }
     assert!(c
         .decode(
-            hex(REFERENCE_EMPTY),
+            hex(REFERENCE_EMPTY).into(),
             &BytesRepresentation::Fixed(0),
             &opts()
         )?
@@ -74,7 +74,7 @@ fn corrupt_input_is_an_error() -> TestResult {
     for n in 0..good.len() {
         for repr in [fixed, BytesRepresentation::Unbounded] {
             assert!(
-                c.decode(good[..n].to_vec(), &repr, &opts()).is_err(),
+                c.decode(good[..n].to_vec().into(), &repr, &opts()).is_err(),
                 "truncated to {n}"
             );
         }
@@ -87,14 +87,17 @@ fn corrupt_input_is_an_error() -> TestResult {
             BytesRepresentation::Unbounded,
             BytesRepresentation::Bounded(1 << 40),
         ] {
-            assert!(c.decode(bad.clone(), &repr, &opts()).is_err(), "{size}");
+            assert!(
+                c.decode(bad.clone().into(), &repr, &opts()).is_err(),
+                "{size}"
+            );
         }
     }
     // Trailing bytes after the block.
     let mut bad = good;
     bad.push(0);
     assert!(c
-        .decode(bad, &BytesRepresentation::Unbounded, &opts())
+        .decode(bad.into(), &BytesRepresentation::Unbounded, &opts())
         .is_err());
     Ok(())
 }
@@ -105,10 +108,14 @@ fn huge_header_is_rejected_before_allocating() -> TestResult {
     // 2^31 - 1 claimed, a tiny block: rejected by the bound and by the LZ4 ratio.
     let bad = [&i32::MAX.to_le_bytes()[..], &[0x00]].concat();
     assert!(c
-        .decode(bad.clone(), &BytesRepresentation::Bounded(320), &opts())
+        .decode(
+            bad.clone().into(),
+            &BytesRepresentation::Bounded(320),
+            &opts()
+        )
         .is_err());
     assert!(c
-        .decode(bad, &BytesRepresentation::Unbounded, &opts())
+        .decode(bad.into(), &BytesRepresentation::Unbounded, &opts())
         .is_err());
     Ok(())
 }
@@ -136,7 +143,7 @@ fn configuration() -> TestResult {
             return Err("not bytes-to-bytes".into());
         };
         let enc = c.encode(data.clone(), &opts())?;
-        assert_eq!(c.decode(enc, &repr, &opts())?, data);
+        assert_eq!(c.decode(enc.into(), &repr, &opts())?, data);
     }
     let m: MetadataV3 =
         zarrkit_core::serde_json::from_str(r#"{"name":"lz4","configuration":{"level":1}}"#)?;
@@ -160,7 +167,7 @@ proptest! {
         let bound = c.encoded_representation(&BytesRepresentation::Fixed(n)).bound();
         prop_assert!(bound.is_some_and(|b| enc.len() as u64 <= b));
         for repr in [BytesRepresentation::Fixed(n), BytesRepresentation::Bounded(n + 3), BytesRepresentation::Unbounded] {
-            let dec = c.decode(enc.clone(), &repr, &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let dec = c.decode(enc.clone().into(), &repr, &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(&dec, &data);
         }
     }
@@ -168,7 +175,7 @@ proptest! {
     #[test]
     fn arbitrary_input_never_panics(data in prop::collection::vec(any::<u8>(), 0..300)) {
         let c = Lz4Codec::new(1);
-        let _ = c.decode(data.clone(), &BytesRepresentation::Bounded(1000), &opts());
-        let _ = c.decode(data, &BytesRepresentation::Unbounded, &opts());
+        let _ = c.decode(data.clone().into(), &BytesRepresentation::Bounded(1000), &opts());
+        let _ = c.decode(data.into(), &BytesRepresentation::Unbounded, &opts());
     }
 }

@@ -27,9 +27,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use zarrkit_core::array_bytes::ArrayBytes;
 use zarrkit_core::codec::{
-    ArrayPartialDecoder, ArrayToArrayCodecTraits, ArrayToBytesCodecTraits, BytesPartialDecoder,
-    BytesRepresentation, ChunkRepresentation, Codec, CodecTraits, FullArrayPartialDecoder,
-    FullArrayToArrayPartialDecoder,
+    ArrayToArrayCodecTraits, ArrayToBytesCodecTraits, Bytes, BytesRepresentation,
+    ChunkRepresentation, Codec, CodecTraits,
 };
 use zarrkit_core::element::ElementKind;
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
@@ -250,7 +249,7 @@ impl ArrayToBytesCodecTraits for PackBitsCodec {
 
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &ChunkRepresentation,
         _options: &CodecOptions,
     ) -> Result<ArrayBytes, CodecError> {
@@ -303,20 +302,6 @@ impl ArrayToBytesCodecTraits for PackBitsCodec {
             write(c, v);
         }
         Ok(ArrayBytes::Fixed(out))
-    }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &ChunkRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
-        self.layout(decoded)?;
-        Ok(Arc::new(FullArrayPartialDecoder::new(
-            input,
-            self,
-            decoded.clone(),
-        )))
     }
 }
 
@@ -428,19 +413,6 @@ impl ArrayToArrayCodecTraits for NumcodecsPackBitsCodec {
             (0..n).map(|i| (b[1 + i / 8] >> (7 - i % 8)) & 1).collect(),
         ))
     }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn ArrayPartialDecoder>,
-        decoded: &ChunkRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullArrayToArrayPartialDecoder::new(
-            input,
-            self,
-            decoded.clone(),
-        )?))
-    }
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
@@ -474,13 +446,7 @@ fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<C
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: PACKBITS,
-        aliases: &[NUMCODECS_PACKBITS],
-        v2_ids: &["packbits"],
-        create,
-        create_v2: Some(create_v2),
-    }
+    CodecPlugin::new(PACKBITS, create).with_aliases(&[NUMCODECS_PACKBITS]).with_v2(&["packbits"], create_v2)
 }
 
 #[cfg(test)]

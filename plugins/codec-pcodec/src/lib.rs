@@ -29,8 +29,7 @@ use pco::{ChunkConfig, DeltaSpec, ModeSpec, PagingSpec};
 use serde::{Deserialize, Serialize};
 use zarrkit_core::array_bytes::ArrayBytes;
 use zarrkit_core::codec::{
-    ArrayPartialDecoder, ArrayToBytesCodecTraits, BytesPartialDecoder, BytesRepresentation,
-    ChunkRepresentation, Codec, CodecTraits, FullArrayPartialDecoder,
+    ArrayToBytesCodecTraits, Bytes, BytesRepresentation, ChunkRepresentation, Codec, CodecTraits,
 };
 use zarrkit_core::element::{bytes_to_elements, elements_as_bytes, Element, ElementKind};
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
@@ -371,27 +370,13 @@ impl ArrayToBytesCodecTraits for PcodecCodec {
 
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &ChunkRepresentation,
         _options: &CodecOptions,
     ) -> Result<ArrayBytes, CodecError> {
         let num = number_type(decoded)?;
         let n = decoded.num_elements_usize()?;
         dispatch!(num, decode_typed(&input, n)).map(ArrayBytes::Fixed)
-    }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &ChunkRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
-        number_type(decoded)?;
-        Ok(Arc::new(FullArrayPartialDecoder::new(
-            input,
-            self,
-            decoded.clone(),
-        )))
     }
 }
 
@@ -429,13 +414,7 @@ fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<C
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: NAME,
-        aliases: ALIASES,
-        v2_ids: &[V2_ID],
-        create,
-        create_v2: Some(create_v2),
-    }
+    CodecPlugin::new(NAME, create).with_aliases(ALIASES).with_v2(&[V2_ID], create_v2)
 }
 
 #[cfg(test)]

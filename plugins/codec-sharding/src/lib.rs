@@ -24,11 +24,13 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use zarrkit_core::array::codecs_from_metadata;
-use zarrkit_core::array_bytes::{extract_subset, is_fill, update_subset, ArrayBytes};
+use zarrkit_core::array_bytes::{
+    assemble_variable, extract_subset, is_fill, update_subset, ArrayBytes,
+};
 use zarrkit_core::codec::{
-    ArrayOutputView, ArrayPartialDecoder, ArrayToBytesCodecTraits, BytesPartialDecoder,
-    BytesRepresentation, ChunkRepresentation, Codec, CodecChain, CodecTraits,
-    RecommendedConcurrency,
+    check_outputs, coalesce, finish_via_views, ArrayOutputView, ArrayToBytesCodecTraits, Bytes,
+    BytesRepresentation, ChunkRepresentation, Coalesced, Codec, CodecChain, CodecTraits,
+    PartialDecode, PartialStep, RecommendedConcurrency, ReusableState,
 };
 use zarrkit_core::config::CodecOptions;
 use zarrkit_core::data_type::DataTypeSize;
@@ -75,7 +77,7 @@ pub struct ShardingCodecConfiguration {
 /// The `sharding_indexed` codec.
 #[derive(Debug, Clone)]
 pub struct ShardingCodec {
-    config: ShardingCodecConfiguration,
+    config: Arc<ShardingCodecConfiguration>,
     inner: Arc<CodecChain>,
     index: Arc<CodecChain>,
     max_gap: u64,
@@ -145,6 +147,7 @@ impl ShardingCodecBuilder {
 }
 
 /// The layout of one shard read from its index.
+#[derive(Debug)]
 struct ShardIndex {
     /// (offset, nbytes) per inner chunk, `None` when empty.
     entries: Vec<Option<(u64, u64)>>,
@@ -165,7 +168,7 @@ impl ShardingCodec {
         let index = codecs_from_metadata("(index codecs)", &config.index_codecs)
             .map_err(|e| perr(e.to_string()))?;
         Ok(Self {
-            config,
+            config: Arc::new(config),
             inner: Arc::new(inner),
             index: Arc::new(index),
             max_gap: DEFAULT_MAX_GAP,
@@ -255,7 +258,7 @@ impl ShardingCodec {
     /// Decode and validate the index bytes of a shard of `shard_len` bytes (when known).
     fn decode_index(
         &self,
-        index_bytes: Vec<u8>,
+        index_bytes: Bytes,
         grid: &[u64],
         shard_len: Option<u64>,
         options: &CodecOptions,
@@ -329,7 +332,7 @@ impl ShardingCodec {
 
     fn parse_shard(
         &self,
-        shard: &[u8],
+        shard: &Bytes,
         grid: &[u64],
         options: &CodecOptions,
     ) -> Result<ShardIndex, CodecError> {
@@ -341,8 +344,8 @@ impl ShardingCodec {
             )));
         }
         let index_bytes = match self.config.index_location {
-            IndexLocation::Start => shard[..index_size as usize].to_vec(),
-            IndexLocation::End => shard[(len - index_size) as usize..].to_vec(),
+            IndexLocation::Start => shard.slice(..index_size as usize),
+            IndexLocation::End => shard.slice((len - index_size) as usize..),
         };
         self.decode_index(index_bytes, grid, Some(len), options)
     }
@@ -375,7 +378,10 @@ impl ShardingCodec {
             .zip(&self.config.chunk_shape)
             .map(|((s, e), c)| s / c..(e - 1) / c + 1)
             .collect();
-        ArraySubset::new_with_ranges(&ranges)
+        let Ok(chunks) = ArraySubset::new_with_ranges(&ranges) else {
+            return Vec::new();
+        };
+        chunks
             .indices()
             .map(|idx| {
                 let mut lin = 0u64;
@@ -401,7 +407,7 @@ impl ShardingCodec {
         options: &CodecOptions,
     ) -> Result<(), CodecError>
     where
-        F: Fn(usize, u64, u64) -> Result<Vec<u8>, CodecError> + Sync,
+        F: Fn(usize, u64, u64) -> Result<Bytes, CodecError> + Sync,
     {
         let inner_repr = self.inner_repr(decoded);
         let list = self.inner_chunks_in(grid, region);
@@ -442,7 +448,7 @@ impl ShardingCodec {
         options: &CodecOptions,
     ) -> Result<ArrayBytes, CodecError>
     where
-        F: Fn(usize, u64, u64) -> Result<Vec<u8>, CodecError> + Sync,
+        F: Fn(usize, u64, u64) -> Result<Bytes, CodecError> + Sync,
     {
         let inner_repr = self.inner_repr(decoded);
         let list = self.inner_chunks_in(grid, region);
@@ -539,7 +545,7 @@ impl CodecTraits for ShardingCodec {
     }
 
     fn configuration(&self) -> Option<Map<String, Value>> {
-        match serde_json::to_value(&self.config) {
+        match serde_json::to_value(&*self.config) {
             Ok(Value::Object(m)) => Some(m),
             _ => None,
         }
@@ -555,10 +561,6 @@ impl CodecTraits for ShardingCodec {
             min: 1,
             max: n.max(1),
         }
-    }
-
-    fn partial_decoder_decodes_all(&self) -> bool {
-        false
     }
 }
 
@@ -600,7 +602,7 @@ impl ArrayToBytesCodecTraits for ShardingCodec {
 
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &ChunkRepresentation,
         options: &CodecOptions,
     ) -> Result<ArrayBytes, CodecError> {
@@ -623,8 +625,7 @@ impl ArrayToBytesCodecTraits for ShardingCodec {
             DataTypeSize::Variable => {
                 let grid = self.grid(&decoded.shape)?;
                 let index = self.parse_shard(&input, &grid, options)?;
-                let get =
-                    |_: usize, o: u64, n: u64| Ok(input[o as usize..(o + n) as usize].to_vec());
+                let get = |_: usize, o: u64, n: u64| Ok(input.slice(o as usize..(o + n) as usize));
                 self.decode_region_variable(&grid, &index, get, &decoded.subset(), decoded, options)
             }
         }
@@ -632,7 +633,7 @@ impl ArrayToBytesCodecTraits for ShardingCodec {
 
     fn decode_into(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &ChunkRepresentation,
         chunk_subset: &ArraySubset,
         output: &mut ArrayOutputView<'_>,
@@ -653,38 +654,39 @@ impl ArrayToBytesCodecTraits for ShardingCodec {
         let grid = self.grid(&decoded.shape)?;
         let index = self.parse_shard(&input, &grid, options)?;
         // Entries were validated against the shard length.
-        let get = |_: usize, o: u64, n: u64| Ok(input[o as usize..(o + n) as usize].to_vec());
+        let get = |_: usize, o: u64, n: u64| Ok(input.slice(o as usize..(o + n) as usize));
         self.decode_region_into(&grid, &index, get, chunk_subset, decoded, output, options)
     }
 
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
+    fn partial_decode(
+        &self,
         decoded: &ChunkRepresentation,
+        regions: &[ArraySubset],
+        reuse: Option<&ReusableState>,
         options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
+    ) -> Result<Option<Box<dyn PartialDecode>>, CodecError> {
         let grid = self.grid(&decoded.shape)?;
-        let index_size = self.index_size(&grid)?;
-        let range = match self.config.index_location {
-            IndexLocation::Start => ByteRange::FromStart(0, Some(index_size)),
-            IndexLocation::End => ByteRange::Suffix(index_size),
-        };
-        // The index and the shard's size in one request (one open of a file). A shard
-        // shorter than its index fails here: the index range is out of its bounds.
-        let index = match input.partial_decode_and_size(&[range], options)? {
-            None => None,
-            Some((mut v, size)) => {
-                let bytes = v.pop().ok_or_else(|| err("no index bytes returned"))?;
-                Some(self.decode_index(bytes, &grid, size, options)?)
+        for r in regions {
+            if !r.inbounds(&decoded.shape) {
+                return Err(CodecError::unsupported(
+                    NAME,
+                    format!("region {r} is outside the shard {:?}", decoded.shape),
+                ));
             }
-        };
-        Ok(Arc::new(ShardingPartialDecoder {
-            codec: self,
-            input,
+        }
+        let index = reuse.and_then(ReusableState::get::<ShardIndex>);
+        Ok(Some(Box::new(ShardingPartial {
+            codec: self.clone(),
             decoded: decoded.clone(),
             grid,
+            regions: regions.to_vec(),
+            options: *options,
+            reused: index.is_some(),
             index,
-        }))
+            reads: Vec::new(),
+            fills: Vec::new(),
+            pending: None,
+        })))
     }
 
     fn inner_chunk_shape(&self, _decoded: &ChunkRepresentation) -> Option<Vec<u64>> {
@@ -693,7 +695,7 @@ impl ArrayToBytesCodecTraits for ShardingCodec {
 
     fn encode_partial(
         &self,
-        existing: Option<Vec<u8>>,
+        existing: Option<Bytes>,
         updates: &[(ArraySubset, ArrayBytes)],
         decoded: &ChunkRepresentation,
         options: &CodecOptions,
@@ -714,9 +716,11 @@ impl ArrayToBytesCodecTraits for ShardingCodec {
             }
         }
         let opts = options.with_concurrent_target(1);
-        let old = |i: usize| -> Option<&[u8]> {
+        let old = |i: usize| -> Option<Bytes> {
             let (o, l) = index.as_ref()?.entries.get(i).copied().flatten()?;
-            existing.as_ref().map(|s| &s[o as usize..(o + l) as usize])
+            existing
+                .as_ref()
+                .map(|s| s.slice(o as usize..(o + l) as usize))
         };
         let chunks: Vec<Option<Vec<u8>>> = map_maybe_par(n, options.concurrent_target > 1, |i| {
             let s = self.inner_subset(&grid, i);
@@ -725,12 +729,12 @@ impl ArrayToBytesCodecTraits for ShardingCodec {
                 .filter(|(r, _)| !r.overlap(&s).is_empty())
                 .collect();
             if touching.is_empty() {
-                return Ok(old(i).map(<[u8]>::to_vec));
+                return Ok(old(i).map(Vec::from));
             }
             // Start from the old inner chunk unless one update covers all of it.
             let covered = touching.iter().any(|(r, _)| r.overlap(&s) == s);
             let mut chunk = match (covered, old(i)) {
-                (false, Some(b)) => self.inner.decode(b.to_vec(), &inner_repr, &opts)?,
+                (false, Some(b)) => self.inner.decode(b, &inner_repr, &opts)?,
                 _ => inner_repr.fill()?,
             };
             for (r, b) in touching {
@@ -774,154 +778,241 @@ where
     }
 }
 
-/// A coalesced read: byte range `start..end` holding inner chunks `(index, offset, nbytes)`.
-type FetchGroup = (u64, u64, Vec<(usize, u64, u64)>);
-
-/// Reads parts of one shard: the index once, then only the inner chunks needed.
-struct ShardingPartialDecoder {
-    codec: Arc<ShardingCodec>,
-    input: Arc<dyn BytesPartialDecoder>,
-    decoded: ChunkRepresentation,
-    grid: Vec<u64>,
-    /// `None`: the shard does not exist.
-    index: Option<ShardIndex>,
+/// One inner chunk a partial read needs: where it is in the shard, its own partial decode
+/// (the inner chain's: the whole inner chunk, or for nested sharding its index and the
+/// inner-inner chunks), and where each of its regions goes in the outputs.
+struct InnerRead {
+    offset: u64,
+    nbytes: u64,
+    machine: Box<dyn PartialDecode>,
+    /// The ranges the machine asks for next (relative to the inner chunk), or `None` once it
+    /// is ready.
+    need: Option<Vec<ByteRange>>,
+    /// `(output, region of that output)` for each of the machine's regions.
+    targets: Vec<(usize, ArraySubset)>,
 }
 
-impl ShardingPartialDecoder {
-    /// Fetch inner chunks `list` (linear indices) with coalesced byte-range requests.
-    fn fetch(
-        &self,
-        index: &ShardIndex,
-        list: &[usize],
-        options: &CodecOptions,
-    ) -> Result<Vec<(usize, Vec<u8>)>, CodecError> {
-        let mut wanted: Vec<(usize, u64, u64)> = list
-            .iter()
-            .filter_map(|&i| {
-                index
-                    .entries
-                    .get(i)
-                    .copied()
-                    .flatten()
-                    .map(|(o, n)| (i, o, n))
-            })
-            .collect();
-        wanted.sort_by_key(|w| w.1);
-        // Coalesce into groups whose gaps are at most max_gap.
-        let mut groups: Vec<FetchGroup> = Vec::new();
-        for w in wanted {
-            match groups.last_mut() {
-                Some(g) if w.1 <= g.1.saturating_add(self.codec.max_gap) => {
-                    g.1 = g.1.max(w.1 + w.2);
-                    g.2.push(w);
+/// The partial decode of regions of a shard: the index (one range, or none when a cached
+/// index of the same version is reused), then every needed inner chunk's requests translated
+/// into ranges of the shard and coalesced into one request per round.
+struct ShardingPartial {
+    codec: ShardingCodec,
+    decoded: ChunkRepresentation,
+    grid: Vec<u64>,
+    regions: Vec<ArraySubset>,
+    options: CodecOptions,
+    index: Option<Arc<ShardIndex>>,
+    /// Whether the index came from a cache (then it is not offered for caching again).
+    reused: bool,
+    reads: Vec<InnerRead>,
+    /// Empty inner chunks' parts of the outputs: filled with the fill value.
+    fills: Vec<(usize, ArraySubset)>,
+    /// The last request: the coalesced plan and, per read, how many of its items it holds.
+    pending: Option<(Coalesced, Vec<(usize, usize)>)>,
+}
+
+impl ShardingPartial {
+    fn index_range(&self) -> Result<ByteRange, CodecError> {
+        let index_size = self.codec.index_size(&self.grid)?;
+        Ok(match self.codec.config.index_location {
+            IndexLocation::Start => ByteRange::FromStart(0, Some(index_size)),
+            IndexLocation::End => ByteRange::Suffix(index_size),
+        })
+    }
+
+    /// Once the index is known: one read per needed inner chunk, empty ones filled.
+    fn plan_inner(&mut self) -> Result<PartialStep, CodecError> {
+        let index = self
+            .index
+            .clone()
+            .ok_or_else(|| CodecError::Internal("sharding: no index".into()))?;
+        let inner_repr = self.codec.inner_repr(&self.decoded);
+        let mut by_chunk: std::collections::BTreeMap<
+            usize,
+            Vec<(usize, ArraySubset, ArraySubset)>,
+        > = std::collections::BTreeMap::new();
+        for (k, region) in self.regions.iter().enumerate() {
+            for i in self.codec.inner_chunks_in(&self.grid, region) {
+                let inner = self.codec.inner_subset(&self.grid, i);
+                let overlap = inner.overlap(region);
+                by_chunk.entry(i).or_default().push((
+                    k,
+                    overlap.relative_to(inner.start()),
+                    overlap.relative_to(region.start()),
+                ));
+            }
+        }
+        let n = by_chunk.len().max(1);
+        let opts = self
+            .options
+            .with_concurrent_target((self.options.concurrent_target / n).max(1));
+        for (i, parts) in by_chunk {
+            match index.entries.get(i).copied().flatten() {
+                None => self
+                    .fills
+                    .extend(parts.into_iter().map(|(k, _, out)| (k, out))),
+                Some((offset, nbytes)) => {
+                    let locals: Vec<ArraySubset> = parts.iter().map(|p| p.1.clone()).collect();
+                    let mut machine =
+                        self.codec
+                            .inner
+                            .partial_decode(&inner_repr, &locals, None, &opts)?;
+                    let need = match machine.start()? {
+                        PartialStep::Need(r) => Some(r),
+                        PartialStep::Ready => None,
+                    };
+                    self.reads.push(InnerRead {
+                        offset,
+                        nbytes,
+                        machine,
+                        need,
+                        targets: parts.into_iter().map(|(k, _, out)| (k, out)).collect(),
+                    });
                 }
-                _ => groups.push((w.1, w.1 + w.2, vec![w])),
             }
         }
-        let ranges: Vec<ByteRange> = groups
-            .iter()
-            .map(|g| ByteRange::FromStart(g.0, Some(g.1 - g.0)))
-            .collect();
-        if ranges.is_empty() {
-            return Ok(Vec::new());
+        self.next_request()
+    }
+
+    /// Every pending inner request as ranges of the shard, coalesced.
+    fn next_request(&mut self) -> Result<PartialStep, CodecError> {
+        let mut items: Vec<(u64, u64)> = Vec::new();
+        let mut owners: Vec<(usize, usize)> = Vec::new();
+        for (ri, read) in self.reads.iter().enumerate() {
+            let Some(need) = &read.need else { continue };
+            for r in need {
+                let within = r.within(read.offset, read.nbytes).ok_or_else(|| {
+                    err(format!(
+                        "an inner chunk of {} bytes was asked for range {r}",
+                        read.nbytes
+                    ))
+                })?;
+                let ByteRange::FromStart(o, Some(l)) = within else {
+                    return Err(CodecError::Internal("sharding: unresolved range".into()));
+                };
+                items.push((o, l));
+            }
+            owners.push((ri, need.len()));
         }
-        let data = self
-            .input
-            .partial_decode(&ranges, options)?
-            .ok_or_else(|| err("the shard disappeared while it was being read"))?;
-        let mut out = Vec::new();
-        for (g, d) in groups.iter().zip(data) {
-            if d.len() as u64 != g.1 - g.0 {
-                return Err(err("the store returned a byte range of the wrong length"));
-            }
-            if let [(i, o, n)] = g.2.as_slice() {
-                if *o == g.0 && *n == d.len() as u64 {
-                    // A range holding exactly one inner chunk: take it as it is.
-                    out.push((*i, d));
-                    continue;
-                }
-            }
-            for &(i, o, n) in &g.2 {
-                let s = (o - g.0) as usize;
-                out.push((i, d[s..s + n as usize].to_vec()));
-            }
+        if owners.is_empty() {
+            self.pending = None;
+            return Ok(PartialStep::Ready);
         }
-        Ok(out)
+        let plan = coalesce(&items, self.codec.max_gap);
+        let requests = plan.requests.clone();
+        self.pending = Some((plan, owners));
+        Ok(PartialStep::Need(requests))
+    }
+
+    /// Hand each inner read its bytes of the shard's answer.
+    fn supply_inner(&mut self, bytes: Vec<Bytes>) -> Result<PartialStep, CodecError> {
+        let (plan, owners) = self
+            .pending
+            .take()
+            .ok_or_else(|| CodecError::Internal("sharding: bytes for no request".into()))?;
+        if bytes.len() != plan.requests.len() {
+            return Err(err("the store returned the wrong number of byte ranges"));
+        }
+        let mut item = 0usize;
+        for (ri, count) in owners {
+            let parts = (item..item + count)
+                .map(|i| plan.take(&bytes, i, NAME))
+                .collect::<Result<Vec<_>, _>>()?;
+            item += count;
+            let read = &mut self.reads[ri];
+            read.need = match read.machine.supply(parts, read.nbytes)? {
+                PartialStep::Need(r) => Some(r),
+                PartialStep::Ready => None,
+            };
+        }
+        self.next_request()
     }
 }
 
-impl ArrayPartialDecoder for ShardingPartialDecoder {
-    fn partial_decode(
-        &self,
-        subsets: &[ArraySubset],
-        options: &CodecOptions,
-    ) -> Result<Vec<ArrayBytes>, CodecError> {
-        let mut out = Vec::with_capacity(subsets.len());
-        for s in subsets {
-            if !s.inbounds(&self.decoded.shape) {
-                return Err(err(format!(
-                    "subset {s} is out of bounds of shard shape {:?}",
-                    self.decoded.shape
-                )));
-            }
-            let region_repr = ChunkRepresentation::new(
-                s.shape().to_vec(),
-                self.decoded.data_type.clone(),
-                self.decoded.fill_value.clone(),
+impl PartialDecode for ShardingPartial {
+    fn start(&mut self) -> Result<PartialStep, CodecError> {
+        if self.index.is_some() {
+            return self.plan_inner();
+        }
+        Ok(PartialStep::Need(vec![self.index_range()?]))
+    }
+
+    fn supply(&mut self, mut bytes: Vec<Bytes>, size: u64) -> Result<PartialStep, CodecError> {
+        if self.index.is_some() {
+            return self.supply_inner(bytes);
+        }
+        let index_bytes = match (bytes.pop(), bytes.is_empty()) {
+            (Some(b), true) => b,
+            _ => return Err(CodecError::Internal("sharding: one index range".into())),
+        };
+        let index = self
+            .codec
+            .decode_index(index_bytes, &self.grid, Some(size), &self.options)?;
+        self.index = Some(Arc::new(index));
+        self.plan_inner()
+    }
+
+    fn finish_into(self: Box<Self>, outputs: &mut [ArrayOutputView<'_>]) -> Result<(), CodecError> {
+        check_outputs(&self.regions, outputs, NAME)?;
+        let outputs: &[ArrayOutputView<'_>] = outputs;
+        let fill = self.decoded.fill_value.as_bytes().to_vec();
+        for (k, out) in &self.fills {
+            // SAFETY: the inner chunks of a shard are disjoint, so their overlaps with one
+            // region are disjoint parts of that region's output.
+            let mut view = unsafe { outputs[*k].subview(out) }?;
+            view.fill(&fill)?;
+        }
+        let work = |read: InnerRead| -> Result<(), CodecError> {
+            let mut views = read
+                .targets
+                .iter()
+                // SAFETY: as above.
+                .map(|(k, out)| unsafe { outputs[*k].subview(out) })
+                .collect::<Result<Vec<_>, _>>()?;
+            read.machine.finish_into(&mut views)
+        };
+        if self.reads.len() > 1 && self.options.concurrent_target > 1 {
+            self.reads.into_par_iter().try_for_each(work)
+        } else {
+            self.reads.into_iter().try_for_each(work)
+        }
+    }
+
+    fn finish(self: Box<Self>) -> Result<Vec<ArrayBytes>, CodecError> {
+        if let DataTypeSize::Fixed(elem) = self.decoded.data_type.size() {
+            let regions = self.regions.clone();
+            return finish_via_views(self, &regions, elem);
+        }
+        let inner_repr = self.codec.inner_repr(&self.decoded);
+        let mut parts: Vec<Vec<(ArraySubset, ArrayBytes)>> = vec![Vec::new(); self.regions.len()];
+        for (k, out) in &self.fills {
+            let repr = ChunkRepresentation::new(
+                out.shape().to_vec(),
+                inner_repr.data_type.clone(),
+                inner_repr.fill_value.clone(),
             );
-            let Some(index) = &self.index else {
-                out.push(region_repr.fill()?);
-                continue;
-            };
-            let list = self.codec.inner_chunks_in(&self.grid, s);
-            let fetched = self.fetch(index, &list, options)?;
-            // Each fetched inner chunk is handed to its decoder once, by value (no copy).
-            let by_index: std::collections::HashMap<usize, std::sync::Mutex<Option<Vec<u8>>>> =
-                fetched
-                    .into_iter()
-                    .map(|(i, b)| (i, std::sync::Mutex::new(Some(b))))
-                    .collect();
-            let get = |i: usize, _: u64, _: u64| {
-                by_index
-                    .get(&i)
-                    .and_then(|m| m.lock().ok()?.take())
-                    .ok_or_else(|| err(format!("inner chunk {i} was not fetched")))
-            };
-            match self.decoded.data_type.size() {
-                DataTypeSize::Fixed(elem) => {
-                    let n = s.num_elements_usize().map_err(|e| err(e.to_string()))?;
-                    let mut buf = vec![0u8; n * elem];
-                    {
-                        let view = ArrayOutputView::new(
-                            &mut buf,
-                            s.shape(),
-                            ArraySubset::new_with_shape(s.shape().to_vec()),
-                        );
-                        self.codec.decode_region_into(
-                            &self.grid,
-                            index,
-                            get,
-                            s,
-                            &self.decoded,
-                            &view,
-                            options,
-                        )?;
-                    }
-                    out.push(ArrayBytes::Fixed(buf));
-                }
-                DataTypeSize::Variable => {
-                    out.push(self.codec.decode_region_variable(
-                        &self.grid,
-                        index,
-                        get,
-                        s,
-                        &self.decoded,
-                        options,
-                    )?);
-                }
+            parts[*k].push((out.clone(), repr.fill()?));
+        }
+        for read in self.reads {
+            let decoded = read.machine.finish()?;
+            for ((k, out), b) in read.targets.into_iter().zip(decoded) {
+                parts[k].push((out, b));
             }
         }
-        Ok(out)
+        self.regions
+            .iter()
+            .zip(parts)
+            .map(|(r, p)| assemble_variable(r.shape(), &p).map_err(err))
+            .collect()
+    }
+
+    fn reusable(&self) -> Option<ReusableState> {
+        if self.reused {
+            return None;
+        }
+        let index = self.index.clone()?;
+        let size = index.entries.len() * std::mem::size_of::<Option<(u64, u64)>>();
+        Some(ReusableState::new(index, size))
     }
 }
 
@@ -933,7 +1024,7 @@ fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin { name: NAME, aliases: &[], v2_ids: &[], create, create_v2: None }
+    CodecPlugin::new(NAME, create)
 }
 
 #[cfg(test)]

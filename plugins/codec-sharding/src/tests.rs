@@ -8,7 +8,8 @@ use zarrkit_codec_transpose as _;
 use zarrkit_codec_zstd as _;
 use zarrkit_core::serde_json::json;
 use zarrkit_core::storage::{
-    MemoryStore, ReadableStorageTraits, StoreKey, StorePrefix, WritableStorageTraits,
+    MemoryStore, ReadResult, ReadableStorageExt, ReadableStorageTraits, StoreKey, StorePrefix,
+    Version, WritableStorageTraits,
 };
 use zarrkit_core::{Array, ArrayBuilder, StorageError};
 use zarrkit_dtype_numeric as _;
@@ -36,26 +37,21 @@ impl CountingStore {
 }
 
 impl ReadableStorageTraits for CountingStore {
-    fn get(&self, key: &StoreKey) -> Result<Option<Vec<u8>>, StorageError> {
-        let v = self.inner.get(key)?;
-        self.requests.fetch_add(1, Ordering::SeqCst);
-        self.bytes_read
-            .fetch_add(v.as_ref().map_or(0, |v| v.len() as u64), Ordering::SeqCst);
-        Ok(v)
-    }
-    fn get_partial(
+    fn read(
         &self,
         key: &StoreKey,
         ranges: &[ByteRange],
-    ) -> Result<Option<Vec<Vec<u8>>>, StorageError> {
-        let v = self.inner.get_partial(key, ranges)?;
+        if_version: Option<&Version>,
+    ) -> Result<Option<ReadResult>, StorageError> {
         self.requests.fetch_add(1, Ordering::SeqCst);
-        let n: u64 = v.iter().flatten().map(|x| x.len() as u64).sum();
+        let v = self.inner.read(key, ranges, if_version)?;
+        let n: u64 = v
+            .iter()
+            .flat_map(|r| &r.bytes)
+            .map(|x| x.len() as u64)
+            .sum();
         self.bytes_read.fetch_add(n, Ordering::SeqCst);
         Ok(v)
-    }
-    fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
-        self.inner.size_key(key)
     }
 }
 
@@ -63,7 +59,7 @@ impl ReadableStorageTraits for CountingStore {
 macro_rules! writes_to_inner {
     ($t:ty) => {
         impl WritableStorageTraits for $t {
-            fn set(&self, key: &StoreKey, value: &[u8]) -> Result<(), StorageError> {
+            fn set(&self, key: &StoreKey, value: Bytes) -> Result<(), StorageError> {
                 self.inner.set(key, value)
             }
             fn erase(&self, key: &StoreKey) -> Result<(), StorageError> {
@@ -78,30 +74,35 @@ macro_rules! writes_to_inner {
 
 writes_to_inner!(CountingStore);
 
-/// A store in which another writer replaces a shard right after a reader opens it (the
-/// race between reading a shard's index and reading the inner chunks it points at).
+/// A store in which another writer replaces a shard right after a reader's first request
+/// (the race between reading a shard's index and reading the inner chunks it points at).
 #[derive(Default)]
 struct RacingStore {
     inner: MemoryStore,
-    replace_on_open: std::sync::Mutex<Option<(StoreKey, Vec<u8>)>>,
+    replace_after_read: std::sync::Mutex<Option<(StoreKey, Bytes)>>,
+    reads: AtomicU64,
 }
 
 impl ReadableStorageTraits for RacingStore {
-    fn get(&self, key: &StoreKey) -> Result<Option<Vec<u8>>, StorageError> {
-        self.inner.get(key)
-    }
-    fn open_value(
+    fn read(
         &self,
         key: &StoreKey,
-    ) -> Result<zarrkit_core::storage::OpenedValue, StorageError> {
-        let opened = self.inner.open_value(key)?;
-        let pending = self.replace_on_open.lock().unwrap().take();
+        ranges: &[ByteRange],
+        if_version: Option<&Version>,
+    ) -> Result<Option<ReadResult>, StorageError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        let r = self.inner.read(key, ranges, if_version);
+        let pending = self
+            .replace_after_read
+            .lock()
+            .map_err(|_| StorageError::Other("poisoned".into()))?
+            .take();
         if let Some((k, bytes)) = pending {
             if &k == key {
-                self.inner.set(&k, &bytes)?;
+                self.inner.set(&k, bytes)?;
             }
         }
-        Ok(opened)
+        r
     }
 }
 
@@ -187,7 +188,7 @@ fn reading_one_inner_chunk_reads_little() -> R {
         "read {read} bytes; index {index_size} + inner chunk {nbytes}"
     );
     assert!(store.requests.load(Ordering::SeqCst) <= 2);
-    let expect: Vec<u16> = ArraySubset::new_with_ranges(&[40..48, 56..64])
+    let expect: Vec<u16> = ArraySubset::new_with_ranges(&[40..48, 56..64])?
         .indices()
         .map(|i| data[(i[0] * 128 + i[1]) as usize])
         .collect();
@@ -195,8 +196,9 @@ fn reading_one_inner_chunk_reads_little() -> R {
     Ok(())
 }
 
-/// A shard replaced between the index read and the inner-chunk reads: the partial read still
-/// sees one version (the one it opened), not the old index over the new bytes.
+/// A shard replaced between the index read and the inner-chunk reads: the second request
+/// demands the version the first one saw, the store answers "changed", and the read starts
+/// again — it returns the new shard's values, never the old index over the new bytes.
 #[test]
 fn partial_reads_see_one_version_of_a_shard() -> R {
     let codecs = json!([{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "zstd", "configuration": {"level": 1, "checksum": false}}]);
@@ -224,23 +226,65 @@ fn partial_reads_see_one_version_of_a_shard() -> R {
         codecs,
         "end",
     )?;
-    let old_data = store_hashed(&a, 64)?;
-    *store.replace_on_open.lock().unwrap() = Some((key, new_shard));
+    let _old_data = store_hashed(&a, 64)?;
+    *store.replace_after_read.lock().map_err(|_| "poisoned")? = Some((key, new_shard));
+    store.reads.store(0, Ordering::SeqCst);
     // An unaligned region: a partial read of several inner chunks.
-    let region = ArraySubset::new_with_ranges(&[5..29, 3..40]);
-    let got: Vec<u16> = a.retrieve_array_subset_elements(&region)?;
-    let old: Vec<u16> = region
-        .indices()
-        .map(|i| old_data[(i[0] * 64 + i[1]) as usize])
-        .collect();
-    assert_eq!(got, old, "the read mixed two versions of the shard");
-    // The next read sees the new version.
+    let region = ArraySubset::new_with_ranges(&[5..29, 3..40])?;
     let got: Vec<u16> = a.retrieve_array_subset_elements(&region)?;
     let new: Vec<u16> = region
         .indices()
         .map(|i| new_data[(i[0] * 64 + i[1]) as usize])
         .collect();
-    assert_eq!(got, new);
+    assert_eq!(got, new, "the read mixed two versions of the shard");
+    // Index, data (changed), then index and data again.
+    assert_eq!(store.reads.load(Ordering::SeqCst), 4);
+    Ok(())
+}
+
+/// The shard-index cache is on by default and valid across writers it does not see: a
+/// shard rewritten behind the array's back (another process) is noticed by the very request
+/// that reads the inner chunks, and read again.
+#[test]
+fn cached_shard_index_notices_foreign_writes() -> R {
+    let store = Arc::new(CountingStore::default());
+    let a = sharded_u16(
+        store.clone(),
+        vec![32, 32],
+        vec![32, 32],
+        &[8, 8],
+        bytes_le(),
+        "end",
+    )?;
+    let data: Vec<u16> = (0..32 * 32u32).map(|i| i as u16).collect();
+    a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![32, 32]), &data)?;
+    let v: Vec<u16> = a.retrieve_inner_chunk_elements(&[0, 0])?;
+    assert_eq!(v[9], data[32 + 1]);
+    // Another writer (a second array on the same store, with caches of its own).
+    let b = sharded_u16(
+        store.clone(),
+        vec![32, 32],
+        vec![32, 32],
+        &[8, 8],
+        bytes_le(),
+        "end",
+    )?;
+    b.store_array_subset_elements(
+        &ArraySubset::new_with_shape(vec![32, 32]),
+        &vec![5u16; 1024],
+    )?;
+    store.reset();
+    let v: Vec<u16> = a.retrieve_inner_chunk_elements(&[0, 0])?;
+    assert_eq!(v, vec![5u16; 64], "a stale cached index served old data");
+    // The cached index's request failed as changed, then index + inner chunk again.
+    assert_eq!(store.requests.load(Ordering::SeqCst), 3);
+    store.reset();
+    let _: Vec<u16> = a.retrieve_inner_chunk_elements(&[1, 1])?;
+    assert_eq!(
+        store.requests.load(Ordering::SeqCst),
+        1,
+        "one request with a warm cache"
+    );
     Ok(())
 }
 
@@ -304,7 +348,7 @@ fn all_fill_shard_is_not_stored_and_partial_write_keeps_other_inner_chunks() -> 
     a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![8, 8]), &data)?;
     let before = store.get(&StoreKey::new("c/0/0")?)?.ok_or("no shard")?;
     // Overwrite one element in inner chunk (3, 3): only that inner chunk is re-encoded.
-    a.store_array_subset_elements(&ArraySubset::new_with_ranges(&[7..8, 7..8]), &[1u16])?;
+    a.store_array_subset_elements(&ArraySubset::new_with_ranges(&[7..8, 7..8])?, &[1u16])?;
     let after = store.get(&StoreKey::new("c/0/0")?)?.ok_or("no shard")?;
     let codec = a.codecs().array_to_bytes().clone();
     let repr = a.chunk_representation(&[0, 0])?;
@@ -335,7 +379,7 @@ fn all_fill_shard_is_not_stored_and_partial_write_keeps_other_inner_chunks() -> 
         a.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![8, 8]))?;
     assert_eq!(back, expect);
     // Writing fill over everything erases the shard.
-    a.store_array_subset_elements(&ArraySubset::new_with_ranges(&[0..8, 0..8]), &[0u16; 64])?;
+    a.store_array_subset_elements(&ArraySubset::new_with_ranges(&[0..8, 0..8])?, &[0u16; 64])?;
     assert!(store.get(&StoreKey::new("c/0/0")?)?.is_none());
     Ok(())
 }
@@ -362,7 +406,7 @@ fn nested_sharding_and_edges() -> R {
     let back: Vec<u16> =
         a.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![13, 11]))?;
     assert_eq!(back, data);
-    let s = ArraySubset::new_with_ranges(&[3..10, 2..9]);
+    let s = ArraySubset::new_with_ranges(&[3..10, 2..9])?;
     let part: Vec<u16> = a.retrieve_array_subset_elements(&s)?;
     let expect: Vec<u16> = s
         .indices()
@@ -385,7 +429,7 @@ fn corrupt_store(location: &str) -> Result<CorruptFixture, Box<dyn std::error::E
     let data: Vec<u16> = (1..=16).collect();
     a.store_array_subset_elements(&ArraySubset::new_with_shape(vec![4, 4]), &data)?;
     let shard = store.get(&StoreKey::new("c/0/0")?)?.ok_or("no shard")?;
-    Ok((store, a, shard))
+    Ok((store, a, Vec::from(shard)))
 }
 
 fn crc_fix(shard: &mut [u8], index_at: usize) {
@@ -418,7 +462,7 @@ fn deduplicated_inner_chunks_are_read() -> R {
     let entry0 = dedup[at..at + 16].to_vec();
     dedup[at + 16..at + 32].copy_from_slice(&entry0);
     crc_fix(&mut dedup, at);
-    store.set(&key, &dedup)?;
+    store.set(&key, dedup.to_vec().into())?;
     let got: Vec<u16> =
         a.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![4, 4]))?;
     // Inner chunk (0, 1) now holds inner chunk (0, 0)'s values: 1, 2 / 5, 6.
@@ -427,13 +471,13 @@ fn deduplicated_inner_chunks_are_read() -> R {
         vec![1, 2, 1, 2, 5, 6, 5, 6, 9, 10, 11, 12, 13, 14, 15, 16]
     );
     let part: Vec<u16> =
-        a.retrieve_array_subset_elements(&ArraySubset::new_with_ranges(&[1..2, 1..3]))?;
+        a.retrieve_array_subset_elements(&ArraySubset::new_with_ranges(&[1..2, 1..3])?)?;
     assert_eq!(part, vec![6, 5]);
     // Partly overlapping: entry 1 starts inside entry 0.
     let mut bad = shard.clone();
     bad[at + 16..at + 24].copy_from_slice(&4u64.to_le_bytes());
     crc_fix(&mut bad, at);
-    store.set(&key, &bad)?;
+    store.set(&key, bad.to_vec().into())?;
     assert!(a
         .retrieve_array_subset(&ArraySubset::new_with_shape(vec![4, 4]))
         .is_err());
@@ -444,10 +488,10 @@ fn deduplicated_inner_chunks_are_read() -> R {
 fn hostile_shards_are_errors() -> R {
     let key = StoreKey::new("c/0/0")?;
     let whole = ArraySubset::new_with_shape(vec![4, 4]);
-    let one = ArraySubset::new_with_ranges(&[0..1, 0..1]);
+    let one = ArraySubset::new_with_ranges(&[0..1, 0..1])?;
     // Shorter than the index.
     let (store, a, shard) = corrupt_store("end")?;
-    store.set(&key, &shard[..40])?;
+    store.set(&key, (shard[..40]).to_vec().into())?;
     let e = a
         .retrieve_array_subset(&whole)
         .err()
@@ -458,27 +502,27 @@ fn hostile_shards_are_errors() -> R {
     let mut bad = shard.clone();
     let at = bad.len() - 68;
     bad.swap(at, at + 16);
-    store.set(&key, &bad)?;
+    store.set(&key, bad.to_vec().into())?;
     assert!(a.retrieve_array_subset(&whole).is_err());
     assert!(a.retrieve_array_subset(&one).is_err());
     // Entry past the end (valid crc).
     let mut bad = shard.clone();
     bad[at..at + 8].copy_from_slice(&(u64::MAX - 3).to_le_bytes());
     crc_fix(&mut bad, at);
-    store.set(&key, &bad)?;
+    store.set(&key, bad.to_vec().into())?;
     assert!(a.retrieve_array_subset(&whole).is_err());
     assert!(a.retrieve_array_subset(&one).is_err());
     // Entry overlapping the index (index at end).
     let mut bad = shard.clone();
     bad[at..at + 8].copy_from_slice(&(28u64).to_le_bytes());
     crc_fix(&mut bad, at);
-    store.set(&key, &bad)?;
+    store.set(&key, bad.to_vec().into())?;
     assert!(a.retrieve_array_subset(&whole).is_err());
     // Inner chunk of the wrong size (nbytes 6 instead of 8).
     let mut bad = shard.clone();
     bad[at + 8..at + 16].copy_from_slice(&(6u64).to_le_bytes());
     crc_fix(&mut bad, at);
-    store.set(&key, &bad)?;
+    store.set(&key, bad.to_vec().into())?;
     assert!(a.retrieve_array_subset(&whole).is_err());
     assert!(a.retrieve_array_subset(&one).is_err());
     // Index at start: an entry pointing into the index.
@@ -486,7 +530,7 @@ fn hostile_shards_are_errors() -> R {
     let mut bad = shard.clone();
     bad[0..8].copy_from_slice(&(0u64).to_le_bytes());
     crc_fix(&mut bad, 0);
-    store.set(&key, &bad)?;
+    store.set(&key, bad.to_vec().into())?;
     assert!(a.retrieve_array_subset(&whole).is_err());
     assert!(a.retrieve_array_subset(&one).is_err());
     Ok(())
@@ -537,7 +581,7 @@ fn subset_in(shape: Vec<u64>) -> impl Strategy<Value = ArraySubset> {
         .collect();
     parts.prop_map(|v| {
         let r: Vec<_> = v.iter().map(|(s, l)| *s..s + l).collect();
-        ArraySubset::new_with_ranges(&r)
+        ArraySubset::new_with_ranges(&r).unwrap_or_default()
     })
 }
 
@@ -589,7 +633,7 @@ proptest! {
         let got: Vec<u16> = a.retrieve_array_subset_elements(&ArraySubset::new_with_shape(vec![16, 16])).map_err(|e| f(e.into()))?;
         for (lin, idx) in ArraySubset::new_with_shape(vec![16, 16]).indices().enumerate() {
             let owners: Vec<u16> = seeds.iter().enumerate()
-                .filter(|(_, subs)| subs.iter().any(|s| s.overlap(&ArraySubset::new_with_ranges(&[idx[0]..idx[0] + 1, idx[1]..idx[1] + 1])).num_elements() == 1))
+                .filter(|(_, subs)| subs.iter().any(|s| s.overlap(&ArraySubset::new_with_ranges(&[idx[0]..idx[0] + 1, idx[1]..idx[1] + 1]).unwrap_or_default()).num_elements() == 1))
                 .map(|(t, _)| t as u16 + 1).collect();
             if owners.is_empty() {
                 prop_assert_eq!(got[lin], 0);
@@ -634,7 +678,7 @@ fn index_cache_avoids_refetching_and_sees_own_writes() -> R {
         "later reads: inner chunks only"
     );
     // A write through the array invalidates the cached index.
-    a.store_array_subset_elements(&ArraySubset::new_with_ranges(&[0..8, 0..8]), &[7u16; 64])?;
+    a.store_array_subset_elements(&ArraySubset::new_with_ranges(&[0..8, 0..8])?, &[7u16; 64])?;
     let v: Vec<u16> = a.retrieve_inner_chunk_elements(&[0, 0])?;
     assert_eq!(v, vec![7u16; 64]);
     let v: Vec<u16> = a.retrieve_inner_chunk_elements(&[7, 7])?;

@@ -13,8 +13,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zarrkit_core::codec::{
-    BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
-    FullBytesPartialDecoder,
+    Bytes, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
 };
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
@@ -137,10 +136,10 @@ impl BytesToBytesCodecTraits for ShuffleCodec {
 
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &BytesRepresentation,
         _options: &CodecOptions,
-    ) -> Result<Vec<u8>, CodecError> {
+    ) -> Result<Bytes, CodecError> {
         let len = input.len() as u64;
         match decoded {
             BytesRepresentation::Fixed(n) if len != *n => {
@@ -159,18 +158,7 @@ impl BytesToBytesCodecTraits for ShuffleCodec {
             _ => {}
         }
         self.check(input.len())?;
-        Ok(unshuffle(&input, self.elementsize))
-    }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &BytesRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullBytesPartialDecoder::new(
-            input, self, *decoded,
-        )))
+        Ok(unshuffle(&input, self.elementsize).into())
     }
 }
 
@@ -199,13 +187,7 @@ fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<C
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: NAME,
-        aliases: ALIASES,
-        v2_ids: &["shuffle"],
-        create,
-        create_v2: Some(create_v2),
-    }
+    CodecPlugin::new(NAME, create).with_aliases(ALIASES).with_v2(&["shuffle"], create_v2)
 }
 
 #[cfg(test)]
@@ -258,7 +240,7 @@ mod tests {
             let input = data[..len].to_vec();
             assert_eq!(c.encode(input.clone(), &opts())?, hex(r));
             let repr = BytesRepresentation::Fixed(len as u64);
-            assert_eq!(c.decode(hex(r), &repr, &opts())?, input);
+            assert_eq!(c.decode(hex(r).into(), &repr, &opts())?, input);
         }
         Ok(())
     }
@@ -269,23 +251,31 @@ mod tests {
         let r = hex(SHUFFLED8);
         // Not a multiple of the element size.
         assert!(c
-            .decode(r[..159].to_vec(), &BytesRepresentation::Unbounded, &opts())
+            .decode(
+                r[..159].to_vec().into(),
+                &BytesRepresentation::Unbounded,
+                &opts()
+            )
             .is_err());
         assert!(c.encode(vec![0; 9], &opts()).is_err());
         // Not the size the chunk needs, or over its bound.
         assert!(matches!(
-            c.decode(r.clone(), &BytesRepresentation::Fixed(168), &opts()),
+            c.decode(r.clone().into(), &BytesRepresentation::Fixed(168), &opts()),
             Err(CodecError::UnexpectedSize { .. })
         ));
         assert!(c
-            .decode(r, &BytesRepresentation::Bounded(152), &opts())
+            .decode(r.into(), &BytesRepresentation::Bounded(152), &opts())
             .is_err());
         // Element size 0 and 1 copy.
         for n in [0, 1] {
             let c = ShuffleCodec::new(n);
             assert_eq!(c.encode(vec![1, 2, 3], &opts())?, vec![1, 2, 3]);
             assert_eq!(
-                c.decode(vec![1, 2, 3], &BytesRepresentation::Fixed(3), &opts())?,
+                c.decode(
+                    vec![1, 2, 3].into(),
+                    &BytesRepresentation::Fixed(3),
+                    &opts()
+                )?,
                 vec![1, 2, 3]
             );
         }
@@ -340,13 +330,13 @@ mod tests {
             let c = ShuffleCodec::new(n);
             let enc = c.encode(data.clone(), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(enc.len(), len);
-            let dec = c.decode(enc, &BytesRepresentation::Fixed(len as u64), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let dec = c.decode(enc.into(), &BytesRepresentation::Fixed(len as u64), &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(dec, data);
         }
 
         #[test]
         fn arbitrary_input_never_panics(data in prop::collection::vec(any::<u8>(), 0..300), n in 0usize..17) {
-            let _ = ShuffleCodec::new(n).decode(data, &BytesRepresentation::Unbounded, &opts());
+            let _ = ShuffleCodec::new(n).decode(data.into(), &BytesRepresentation::Unbounded, &opts());
         }
     }
 }

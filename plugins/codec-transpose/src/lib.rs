@@ -5,15 +5,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zarrkit_core::array_bytes::ArrayBytes;
-use zarrkit_core::codec::{
-    ArrayPartialDecoder, ArrayToArrayCodecTraits, ChunkRepresentation, Codec, CodecTraits,
-    FullArrayToArrayPartialDecoder,
-};
+use zarrkit_core::codec::{ArrayToArrayCodecTraits, ChunkRepresentation, Codec, CodecTraits};
 use zarrkit_core::config::CodecOptions;
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
 use zarrkit_core::registry::CodecPlugin;
 use zarrkit_core::serde_json::{Map, Value};
+use zarrkit_core::subset::ArraySubset;
 
 /// The configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,17 +195,19 @@ impl ArrayToArrayCodecTraits for TransposeCodec {
         )
     }
 
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn ArrayPartialDecoder>,
+    /// Region-local: the decoded region `r` is the encoded region with its dimensions in
+    /// `order`, and transposing that region alone gives `r`.
+    fn encoded_region(
+        &self,
+        region: &ArraySubset,
         decoded: &ChunkRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
-        Ok(Arc::new(FullArrayToArrayPartialDecoder::new(
-            input,
-            self,
-            decoded.clone(),
-        )?))
+    ) -> Option<ArraySubset> {
+        if region.dimensionality() != self.order.len() || self.check_rank(decoded).is_err() {
+            return None;
+        }
+        let start = self.order.iter().map(|&o| region.start()[o]).collect();
+        let shape = self.order.iter().map(|&o| region.shape()[o]).collect();
+        ArraySubset::new(start, shape).ok()
     }
 }
 
@@ -220,7 +220,7 @@ fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin { name: "transpose", aliases: &[], v2_ids: &[], create, create_v2: None }
+    CodecPlugin::new("transpose", create)
 }
 
 #[cfg(test)]

@@ -59,7 +59,7 @@ fn opts() -> CodecOptions {
 fn decodes_numcodecs_reference_exactly() -> TestResult {
     let c = VlenBytesCodec::new();
     let r = repr(vec![2, 2])?;
-    let dec = c.decode(hex(REFERENCE), &r, &opts())?;
+    let dec = c.decode(hex(REFERENCE).into(), &r, &opts())?;
     assert_eq!(dec, to_array_bytes(&elements()));
     assert_eq!(c.encode(dec, &r, &opts())?, hex(REFERENCE));
     Ok(())
@@ -71,7 +71,7 @@ fn invalid_utf8_is_fine_for_bytes() -> TestResult {
     let a = to_array_bytes(&[vec![0xff, 0xfe]]);
     let r = repr(vec![1])?;
     let enc = c.encode(a.clone(), &r, &opts())?;
-    assert_eq!(c.decode(enc, &r, &opts())?, a);
+    assert_eq!(c.decode(enc.into(), &r, &opts())?, a);
     Ok(())
 }
 
@@ -81,25 +81,30 @@ fn corrupt_input_is_an_error() -> TestResult {
     let r = repr(vec![4])?;
     let good = hex(REFERENCE);
     for n in 0..good.len() {
-        assert!(c.decode(good[..n].to_vec(), &r, &opts()).is_err(), "{n}");
+        assert!(
+            c.decode(good[..n].to_vec().into(), &r, &opts()).is_err(),
+            "{n}"
+        );
     }
     let mut bad = good.clone();
     bad.extend_from_slice(b"xx");
-    assert!(c.decode(bad, &r, &opts()).is_err());
+    assert!(c.decode(bad.into(), &r, &opts()).is_err());
     for count in [3u32, 5, u32::MAX] {
         let mut bad = good.clone();
         bad[..4].copy_from_slice(&count.to_le_bytes());
-        assert!(c.decode(bad, &r, &opts()).is_err(), "{count}");
+        assert!(c.decode(bad.into(), &r, &opts()).is_err(), "{count}");
     }
     for len in [1u32, 300, u32::MAX] {
         let mut bad = good.clone();
         // The length of element 1 is at byte 8.
         bad[8..12].copy_from_slice(&len.to_le_bytes());
-        assert!(c.decode(bad, &r, &opts()).is_err(), "{len}");
+        assert!(c.decode(bad.into(), &r, &opts()).is_err(), "{len}");
     }
     // A claimed count matching a huge chunk, with a tiny buffer.
     let r = repr(vec![1 << 21, 1 << 21])?;
-    assert!(c.decode(vec![0, 0, 0, 0, 0, 0, 0, 0], &r, &opts()).is_err());
+    assert!(c
+        .decode(vec![0, 0, 0, 0, 0, 0, 0, 0].into(), &r, &opts())
+        .is_err());
     Ok(())
 }
 
@@ -136,7 +141,7 @@ proptest! {
         let r = repr(vec![v.len() as u64]).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let a = to_array_bytes(&v);
         let enc = c.encode(a.clone(), &r, &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let dec = c.decode(enc, &r, &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let dec = c.decode(enc.into(), &r, &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(dec, a);
     }
 
@@ -144,6 +149,6 @@ proptest! {
     fn arbitrary_input_never_panics(data in prop::collection::vec(any::<u8>(), 0..200), n in 0u64..20) {
         let c = VlenBytesCodec::new();
         let r = repr(vec![n]).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let _ = c.decode(data, &r, &opts());
+        let _ = c.decode(data.into(), &r, &opts());
     }
 }

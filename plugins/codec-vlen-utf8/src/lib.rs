@@ -17,8 +17,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use zarrkit_core::array_bytes::ArrayBytes;
 use zarrkit_core::codec::{
-    ArrayPartialDecoder, ArrayToBytesCodecTraits, BytesPartialDecoder, BytesRepresentation,
-    ChunkRepresentation, Codec, CodecTraits, FullArrayPartialDecoder,
+    ArrayToBytesCodecTraits, Bytes, BytesRepresentation, ChunkRepresentation, Codec, CodecTraits,
 };
 use zarrkit_core::data_type::DataTypeSize;
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
@@ -130,26 +129,12 @@ impl ArrayToBytesCodecTraits for VlenUtf8Codec {
 
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &ChunkRepresentation,
         _options: &CodecOptions,
     ) -> Result<ArrayBytes, CodecError> {
         check_variable(decoded)?;
         decode_vlen(&input, decoded.num_elements_usize()?)
-    }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &ChunkRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
-        check_variable(decoded)?;
-        Ok(Arc::new(FullArrayPartialDecoder::new(
-            input,
-            self,
-            decoded.clone(),
-        )))
     }
 }
 
@@ -173,13 +158,7 @@ fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<C
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: NAME,
-        aliases: ALIASES,
-        v2_ids: &["vlen-utf8"],
-        create,
-        create_v2: Some(create_v2),
-    }
+    CodecPlugin::new(NAME, create).with_aliases(ALIASES).with_v2(&["vlen-utf8"], create_v2)
 }
 
 #[cfg(test)]

@@ -26,8 +26,7 @@ use std::sync::Arc;
 
 use zarrkit_core::array_bytes::ArrayBytes;
 use zarrkit_core::codec::{
-    ArrayPartialDecoder, ArrayToBytesCodecTraits, BytesPartialDecoder, BytesRepresentation,
-    ChunkRepresentation, Codec, CodecTraits, FullArrayPartialDecoder,
+    ArrayToBytesCodecTraits, Bytes, BytesRepresentation, ChunkRepresentation, Codec, CodecTraits,
 };
 use zarrkit_core::element::ElementKind;
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
@@ -474,7 +473,7 @@ impl ArrayToBytesCodecTraits for ZfpCodec {
 
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &ChunkRepresentation,
         _options: &CodecOptions,
     ) -> Result<ArrayBytes, CodecError> {
@@ -504,20 +503,6 @@ impl ArrayToBytesCodecTraits for ZfpCodec {
             conv.zfp_to_elements(out.into_bytes(out_len)),
         ))
     }
-
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
-        decoded: &ChunkRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn ArrayPartialDecoder>, CodecError> {
-        self.check(decoded)?;
-        Ok(Arc::new(FullArrayPartialDecoder::new(
-            input,
-            self,
-            decoded.clone(),
-        )))
-    }
 }
 
 fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
@@ -528,13 +513,7 @@ fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: NAME,
-        aliases: &[],
-        v2_ids: &[],
-        create,
-        create_v2: None,
-    }
+    CodecPlugin::new(NAME, create)
 }
 
 #[cfg(test)]

@@ -259,7 +259,7 @@ fn arrays_and_shards() -> R {
     a.store_array_subset_elements(&all, &data)?;
     let b = Array::open(store, "/z")?;
     assert_eq!(b.retrieve_array_subset_elements::<f32>(&all)?, data);
-    let s = ArraySubset::new_with_ranges(&[3..9, 2..7, 1..8]);
+    let s = ArraySubset::new_with_ranges(&[3..9, 2..7, 1..8])?;
     let expect: Vec<f32> = s
         .indices()
         .map(|i| data[(i[0] * 72 + i[1] * 8 + i[2]) as usize])

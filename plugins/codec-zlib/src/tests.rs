@@ -54,7 +54,7 @@ fn decodes_numcodecs_reference_exactly() -> TestResult {
             BytesRepresentation::Bounded(1000),
             BytesRepresentation::Unbounded,
         ] {
-            assert_eq!(c.decode(hex(r), &repr, &opts())?, data, "{repr:?}");
+            assert_eq!(c.decode(hex(r).into(), &repr, &opts())?, data, "{repr:?}");
         }
     }
     // The encoder (miniz_oxide) need not match zlib byte for byte, but writes a zlib
@@ -71,7 +71,7 @@ fn corrupt_input_is_an_error() -> TestResult {
     for n in 0..good.len() {
         for repr in [fixed, BytesRepresentation::Unbounded] {
             assert!(
-                c.decode(good[..n].to_vec(), &repr, &opts()).is_err(),
+                c.decode(good[..n].to_vec().into(), &repr, &opts()).is_err(),
                 "truncated to {n}"
             );
         }
@@ -79,14 +79,14 @@ fn corrupt_input_is_an_error() -> TestResult {
     // Bad header.
     let mut bad = good.clone();
     bad[1] ^= 1;
-    assert!(c.decode(bad, &fixed, &opts()).is_err());
+    assert!(c.decode(bad.into(), &fixed, &opts()).is_err());
     // Adler-32 trailer mismatch.
     for back in 1..=4 {
         let mut bad = good.clone();
         let i = bad.len() - back;
         bad[i] ^= 0x40;
         assert!(
-            c.decode(bad, &BytesRepresentation::Unbounded, &opts())
+            c.decode(bad.into(), &BytesRepresentation::Unbounded, &opts())
                 .is_err(),
             "trailer byte -{back}"
         );
@@ -94,15 +94,15 @@ fn corrupt_input_is_an_error() -> TestResult {
     // Stored block with a corrupted length / payload (caught by LEN/NLEN or the checksum).
     let mut bad = hex(REFERENCE_LEVEL0);
     bad[3] ^= 1;
-    assert!(c.decode(bad, &fixed, &opts()).is_err());
+    assert!(c.decode(bad.into(), &fixed, &opts()).is_err());
     let mut bad = hex(REFERENCE_LEVEL0);
     bad[20] ^= 1;
-    assert!(c.decode(bad, &fixed, &opts()).is_err());
+    assert!(c.decode(bad.into(), &fixed, &opts()).is_err());
     // Trailing garbage.
     let mut bad = good;
     bad.push(0);
     assert!(c
-        .decode(bad, &BytesRepresentation::Unbounded, &opts())
+        .decode(bad.into(), &BytesRepresentation::Unbounded, &opts())
         .is_err());
     Ok(())
 }
@@ -116,15 +116,26 @@ fn output_is_bounded_by_the_decoded_representation() -> TestResult {
         BytesRepresentation::Fixed(320),
         BytesRepresentation::Bounded((1 << 20) - 1),
     ] {
-        assert!(c.decode(enc.clone(), &repr, &opts()).is_err(), "{repr:?}");
+        assert!(
+            c.decode(enc.clone().into(), &repr, &opts()).is_err(),
+            "{repr:?}"
+        );
     }
     assert_eq!(
-        c.decode(enc.clone(), &BytesRepresentation::Bounded(1 << 20), &opts())?
-            .len(),
+        c.decode(
+            enc.clone().into(),
+            &BytesRepresentation::Bounded(1 << 20),
+            &opts()
+        )?
+        .len(),
         1 << 20
     );
     assert!(matches!(
-        c.decode(enc, &BytesRepresentation::Fixed((1 << 20) + 1), &opts()),
+        c.decode(
+            enc.into(),
+            &BytesRepresentation::Fixed((1 << 20) + 1),
+            &opts()
+        ),
         Err(CodecError::UnexpectedSize { .. })
     ));
     Ok(())
@@ -161,12 +172,12 @@ fn configuration() -> TestResult {
         let c = b2b(create_codec(&m)?)?;
         assert_eq!(c.name(), name);
         let enc = c.encode(data.clone(), &opts())?;
-        assert_eq!(c.decode(enc, &repr, &opts())?, data);
+        assert_eq!(c.decode(enc.into(), &repr, &opts())?, data);
     }
     for json in [r#"{"id":"zlib","level":5}"#, r#"{"id":"zlib"}"#] {
         let v2: Map<String, Value> = zarrkit_core::serde_json::from_str(json)?;
         let c = b2b(create_codec_v2(&v2)?)?;
-        assert_eq!(c.decode(hex(REFERENCE), &repr, &opts())?, data);
+        assert_eq!(c.decode(hex(REFERENCE).into(), &repr, &opts())?, data);
     }
     let v2: Map<String, Value> = zarrkit_core::serde_json::from_str(r#"{"id":"zlib","level":5}"#)?;
     let c = create_codec_v2(&v2)?;
@@ -191,7 +202,7 @@ proptest! {
         let bound = c.encoded_representation(&BytesRepresentation::Fixed(n)).bound();
         prop_assert!(bound.is_some_and(|b| enc.len() as u64 <= b));
         for repr in [BytesRepresentation::Fixed(n), BytesRepresentation::Bounded(n + 3), BytesRepresentation::Unbounded] {
-            let dec = c.decode(enc.clone(), &repr, &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let dec = c.decode(enc.clone().into(), &repr, &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(&dec, &data);
         }
     }
@@ -202,7 +213,7 @@ proptest! {
             data[0] = 0x78; data[1] = 0x9c;
         }
         let c = ZlibCodec::new(1).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let _ = c.decode(data.clone(), &BytesRepresentation::Bounded(1000), &opts());
-        let _ = c.decode(data, &BytesRepresentation::Unbounded, &opts());
+        let _ = c.decode(data.clone().into(), &BytesRepresentation::Bounded(1000), &opts());
+        let _ = c.decode(data.into(), &BytesRepresentation::Unbounded, &opts());
     }
 }

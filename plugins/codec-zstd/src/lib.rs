@@ -27,8 +27,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use zarrkit_core::codec::{
-    extract_ranges, BytesPartialDecoder, BytesRepresentation, BytesToBytesCodecTraits, Codec,
-    CodecTraits,
+    slice_ranges, Bytes, BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecTraits,
 };
 use zarrkit_core::error::{CodecError, ExtensionKind, PluginError};
 use zarrkit_core::metadata::MetadataV3;
@@ -280,12 +279,6 @@ impl CodecTraits for ZstdCodec {
         ZSTD
     }
 
-    /// A zstd frame decodes from its start, so part of it is read by decoding only the
-    /// prefix that holds it (`ZstdPartialDecoder`); the encoded bytes are fetched whole.
-    fn partial_decoder_decodes_all(&self) -> bool {
-        false
-    }
-
     fn configuration(&self) -> Option<Map<String, Value>> {
         let mut m = Map::new();
         m.insert("level".into(), Value::from(self.level));
@@ -424,10 +417,10 @@ impl BytesToBytesCodecTraits for ZstdCodec {
 
     fn decode(
         &self,
-        input: Vec<u8>,
+        input: Bytes,
         decoded: &BytesRepresentation,
         options: &CodecOptions,
-    ) -> Result<Vec<u8>, CodecError> {
+    ) -> Result<Bytes, CodecError> {
         let mut dctx = Pooled::<DCtx<'static>>::take("decompression")?;
         dctx.set_parameter(DParameter::ForceIgnoreChecksum(!options.validate_checksums))
             .map_err(|c| zerr("checksum option", c))?;
@@ -457,35 +450,66 @@ impl BytesToBytesCodecTraits for ZstdCodec {
                 });
             }
         }
-        Ok(out)
+        Ok(out.into())
     }
 
-    fn partial_decoder(
-        self: Arc<Self>,
-        input: Arc<dyn BytesPartialDecoder>,
+    fn decodes_ranges_cheaply(&self) -> bool {
+        true
+    }
+
+    /// Decode only the prefix of the frame that holds the ranges: a zstd frame decodes from
+    /// its start, so everything after the last byte asked for is left undecoded. Taken for a
+    /// single frame that declares its content size within the decoded bound and has no
+    /// content checksum to verify (a checksum covers the whole frame: with
+    /// [`CodecOptions::validate_checksums`] such a frame is decoded whole), when at least one
+    /// 128 KiB block lies after the prefix. Anything else is decoded whole.
+    fn decode_ranges(
+        &self,
+        input: Bytes,
+        ranges: &[ByteRange],
         decoded: &BytesRepresentation,
-        _options: &CodecOptions,
-    ) -> Result<Arc<dyn BytesPartialDecoder>, CodecError> {
-        Ok(Arc::new(ZstdPartialDecoder {
-            input,
-            codec: self,
-            decoded: *decoded,
-        }))
+        options: &CodecOptions,
+    ) -> Result<Vec<Bytes>, CodecError> {
+        let plan = single_frame_size(&input).and_then(|(size, checksum)| {
+            let fits = match decoded {
+                BytesRepresentation::Fixed(n) => size == *n,
+                BytesRepresentation::Bounded(b) => size <= *b,
+                BytesRepresentation::Unbounded => false,
+            };
+            // The end of the last byte asked for.
+            let mut end = 0u64;
+            for r in ranges {
+                end = end.max(r.to_range(size)?.end);
+            }
+            let verify = checksum && options.validate_checksums;
+            // zstd decodes whole blocks (up to 128 KiB): a prefix saves work only when at
+            // least one block lies after it.
+            let saves = end.saturating_add(BLOCK_SIZE_MAX) <= size;
+            (fits && !verify && saves).then_some((size, end))
+        });
+        let Some((size, end)) = plan else {
+            // Everything is needed (or must be verified): decode the frame(s) whole.
+            let all = self.decode(input, decoded, options)?;
+            return slice_ranges(&all, ranges, ZSTD);
+        };
+        let size = usize::try_from(size).map_err(|_| CodecError::new(ZSTD, "frame too large"))?;
+        let end = usize::try_from(end).map_err(|_| CodecError::new(ZSTD, "frame too large"))?;
+        let prefix = Bytes::from(self.decode_prefix(&input, size, end)?);
+        // The prefix holds every range (each ends at most at `end`), but is shorter than the
+        // frame: resolve the ranges against the frame's size, then slice the prefix.
+        ranges
+            .iter()
+            .map(|r| {
+                let rr = r
+                    .to_range(size as u64)
+                    .filter(|rr| rr.end as usize <= prefix.len())
+                    .ok_or_else(|| {
+                        CodecError::new(ZSTD, format!("byte range {r} is out of bounds"))
+                    })?;
+                Ok(prefix.slice(rr.start as usize..rr.end as usize))
+            })
+            .collect()
     }
-}
-
-/// Reads byte ranges of the decoded bytes by decoding only the prefix of the frame that
-/// holds them: a zstd frame decodes from its start, so everything after the last byte asked
-/// for is left undecoded. The encoded bytes are fetched whole.
-///
-/// The prefix path is taken for a single frame that declares its content size within the
-/// decoded bound and has no content checksum to verify (a checksum covers the whole frame:
-/// with [`CodecOptions::validate_checksums`] such a frame is decoded whole). Anything else is
-/// decoded whole, as `FullBytesPartialDecoder` does.
-struct ZstdPartialDecoder {
-    input: Arc<dyn BytesPartialDecoder>,
-    codec: Arc<ZstdCodec>,
-    decoded: BytesRepresentation,
 }
 
 /// The error result of a one-shot decode into a buffer too small for the frames (zstd's
@@ -563,52 +587,6 @@ impl ZstdCodec {
     }
 }
 
-impl BytesPartialDecoder for ZstdPartialDecoder {
-    fn partial_decode(
-        &self,
-        ranges: &[ByteRange],
-        options: &CodecOptions,
-    ) -> Result<Option<Vec<Vec<u8>>>, CodecError> {
-        let Some(encoded) = self.input.decode_all(options)? else {
-            return Ok(None);
-        };
-        let plan = single_frame_size(&encoded).and_then(|(size, checksum)| {
-            let fits = match self.decoded {
-                BytesRepresentation::Fixed(n) => size == n,
-                BytesRepresentation::Bounded(b) => size <= b,
-                BytesRepresentation::Unbounded => false,
-            };
-            // The end of the last byte asked for.
-            let mut end = 0u64;
-            for r in ranges {
-                end = end.max(r.to_range(size)?.end);
-            }
-            let verify = checksum && options.validate_checksums;
-            // zstd decodes whole blocks (up to 128 KiB): a prefix saves work only when at
-            // least one block lies after it.
-            let saves = end.saturating_add(BLOCK_SIZE_MAX) <= size;
-            (fits && !verify && saves).then_some((size, end))
-        });
-        let Some((size, end)) = plan else {
-            // Everything is needed (or must be verified): decode the frame(s) whole.
-            let decoded = self.codec.decode(encoded, &self.decoded, options)?;
-            return extract_ranges(&decoded, ranges, ZSTD).map(Some);
-        };
-        let size = usize::try_from(size).map_err(|_| CodecError::new(ZSTD, "frame too large"))?;
-        let end = usize::try_from(end).map_err(|_| CodecError::new(ZSTD, "frame too large"))?;
-        let decoded = self.codec.decode_prefix(&encoded, size, end)?;
-        extract_ranges(&decoded, ranges, ZSTD).map(Some)
-    }
-
-    fn decode_all(&self, options: &CodecOptions) -> Result<Option<Vec<u8>>, CodecError> {
-        self.input
-            .decode_all(options)?
-            .map(|e| self.codec.decode(e, &self.decoded, options))
-            .transpose()
-    }
-}
-
-/// Copies of `ranges` of `bytes` (which must hold them).
 fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
     let err = |m: String| PluginError::config(ExtensionKind::Codec, metadata.name(), m);
     let c: ZstdCodecConfiguration = metadata.to_configuration().map_err(err)?;
@@ -629,13 +607,7 @@ fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<C
 }
 
 zarrkit_core::inventory::submit! {
-    CodecPlugin {
-        name: ZSTD,
-        aliases: &["numcodecs.zstd"],
-        v2_ids: &["zstd"],
-        create,
-        create_v2: Some(create_v2),
-    }
+    CodecPlugin::new(ZSTD, create).with_aliases(&["numcodecs.zstd"]).with_v2(&["zstd"], create_v2)
 }
 
 #[cfg(test)]

@@ -83,7 +83,7 @@ fn decodes_cli_references_exactly() -> TestResult {
     for stream in [REFERENCE, REFERENCE_NO_SIZE] {
         for repr in all_reprs(expected.len() as u64) {
             assert_eq!(
-                c.decode(stream.to_vec(), &repr, &opts())?,
+                c.decode(stream.to_vec().into(), &repr, &opts())?,
                 expected,
                 "{repr:?}"
             );
@@ -98,7 +98,7 @@ fn decodes_concatenated_and_skippable_frames() -> TestResult {
     let expected = b"first frame, second frame".to_vec();
     for repr in all_reprs(expected.len() as u64) {
         assert_eq!(
-            c.decode(TWO_FRAMES.to_vec(), &repr, &opts())?,
+            c.decode(TWO_FRAMES.to_vec().into(), &repr, &opts())?,
             expected,
             "{repr:?}"
         );
@@ -109,7 +109,7 @@ fn decodes_concatenated_and_skippable_frames() -> TestResult {
     with_skippable.extend_from_slice(&TWO_FRAMES[21..]);
     for repr in all_reprs(expected.len() as u64) {
         assert_eq!(
-            c.decode(with_skippable.clone(), &repr, &opts())?,
+            c.decode(with_skippable.clone().into(), &repr, &opts())?,
             expected,
             "{repr:?}"
         );
@@ -145,20 +145,20 @@ fn flipped_bit_in_a_checksummed_raw_block_is_detected() -> TestResult {
     bad[i] ^= 0x20;
     let repr = BytesRepresentation::Fixed(data.len() as u64);
     for r in all_reprs(data.len() as u64) {
-        let e = c.decode(bad.clone(), &r, &opts());
+        let e = c.decode(bad.clone().into(), &r, &opts());
         assert!(e.is_err(), "{r:?}");
     }
     // With checksum validation off, the corruption goes through unnoticed.
     let off = opts().with_validate_checksums(false);
-    let dec = c.decode(bad, &repr, &off)?;
+    let dec = c.decode(bad.into(), &repr, &off)?;
     assert_eq!(dec.len(), data.len());
     assert_ne!(dec, data);
     // And the checksum byte itself.
     let mut bad = enc;
     let last = bad.len() - 1;
     bad[last] ^= 1;
-    assert!(c.decode(bad.clone(), &repr, &opts()).is_err());
-    assert_eq!(c.decode(bad, &repr, &off)?, data);
+    assert!(c.decode(bad.clone().into(), &repr, &opts()).is_err());
+    assert_eq!(c.decode(bad.into(), &repr, &off)?, data);
     Ok(())
 }
 
@@ -173,7 +173,8 @@ fn corrupt_input_is_an_error() -> TestResult {
             }
             for repr in all_reprs(n) {
                 assert!(
-                    c.decode(stream[..len].to_vec(), &repr, &opts()).is_err(),
+                    c.decode(stream[..len].to_vec().into(), &repr, &opts())
+                        .is_err(),
                     "truncated to {len}, {repr:?}"
                 );
             }
@@ -183,18 +184,18 @@ fn corrupt_input_is_an_error() -> TestResult {
     let mut bad = REFERENCE.to_vec();
     bad[0] = 0x29;
     for repr in all_reprs(n) {
-        assert!(c.decode(bad.clone(), &repr, &opts()).is_err());
+        assert!(c.decode(bad.clone().into(), &repr, &opts()).is_err());
     }
     let mut bad = REFERENCE.to_vec();
     bad.extend_from_slice(&[1, 2, 3]);
     for repr in all_reprs(n) {
-        assert!(c.decode(bad.clone(), &repr, &opts()).is_err());
+        assert!(c.decode(bad.clone().into(), &repr, &opts()).is_err());
     }
     // A legacy (v0.7) frame magic is refused.
     let mut bad = REFERENCE.to_vec();
     bad[..4].copy_from_slice(&0xFD2F_B527u32.to_le_bytes());
     assert!(c
-        .decode(bad, &BytesRepresentation::Unbounded, &opts())
+        .decode(bad.into(), &BytesRepresentation::Unbounded, &opts())
         .is_err());
     Ok(())
 }
@@ -210,7 +211,7 @@ fn header_claiming_a_huge_size_is_refused_up_front() -> TestResult {
         BytesRepresentation::Fixed(320),
         BytesRepresentation::Bounded(320),
     ] {
-        let e = c.decode(frame.clone(), &repr, &opts());
+        let e = c.decode(frame.clone().into(), &repr, &opts());
         assert!(
             e.as_ref().is_err_and(|e| e.to_string().contains("declare")),
             "{e:?}"
@@ -218,7 +219,7 @@ fn header_claiming_a_huge_size_is_refused_up_front() -> TestResult {
     }
     // Unbounded: the declared size is not trusted for allocation; decoding fails.
     assert!(c
-        .decode(frame, &BytesRepresentation::Unbounded, &opts())
+        .decode(frame.into(), &BytesRepresentation::Unbounded, &opts())
         .is_err());
     Ok(())
 }
@@ -229,24 +230,28 @@ fn output_is_bounded_by_the_decoded_representation() -> TestResult {
     let big = vec![7u8; 1 << 20];
     let enc = c.encode(big.clone(), &opts())?;
     assert!(c
-        .decode(enc.clone(), &BytesRepresentation::Bounded(320), &opts())
+        .decode(
+            enc.clone().into(),
+            &BytesRepresentation::Bounded(320),
+            &opts()
+        )
         .is_err());
     assert!(c
         .decode(
-            enc.clone(),
+            enc.clone().into(),
             &BytesRepresentation::Fixed((1 << 20) - 1),
             &opts()
         )
         .is_err());
     assert!(c
         .decode(
-            enc.clone(),
+            enc.clone().into(),
             &BytesRepresentation::Fixed((1 << 20) + 1),
             &opts()
         )
         .is_err());
     assert_eq!(
-        c.decode(enc, &BytesRepresentation::Bounded(1 << 20), &opts())?,
+        c.decode(enc.into(), &BytesRepresentation::Bounded(1 << 20), &opts())?,
         big
     );
     // A frame without a content size that decodes to more than the bound.
@@ -256,7 +261,7 @@ fn output_is_bounded_by_the_decoded_representation() -> TestResult {
         BytesRepresentation::Fixed(n - 1),
     ] {
         assert!(
-            c.decode(REFERENCE_NO_SIZE.to_vec(), &repr, &opts())
+            c.decode(REFERENCE_NO_SIZE.to_vec().into(), &repr, &opts())
                 .is_err(),
             "{repr:?}"
         );
@@ -309,8 +314,8 @@ fn created_through_the_registry() -> TestResult {
         let c = b2b(create_codec(&metadata(json)?)?)?;
         assert_eq!(c.name(), "zstd");
         let enc = c.encode(data.clone(), &opts())?;
-        assert_eq!(c.decode(enc, &repr, &opts())?, data);
-        assert_eq!(c.decode(REFERENCE.to_vec(), &repr, &opts())?, data);
+        assert_eq!(c.decode(enc.into(), &repr, &opts())?, data);
+        assert_eq!(c.decode(REFERENCE.to_vec().into(), &repr, &opts())?, data);
     }
     let c = create_codec(&metadata(
         r#"{"name":"zstd","configuration":{"level":-2,"checksum":true}}"#,
@@ -326,7 +331,7 @@ fn created_through_the_registry() -> TestResult {
     ] {
         let c = b2b(create_codec_v2(&v2(json)?)?)?;
         let enc = c.encode(data.clone(), &opts())?;
-        assert_eq!(c.decode(enc, &repr, &opts())?, data);
+        assert_eq!(c.decode(enc.into(), &repr, &opts())?, data);
     }
     let c = b2b(create_codec_v2(&v2(
         r#"{"id":"zstd","level":5,"checksum":true}"#,
@@ -350,7 +355,7 @@ proptest! {
         let bound = c.encoded_representation(&BytesRepresentation::Fixed(n)).bound();
         prop_assert!(bound.is_some_and(|b| enc.len() as u64 <= b));
         for repr in all_reprs(n) {
-            let dec = c.decode(enc.clone(), &repr, &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let dec = c.decode(enc.clone().into(), &repr, &opts()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(&dec, &data);
         }
     }
@@ -362,7 +367,7 @@ proptest! {
         }
         let c = ZstdCodec::new(1, true).map_err(|e| TestCaseError::fail(e.to_string()))?;
         for repr in [BytesRepresentation::Bounded(1000), BytesRepresentation::Unbounded] {
-            let _ = c.decode(data.clone(), &repr, &opts());
+            let _ = c.decode(data.clone().into(), &repr, &opts());
         }
     }
 }
@@ -376,21 +381,17 @@ fn compressible(n: usize) -> Vec<u8> {
 }
 
 #[test]
-fn partial_decoder_decodes_prefixes_exactly() -> TestResult {
-    use zarrkit_core::codec::VecBytesPartialDecoder;
+fn decode_ranges_decodes_prefixes_exactly() -> TestResult {
+    use zarrkit_core::codec::Bytes;
     let data = compressible(1 << 20);
+    let repr = BytesRepresentation::Fixed(data.len() as u64);
     for checksum in [false, true] {
-        let codec = Arc::new(ZstdCodec::new(3, checksum)?);
-        let enc = codec.encode(data.clone(), &opts())?;
+        let codec = ZstdCodec::new(3, checksum)?;
+        let enc: Bytes = codec.encode(data.clone(), &opts())?.into();
         // A prefix of the frame decodes only what is asked for; checksummed frames with
         // validation on, suffix ranges and ranges near the end decode the whole frame.
         for validate in [false, true] {
             let o = opts().with_validate_checksums(validate);
-            let pd = codec.clone().partial_decoder(
-                Arc::new(VecBytesPartialDecoder::new(Some(enc.clone()))),
-                &BytesRepresentation::Fixed(data.len() as u64),
-                &o,
-            )?;
             let ranges = [
                 ByteRange::FromStart(0, Some(10)),
                 ByteRange::FromStart(1000, Some(5000)),
@@ -399,45 +400,37 @@ fn partial_decoder_decodes_prefixes_exactly() -> TestResult {
                 ByteRange::Suffix(7),
             ];
             for r in ranges {
-                let got = pd
-                    .partial_decode(std::slice::from_ref(&r), &o)?
-                    .and_then(|mut v| v.pop())
+                let got = codec
+                    .decode_ranges(enc.clone(), std::slice::from_ref(&r), &repr, &o)?
+                    .pop()
                     .ok_or("no output")?;
                 let rr = r.to_range(data.len() as u64).ok_or("range")?;
                 assert_eq!(got, &data[rr.start as usize..rr.end as usize], "{r}");
             }
-            assert_eq!(pd.decode_all(&o)?, Some(data.clone()));
+            let all = codec.decode_ranges(enc.clone(), &ranges, &repr, &o)?;
+            assert_eq!(all.len(), ranges.len());
         }
     }
-    // Absent input, corrupt input and out-of-bounds ranges.
-    let codec = Arc::new(ZstdCodec::new(3, false)?);
-    let repr = BytesRepresentation::Fixed(data.len() as u64);
-    let pd = codec.clone().partial_decoder(
-        Arc::new(VecBytesPartialDecoder::new(None)),
-        &repr,
-        &opts(),
-    )?;
-    assert!(pd
-        .partial_decode(&[ByteRange::FromStart(0, Some(1))], &opts())?
-        .is_none());
+    // Corrupt input and out-of-bounds ranges.
+    let codec = ZstdCodec::new(3, false)?;
     let mut enc = codec.encode(data.clone(), &opts())?;
-    let pd = codec.clone().partial_decoder(
-        Arc::new(VecBytesPartialDecoder::new(Some(enc.clone()))),
-        &repr,
-        &opts(),
-    )?;
-    assert!(pd
-        .partial_decode(&[ByteRange::FromStart(data.len() as u64, Some(1))], &opts())
+    assert!(codec
+        .decode_ranges(
+            enc.clone().into(),
+            &[ByteRange::FromStart(data.len() as u64, Some(1))],
+            &repr,
+            &opts()
+        )
         .is_err());
     let n = enc.len();
     enc.truncate(n / 2);
-    let pd = codec.partial_decoder(
-        Arc::new(VecBytesPartialDecoder::new(Some(enc))),
-        &repr,
-        &opts(),
-    )?;
-    assert!(pd
-        .partial_decode(&[ByteRange::FromStart(900_000, Some(10))], &opts())
+    assert!(codec
+        .decode_ranges(
+            enc.into(),
+            &[ByteRange::FromStart(900_000, Some(10))],
+            &repr,
+            &opts()
+        )
         .is_err());
     Ok(())
 }
@@ -455,7 +448,7 @@ fn undeclared_frame_larger_than_the_chunk() -> TestResult {
         .map_err(|c| zstd_safe::get_error_name(c).to_string())?;
     let c = ZstdCodec::new(3, false)?;
     let e = c
-        .decode(enc, &BytesRepresentation::Fixed(500), &opts())
+        .decode(enc.into(), &BytesRepresentation::Fixed(500), &opts())
         .err()
         .ok_or("an oversized frame decoded")?;
     assert!(

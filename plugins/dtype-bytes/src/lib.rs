@@ -166,14 +166,7 @@ fn create(metadata: &MetadataV3) -> Result<DataType, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    DataTypePlugin {
-        name: VARIABLE_LENGTH_BYTES,
-        aliases: &[BYTES],
-        matches: None,
-        create,
-        from_v2: None,
-        v2_object_codec_ids: &["vlen-bytes"],
-    }
+    DataTypePlugin::new(VARIABLE_LENGTH_BYTES, create).with_aliases(&[BYTES]).with_v2_object_codec_ids(&["vlen-bytes"])
 }
 
 #[cfg(test)]
@@ -190,7 +183,10 @@ mod tests {
             assert_eq!(d.size(), DataTypeSize::Variable);
         }
         let p = DATA_TYPES.get_v2("vlen-bytes").ok_or("no plugin")?;
-        assert_eq!(p.name, VARIABLE_LENGTH_BYTES);
+        assert_eq!(
+            zarrkit_core::registry::PluginEntry::name(p),
+            VARIABLE_LENGTH_BYTES
+        );
         Ok(())
     }
 

@@ -254,25 +254,11 @@ fn timedelta_from_v2(dtype: &str) -> Option<DataType> {
 }
 
 zarrkit_core::inventory::submit! {
-    DataTypePlugin {
-        name: DATETIME64,
-        aliases: &[],
-        matches: None,
-        create: create_datetime,
-        from_v2: Some(datetime_from_v2),
-        v2_object_codec_ids: &[],
-    }
+    DataTypePlugin::new(DATETIME64, create_datetime).with_from_v2(datetime_from_v2)
 }
 
 zarrkit_core::inventory::submit! {
-    DataTypePlugin {
-        name: TIMEDELTA64,
-        aliases: &[],
-        matches: None,
-        create: create_timedelta,
-        from_v2: Some(timedelta_from_v2),
-        v2_object_codec_ids: &[],
-    }
+    DataTypePlugin::new(TIMEDELTA64, create_timedelta).with_from_v2(timedelta_from_v2)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 use super::*;
 use std::sync::Arc;
 use zarrkit_core::serde_json::{self, json};
-use zarrkit_core::storage::{MemoryStore, ReadableStorageTraits, StoreKey, WritableStorageTraits};
+use zarrkit_core::storage::{MemoryStore, ReadableStorageExt, StoreKey, WritableStorageTraits};
 use zarrkit_core::{Array, ArrayMetadata, ArraySubset};
 
 // Link the plugins the array tests resolve by name.
@@ -136,7 +136,7 @@ fn v2_dtype_strings() -> R {
 }
 
 fn put(store: &MemoryStore, key: &str, value: &[u8]) -> R {
-    store.set(&StoreKey::new(key)?, value)?;
+    store.set(&StoreKey::new(key)?, value.to_vec().into())?;
     Ok(())
 }
 

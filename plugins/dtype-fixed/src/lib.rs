@@ -309,13 +309,13 @@ fn create_u(metadata: &MetadataV3) -> Result<DataType, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    DataTypePlugin { name: NULL_TERMINATED_BYTES, aliases: &[], matches: None, create: create_s, from_v2: Some(from_v2_s), v2_object_codec_ids: &[] }
+    DataTypePlugin::new(NULL_TERMINATED_BYTES, create_s).with_from_v2(from_v2_s)
 }
 zarrkit_core::inventory::submit! {
-    DataTypePlugin { name: RAW_BYTES, aliases: &[], matches: None, create: create_v, from_v2: Some(from_v2_v), v2_object_codec_ids: &[] }
+    DataTypePlugin::new(RAW_BYTES, create_v).with_from_v2(from_v2_v)
 }
 zarrkit_core::inventory::submit! {
-    DataTypePlugin { name: FIXED_LENGTH_UTF32, aliases: &[], matches: None, create: create_u, from_v2: Some(from_v2_u), v2_object_codec_ids: &[] }
+    DataTypePlugin::new(FIXED_LENGTH_UTF32, create_u).with_from_v2(from_v2_u)
 }
 
 #[cfg(test)]

@@ -410,7 +410,7 @@ fn create(metadata: &MetadataV3) -> Result<DataType, PluginError> {
 macro_rules! register {
     ($($name:literal),*) => {$(
         zarrkit_core::inventory::submit! {
-            DataTypePlugin { name: $name, aliases: &[], matches: None, create, from_v2: Some(from_v2), v2_object_codec_ids: &[] }
+            DataTypePlugin::new($name, create).with_from_v2(from_v2)
         }
     )*};
 }

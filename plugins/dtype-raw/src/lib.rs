@@ -128,7 +128,7 @@ fn create(metadata: &MetadataV3) -> Result<DataType, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    DataTypePlugin { name: "r*", aliases: &[], matches: Some(matches), create, from_v2: None, v2_object_codec_ids: &[] }
+    DataTypePlugin::new("r*", create).with_matcher(matches)
 }
 
 #[cfg(test)]

@@ -87,14 +87,7 @@ fn create(metadata: &MetadataV3) -> Result<DataType, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    DataTypePlugin {
-        name: STRING,
-        aliases: &[],
-        matches: None,
-        create,
-        from_v2: None,
-        v2_object_codec_ids: &["vlen-utf8"],
-    }
+    DataTypePlugin::new(STRING, create).with_v2_object_codec_ids(&["vlen-utf8"])
 }
 
 #[cfg(test)]
@@ -114,7 +107,7 @@ mod tests {
         let p = DATA_TYPES
             .get_v2("vlen-utf8")
             .ok_or("no plugin for vlen-utf8")?;
-        assert_eq!(p.name, "string");
+        assert_eq!(zarrkit_core::registry::PluginEntry::name(p), "string");
         assert_eq!(d.to_v2_dtype('|').as_deref(), Some("|O"));
         Ok(())
     }

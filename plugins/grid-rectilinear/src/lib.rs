@@ -422,7 +422,7 @@ fn create(metadata: &MetadataV3) -> Result<ChunkGrid, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    ChunkGridPlugin { name: RECTILINEAR, aliases: &[], create }
+    ChunkGridPlugin::new(RECTILINEAR, create)
 }
 
 #[cfg(test)]

@@ -108,7 +108,7 @@ fn create(metadata: &MetadataV3) -> Result<ChunkGrid, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    ChunkGridPlugin { name: "regular", aliases: &[], create }
+    ChunkGridPlugin::new("regular", create)
 }
 
 #[cfg(test)]
@@ -155,7 +155,7 @@ mod tests {
             let ranges: Vec<_> = shape.iter().zip(&seed).map(|(s, (a, b))| {
                 let a = a % s; let b = b % (s - a + 1); a..a + b
             }).collect();
-            let subset = ArraySubset::new_with_ranges(&ranges);
+            let subset = ArraySubset::new_with_ranges(&ranges)?;
             let chunks = g.chunks_in_subset(&subset, &shape).ok_or_else(|| TestCaseError::fail("none"))?;
             // Every element of the subset lies in exactly one listed chunk, and every listed
             // chunk intersects the subset.

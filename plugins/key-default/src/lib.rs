@@ -69,7 +69,7 @@ fn create(metadata: &MetadataV3) -> Result<ChunkKeyEncoding, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    ChunkKeyEncodingPlugin { name: "default", aliases: &[], create }
+    ChunkKeyEncodingPlugin::new("default", create)
 }
 
 #[cfg(test)]

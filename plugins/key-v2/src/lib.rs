@@ -73,7 +73,7 @@ fn create(metadata: &MetadataV3) -> Result<ChunkKeyEncoding, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    ChunkKeyEncodingPlugin { name: "v2", aliases: &[], create }
+    ChunkKeyEncodingPlugin::new("v2", create)
 }
 
 #[cfg(test)]

@@ -5,12 +5,25 @@
 //!   path is checked again to stay under the root (no symlink is followed out of the root
 //!   for writes: parent directories that are symlinks are refused).
 //! - Reads of byte ranges read only those bytes (one `open`, one `fstat`, a positioned read
-//!   per range).
+//!   per range). Files are opened non-blocking, so a FIFO or device at a key is refused by
+//!   the `fstat` instead of hanging the open; a directory at a key is an error, not an absent
+//!   chunk.
+//! - A value's **version** is its file's device, inode, size and modification time (in
+//!   nanoseconds). Every write sets the new file's modification time from the fine-grained
+//!   clock (the kernel stamps files from a coarse one, a few milliseconds apart), strictly
+//!   after the value it replaces, so two values of one key never share a version even when
+//!   the filesystem reuses an inode. A read that demands a version checks it on the file it
+//!   reads from (`fstat` of the open file), so its bytes are of that version.
 //! - Writes go to a temporary file in the same directory, which is then renamed over the
 //!   key: a concurrent reader never sees a torn value, and a crash leaves the old value or
 //!   the new one (the data is not fsynced before the rename, so after a power loss the new
 //!   file's contents may be incomplete on some filesystems). Temporary files start with
 //!   `.zarrkit-tmp-` and are never listed.
+//! - **Conditional writes across processes**: the rename (or unlink) of a write happens under
+//!   an advisory lock (`flock`) on the key's directory, and `set_if` / `erase_if` check the
+//!   current version under that lock. Read-modify-write through an array is then a
+//!   compare-and-swap: writers in several processes never lose each other's updates (every
+//!   zarrkit writer takes the lock; other programs' writes are not serialised).
 //! - Registered for URL scheme `file` (and plain paths).
 
 use std::fs::{self, File};
@@ -21,9 +34,9 @@ use std::sync::Arc;
 
 use zarrkit_core::registry::StorePlugin;
 use zarrkit_core::storage::{
-    check_value_size, ByteRange, ListDir, ListableStorageTraits, OpenedValue,
-    ReadableStorageTraits, ReadableWritableListableStorage, StoreKey, StorePrefix,
-    StoreValueReader, WritableStorageTraits,
+    check_value_size, ByteRange, Bytes, ListDir, ListableStorageTraits, ReadResult,
+    ReadableStorageTraits, ReadableWritableListableStorage, SetCondition, StoreKey, StorePrefix,
+    Version, WritableStorageTraits,
 };
 use zarrkit_core::StorageError;
 
@@ -60,48 +73,6 @@ fn holds_a_file(dir: &Path) -> bool {
         }
     }
     false
-}
-
-/// An open file of the store with the size it had when opened.
-struct OpenFile {
-    key: StoreKey,
-    file: File,
-    size: u64,
-}
-
-impl StoreValueReader for OpenFile {
-    fn size(&self) -> u64 {
-        self.size
-    }
-
-    /// A positioned read per range, within the size seen at open.
-    fn get_ranges(&self, ranges: &[ByteRange]) -> Result<Vec<Vec<u8>>, StorageError> {
-        let mut out = Vec::with_capacity(ranges.len());
-        for r in ranges {
-            let rr = r
-                .to_range(self.size)
-                .ok_or_else(|| StorageError::RangeOutOfBounds {
-                    key: self.key.to_string(),
-                    range: r.to_string(),
-                    size: self.size,
-                })?;
-            // Within the file's size, but a huge file must give an error, not an abort.
-            let n = (rr.end - rr.start) as usize;
-            let mut buf = zarrkit_core::codec::zeroed_checked(n).ok_or_else(|| {
-                io_err(
-                    self.key.as_str(),
-                    io::Error::new(
-                        io::ErrorKind::OutOfMemory,
-                        format!("cannot allocate {n} bytes"),
-                    ),
-                )
-            })?;
-            read_exact_at(&self.file, &mut buf, rr.start)
-                .map_err(|e| io_err(self.key.as_str(), e))?;
-            out.push(buf);
-        }
-        Ok(out)
-    }
 }
 
 /// Fill `buf` from `offset` (`pread` on Unix: no seek, no shared cursor).
@@ -193,15 +164,26 @@ impl FilesystemStore {
         Ok(())
     }
 
-    /// The open file of a key and its size (from the one `fstat` that also rejects
-    /// directories and devices), or `None` if absent.
-    fn open(&self, key: &StoreKey) -> Result<Option<(File, u64)>, StorageError> {
+    /// The open file of a key and its metadata (from the one `fstat` that also rejects
+    /// directories and devices), or `None` if absent. Opened non-blocking: opening a FIFO
+    /// would otherwise wait for a writer before the `fstat` could refuse it.
+    fn open(&self, key: &StoreKey) -> Result<Option<(File, fs::Metadata)>, StorageError> {
         let path = self.key_path(key)?;
-        match File::open(&path) {
+        let mut opts = fs::OpenOptions::new();
+        opts.read(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.custom_flags(libc::O_NONBLOCK);
+        }
+        match opts.open(&path) {
             Ok(f) => {
                 let md = f.metadata().map_err(|e| io_err(key.as_str(), e))?;
                 if md.is_dir() {
-                    Ok(None)
+                    Err(StorageError::InvalidKey {
+                        key: key.to_string(),
+                        reason: "is a directory, not a value".into(),
+                    })
                 } else if !md.is_file() {
                     // A device, FIFO or socket (e.g. a symlink to /dev/zero) would read
                     // without end or block: refuse it.
@@ -210,7 +192,7 @@ impl FilesystemStore {
                         reason: "not a regular file".into(),
                     })
                 } else {
-                    Ok(Some((f, md.len())))
+                    Ok(Some((f, md)))
                 }
             }
             Err(e)
@@ -218,6 +200,132 @@ impl FilesystemStore {
                     || e.kind() == io::ErrorKind::NotADirectory =>
             {
                 Ok(None)
+            }
+            Err(e) => Err(io_err(key.as_str(), e)),
+        }
+    }
+
+    /// Write `value` to a new temporary file beside `path`, stamped with a modification
+    /// time after `after`; returns its path.
+    fn write_temp(
+        &self,
+        key: &StoreKey,
+        dir: &Path,
+        value: &[u8],
+        after: Option<std::time::SystemTime>,
+    ) -> Result<PathBuf, StorageError> {
+        let tmp = dir.join(format!(
+            "{TMP_PREFIX}{}-{}",
+            std::process::id(),
+            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let write = || -> io::Result<()> {
+            let mut f = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)?;
+            f.write_all(value)?;
+            f.flush()?;
+            f.set_modified(stamp(after))?;
+            Ok(())
+        };
+        if let Err(e) = write() {
+            let _ = fs::remove_file(&tmp);
+            return Err(io_err(key.as_str(), e));
+        }
+        Ok(tmp)
+    }
+
+    /// The directory of a key (created), after refusing symlinked directories.
+    fn key_dir(&self, key: &StoreKey, path: &Path) -> Result<PathBuf, StorageError> {
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        self.check_no_symlinked_parent(path, key.as_str())?;
+        fs::create_dir_all(&dir).map_err(|e| io_err(key.as_str(), e))?;
+        Ok(dir)
+    }
+
+    /// The metadata of the file at `path`, if it is one.
+    fn stat(key: &StoreKey, path: &Path) -> Result<Option<fs::Metadata>, StorageError> {
+        match fs::metadata(path) {
+            Ok(m) if m.is_file() => Ok(Some(m)),
+            Ok(_) => Err(StorageError::InvalidKey {
+                key: key.to_string(),
+                reason: "not a regular file".into(),
+            }),
+            Err(e)
+                if e.kind() == io::ErrorKind::NotFound
+                    || e.kind() == io::ErrorKind::NotADirectory =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(io_err(key.as_str(), e)),
+        }
+    }
+
+    /// Replace `key` with `value` under the directory lock, if `check` accepts the current
+    /// value's metadata (`None`: absent).
+    fn replace(
+        &self,
+        key: &StoreKey,
+        value: &[u8],
+        check: impl FnOnce(Option<&fs::Metadata>) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
+        let path = self.key_path(key)?;
+        let dir = self.key_dir(key, &path)?;
+        // Stamp the new file after the old one (read again under the lock below).
+        let before = Self::stat(key, &path)
+            .ok()
+            .flatten()
+            .and_then(|m| m.modified().ok());
+        let tmp = self.write_temp(key, &dir, value, before)?;
+        let done = (|| {
+            let _lock = DirLock::new(key, &dir)?;
+            let current = Self::stat(key, &path)?;
+            check(current.as_ref())?;
+            if let (Some(cur), Ok(ours)) = (
+                current.as_ref().and_then(|m| m.modified().ok()),
+                fs::metadata(&tmp).and_then(|m| m.modified()),
+            ) {
+                if ours <= cur {
+                    let f = fs::OpenOptions::new()
+                        .write(true)
+                        .open(&tmp)
+                        .map_err(|e| io_err(key.as_str(), e))?;
+                    f.set_modified(stamp(Some(cur)))
+                        .map_err(|e| io_err(key.as_str(), e))?;
+                }
+            }
+            fs::rename(&tmp, &path).map_err(|e| io_err(key.as_str(), e))
+        })();
+        if done.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        done
+    }
+
+    /// Remove `key` under the directory lock, if `check` accepts its current metadata.
+    fn remove(
+        &self,
+        key: &StoreKey,
+        check: impl FnOnce(Option<&fs::Metadata>) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
+        let path = self.key_path(key)?;
+        self.check_no_symlinked_parent(&path, key.as_str())?;
+        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
+        if !dir.is_dir() {
+            return check(None);
+        }
+        let _lock = DirLock::new(key, &dir)?;
+        // A directory or device at the key is an error: erasing it is not the store's.
+        let current = Self::stat(key, &path)?;
+        check(current.as_ref())?;
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e)
+                if e.kind() == io::ErrorKind::NotFound
+                    || e.kind() == io::ErrorKind::NotADirectory =>
+            {
+                Ok(())
             }
             Err(e) => Err(io_err(key.as_str(), e)),
         }
@@ -254,21 +362,112 @@ impl FilesystemStore {
     }
 }
 
+/// The version of a file: device, inode, size and modification time (ns).
+fn version_of(md: &fs::Metadata) -> Version {
+    let mut v = Vec::with_capacity(40);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        v.extend_from_slice(&md.dev().to_le_bytes());
+        v.extend_from_slice(&md.ino().to_le_bytes());
+    }
+    v.extend_from_slice(&md.len().to_le_bytes());
+    let t = md
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    v.extend_from_slice(&t.to_le_bytes());
+    Version::from_bytes(v)
+}
+
+/// A modification time for a new value: now, from the fine-grained clock, and strictly after
+/// `after` (the value it replaces).
+fn stamp(after: Option<std::time::SystemTime>) -> std::time::SystemTime {
+    let now = std::time::SystemTime::now();
+    match after {
+        Some(a) if now <= a => a + std::time::Duration::from_nanos(1),
+        _ => now,
+    }
+}
+
+/// An exclusive advisory lock (`flock`) on a directory, released on drop. Every zarrkit
+/// writer takes it around its rename or unlink, and conditional writes around their check.
+struct DirLock {
+    _dir: File,
+}
+
+impl DirLock {
+    fn new(key: &StoreKey, dir: &Path) -> Result<Self, StorageError> {
+        let f = File::open(dir).map_err(|e| io_err(key.as_str(), e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::io::AsRawFd;
+            loop {
+                // SAFETY: `flock` on a file descriptor we own.
+                let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) };
+                if r == 0 {
+                    break;
+                }
+                let e = io::Error::last_os_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(io_err(key.as_str(), e));
+                }
+            }
+        }
+        // Closing the descriptor releases the lock.
+        Ok(Self { _dir: f })
+    }
+}
+
+fn changed(key: &StoreKey) -> StorageError {
+    StorageError::Changed {
+        key: key.to_string(),
+    }
+}
+
 impl ReadableStorageTraits for FilesystemStore {
-    fn get(&self, key: &StoreKey) -> Result<Option<Vec<u8>>, StorageError> {
-        let Some((mut f, len)) = self.open(key)? else {
-            return Ok(None);
+    /// One `open`, one `fstat` (which gives the size and the version, checked before any
+    /// byte is read) and one positioned read per range, all on the same open file.
+    fn read(
+        &self,
+        key: &StoreKey,
+        ranges: &[ByteRange],
+        if_version: Option<&Version>,
+    ) -> Result<Option<ReadResult>, StorageError> {
+        let Some((file, md)) = self.open(key)? else {
+            return match if_version {
+                Some(_) => Err(changed(key)),
+                None => Ok(None),
+            };
         };
-        let mut v = Vec::new();
-        v.try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
-            .map_err(|e| io_err(key.as_str(), io::Error::new(io::ErrorKind::OutOfMemory, e)))?;
-        // Read at most the size seen at open: a file growing under us cannot make us read
-        // without end.
-        (&mut f)
-            .take(len)
-            .read_to_end(&mut v)
-            .map_err(|e| io_err(key.as_str(), e))?;
-        Ok(Some(v))
+        let version = version_of(&md);
+        if if_version.is_some_and(|v| *v != version) {
+            return Err(changed(key));
+        }
+        let size = md.len();
+        let mut bytes = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            let rr = r.resolve(key, size)?;
+            // Within the file's size, but a huge file must give an error, not an abort.
+            let n = usize::try_from(rr.end - rr.start).unwrap_or(usize::MAX);
+            let mut buf = zarrkit_core::codec::zeroed_checked(n).ok_or_else(|| {
+                io_err(
+                    key.as_str(),
+                    io::Error::new(
+                        io::ErrorKind::OutOfMemory,
+                        format!("cannot allocate {n} bytes"),
+                    ),
+                )
+            })?;
+            read_exact_at(&file, &mut buf, rr.start).map_err(|e| io_err(key.as_str(), e))?;
+            bytes.push(Bytes::from(buf));
+        }
+        Ok(Some(ReadResult {
+            bytes,
+            size,
+            version,
+        }))
     }
 
     /// Large buffers are filled by `readv` straight from the page cache. Small ones (the
@@ -277,9 +476,10 @@ impl ReadableStorageTraits for FilesystemStore {
     /// short iovec segments slowly (measured: a 4 MiB chunk as 16 384 rows of 256 bytes took
     /// 50 % more system time through `readv` than through a buffer and `memcpy`).
     fn get_into(&self, key: &StoreKey, bufs: &mut [&mut [u8]]) -> Result<bool, StorageError> {
-        let Some((mut f, len)) = self.open(key)? else {
+        let Some((mut f, md)) = self.open(key)? else {
             return Ok(false);
         };
+        let len = md.len();
         check_value_size(key, len, bufs)?;
         let eof = || {
             io_err(
@@ -341,103 +541,42 @@ impl ReadableStorageTraits for FilesystemStore {
             Ok(true)
         })
     }
-
-    fn get_partial(
-        &self,
-        key: &StoreKey,
-        ranges: &[ByteRange],
-    ) -> Result<Option<Vec<Vec<u8>>>, StorageError> {
-        Ok(self.get_partial_and_size(key, ranges)?.map(|(v, _)| v))
-    }
-
-    /// One `open`, one `fstat` and one positioned read per range.
-    fn get_partial_and_size(
-        &self,
-        key: &StoreKey,
-        ranges: &[ByteRange],
-    ) -> Result<Option<(Vec<Vec<u8>>, u64)>, StorageError> {
-        let Some((file, size)) = self.open(key)? else {
-            return Ok(None);
-        };
-        let v = OpenFile {
-            key: key.clone(),
-            file,
-            size,
-        };
-        Ok(Some((v.get_ranges(ranges)?, size)))
-    }
-
-    /// The open file: it keeps the version it was opened at, since writers replace files by
-    /// renaming a new one over them.
-    fn open_value(&self, key: &StoreKey) -> Result<OpenedValue, StorageError> {
-        Ok(match self.open(key)? {
-            None => OpenedValue::Absent,
-            Some((file, size)) => OpenedValue::Pinned(Box::new(OpenFile {
-                key: key.clone(),
-                file,
-                size,
-            })),
-        })
-    }
-
-    fn size_key(&self, key: &StoreKey) -> Result<Option<u64>, StorageError> {
-        let path = self.key_path(key)?;
-        match fs::metadata(&path) {
-            Ok(m) if m.is_file() => Ok(Some(m.len())),
-            Ok(_) => Ok(None),
-            Err(e)
-                if e.kind() == io::ErrorKind::NotFound
-                    || e.kind() == io::ErrorKind::NotADirectory =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(io_err(key.as_str(), e)),
-        }
-    }
 }
 
 impl WritableStorageTraits for FilesystemStore {
-    fn set(&self, key: &StoreKey, value: &[u8]) -> Result<(), StorageError> {
-        let path = self.key_path(key)?;
-        let dir = path.parent().unwrap_or(&self.root).to_path_buf();
-        // Refuse to write through a symlinked directory inside the store.
-        self.check_no_symlinked_parent(&path, key.as_str())?;
-        fs::create_dir_all(&dir).map_err(|e| io_err(key.as_str(), e))?;
-        let tmp = dir.join(format!(
-            "{TMP_PREFIX}{}-{}",
-            std::process::id(),
-            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let write = || -> io::Result<()> {
-            let mut f = fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)?;
-            f.write_all(value)?;
-            f.flush()?;
-            drop(f);
-            fs::rename(&tmp, &path)
-        };
-        if let Err(e) = write() {
-            let _ = fs::remove_file(&tmp);
-            return Err(io_err(key.as_str(), e));
-        }
-        Ok(())
+    fn set(&self, key: &StoreKey, value: Bytes) -> Result<(), StorageError> {
+        self.replace(key, &value, |_| Ok(()))
+    }
+
+    fn set_if(
+        &self,
+        key: &StoreKey,
+        value: Bytes,
+        condition: &SetCondition,
+    ) -> Result<(), StorageError> {
+        self.replace(key, &value, |current| match (condition, current) {
+            (SetCondition::Absent, None) => Ok(()),
+            (SetCondition::Absent, Some(_)) => Err(StorageError::Exists {
+                key: key.to_string(),
+            }),
+            (SetCondition::Version(v), Some(m)) if *v == version_of(m) => Ok(()),
+            (SetCondition::Version(_), _) => Err(changed(key)),
+        })
+    }
+
+    fn erase_if(&self, key: &StoreKey, version: &Version) -> Result<(), StorageError> {
+        self.remove(key, |current| match current {
+            Some(m) if *version == version_of(m) => Ok(()),
+            _ => Err(changed(key)),
+        })
+    }
+
+    fn supports_conditional_writes(&self) -> bool {
+        true
     }
 
     fn erase(&self, key: &StoreKey) -> Result<(), StorageError> {
-        let path = self.key_path(key)?;
-        self.check_no_symlinked_parent(&path, key.as_str())?;
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e)
-                if e.kind() == io::ErrorKind::NotFound
-                    || e.kind() == io::ErrorKind::NotADirectory =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(io_err(key.as_str(), e)),
-        }
+        self.remove(key, |_| Ok(()))
     }
 
     fn erase_prefix(&self, prefix: &StorePrefix) -> Result<(), StorageError> {
@@ -526,12 +665,13 @@ fn open_url(url: &str) -> Result<ReadableWritableListableStorage, StorageError> 
 }
 
 zarrkit_core::inventory::submit! {
-    StorePlugin { scheme: "file", open: open_url }
+    StorePlugin::new("file", open_url)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zarrkit_core::storage::ReadableStorageExt;
 
     fn key(s: &str) -> Result<StoreKey, StorageError> {
         StoreKey::new(s)
@@ -545,7 +685,7 @@ mod tests {
         let s = FilesystemStore::new(dir.path())?;
         let k = key("v")?;
         let value: Vec<u8> = (0..(600u32 << 10)).map(|i| (i * 31 % 251) as u8).collect();
-        s.set(&k, &value)?;
+        s.set(&k, value.clone().into())?;
         for run in [300usize << 10, 64 << 10, 1000, 7, 1] {
             let mut out = vec![0u8; value.len()];
             {
@@ -567,10 +707,10 @@ mod tests {
         let s = FilesystemStore::new(dir.path())?;
         let k = key("a/b/c")?;
         assert_eq!(s.get(&k)?, None);
-        s.set(&k, b"0123456789")?;
+        s.set(&k, Bytes::from_static(b"0123456789"))?;
         assert_eq!(s.get(&k)?.as_deref(), Some(&b"0123456789"[..]));
         assert_eq!(s.size_key(&k)?, Some(10));
-        let r = s.get_partial(
+        let r = s.get_ranges(
             &k,
             &[
                 ByteRange::FromStart(2, Some(3)),
@@ -580,14 +720,18 @@ mod tests {
         )?;
         assert_eq!(
             r,
-            Some(vec![b"234".to_vec(), b"89".to_vec(), b"89".to_vec()])
+            Some(vec![
+                Bytes::from_static(b"234"),
+                Bytes::from_static(b"89"),
+                Bytes::from_static(b"89")
+            ])
         );
         assert!(s
-            .get_partial(&k, &[ByteRange::FromStart(8, Some(3))])
+            .get_ranges(&k, &[ByteRange::FromStart(8, Some(3))])
             .is_err());
-        assert!(s.get_partial(&k, &[ByteRange::Suffix(11)]).is_err());
-        s.set(&key("a/zarr.json")?, b"{}")?;
-        s.set(&key("x")?, b"1")?;
+        assert!(s.get_ranges(&k, &[ByteRange::Suffix(11)]).is_err());
+        s.set(&key("a/zarr.json")?, Bytes::from_static(b"{}"))?;
+        s.set(&key("x")?, Bytes::from_static(b"1"))?;
         assert_eq!(
             s.list()?,
             vec![key("a/b/c")?, key("a/zarr.json")?, key("x")?]
@@ -612,14 +756,16 @@ mod tests {
         for bad in ["../x", "a/../../x", "/etc/passwd", "a//b", "..", "a\\..\\b"] {
             assert!(StoreKey::new(bad).is_err(), "{bad}");
         }
-        assert!(s.set(&key(".zarrkit-tmp-1")?, b"x").is_err());
+        assert!(s
+            .set(&key(".zarrkit-tmp-1")?, Bytes::from_static(b"x"))
+            .is_err());
         // A symlinked directory inside the store is not written through.
         #[cfg(unix)]
         {
             fs::create_dir_all(dir.path().join("store"))?;
             fs::create_dir_all(dir.path().join("outside"))?;
             std::os::unix::fs::symlink(dir.path().join("outside"), dir.path().join("store/link"))?;
-            assert!(s.set(&key("link/x")?, b"x").is_err());
+            assert!(s.set(&key("link/x")?, Bytes::from_static(b"x")).is_err());
             assert!(!dir.path().join("outside/x").exists());
             // Nor erased through.
             fs::write(dir.path().join("outside/victim"), b"keep")?;
@@ -635,6 +781,89 @@ mod tests {
         Ok(())
     }
 
+    /// A FIFO at a key is refused at once (the open is non-blocking; a blocking open would
+    /// wait for a writer forever), and so is a directory: neither reads as an absent chunk.
+    #[cfg(unix)]
+    #[test]
+    fn fifo_and_directory_at_a_key_are_errors() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let s = FilesystemStore::new(dir.path())?;
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes())?;
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let s2 = s.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(
+                s2.read(
+                    &StoreKey::new("fifo").map_err(|e| e.to_string())?,
+                    &[ByteRange::ALL],
+                    None,
+                )
+                .map_err(|e| e.to_string()),
+            );
+            Ok::<(), String>(())
+        });
+        let r = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .map_err(|_| "reading a FIFO hung")?;
+        assert!(r.is_err(), "{r:?}");
+        let mut buf = [0u8; 1];
+        assert!(s.get_into(&key("fifo")?, &mut [&mut buf[..]]).is_err());
+        fs::create_dir_all(dir.path().join("c/0"))?;
+        let r = s.get(&key("c/0")?);
+        assert!(
+            matches!(r, Err(StorageError::InvalidKey { .. })),
+            "a directory at a key: {r:?}"
+        );
+        Ok(())
+    }
+
+    /// Versions change with every write, also of identical bytes written within the same
+    /// coarse clock tick, and conditional writes honour them.
+    #[test]
+    fn versions_and_conditional_writes() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let s = FilesystemStore::new(dir.path())?;
+        let k = key("a/v")?;
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..50 {
+            s.set(&k, Bytes::from_static(b"same"))?;
+            let v = s.version(&k)?.ok_or("absent")?;
+            assert!(seen.insert(v), "a version repeated");
+        }
+        let v = s.version(&k)?.ok_or("absent")?;
+        s.set_if(
+            &k,
+            Bytes::from_static(b"new"),
+            &SetCondition::Version(v.clone()),
+        )?;
+        assert!(matches!(
+            s.set_if(
+                &k,
+                Bytes::from_static(b"x"),
+                &SetCondition::Version(v.clone())
+            ),
+            Err(StorageError::Changed { .. })
+        ));
+        assert!(matches!(
+            s.read(&k, &[ByteRange::ALL], Some(&v)),
+            Err(StorageError::Changed { .. })
+        ));
+        assert!(matches!(
+            s.set_if(&k, Bytes::from_static(b"x"), &SetCondition::Absent),
+            Err(StorageError::Exists { .. })
+        ));
+        let v2 = s.version(&k)?.ok_or("absent")?;
+        assert!(s.erase_if(&k, &v).is_err());
+        s.erase_if(&k, &v2)?;
+        assert_eq!(s.get(&k)?, None);
+        // No temporary files are left behind.
+        assert_eq!(fs::read_dir(dir.path().join("a"))?.count(), 0);
+        Ok(())
+    }
+
     #[test]
     fn concurrent_writers_never_tear() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
@@ -646,7 +875,7 @@ mod tests {
                 let k = k.clone();
                 std::thread::spawn(move || -> Result<(), StorageError> {
                     for _ in 0..50 {
-                        s.set(&k, &vec![t; 4096])?;
+                        s.set(&k, vec![t; 4096].into())?;
                         if let Some(v) = s.get(&k)? {
                             assert!(
                                 v.len() == 4096 && v.iter().all(|&b| b == v[0]),
