@@ -4,10 +4,15 @@
 //! Implements the harness's ADAPTER CONTRACT with zarrkit's public API only:
 //!
 //! ```text
-//! bench_adapter info
-//! bench_adapter write --input RAW --path P --shape S --dtype uint16 --chunk C [--shard H] --codec K
-//! bench_adapter read  --path P [--regions FILE]
+//! bench_adapter [--api sync|async] info
+//! bench_adapter [--api sync|async] write --input RAW --path P --shape S --dtype uint16 --chunk C [--shard H] --codec K
+//! bench_adapter [--api sync|async] read  --path P [--regions FILE]
 //! ```
+//!
+//! `--api async` (before or after the sub-command) runs the same operation through the async
+//! API (`Array::open_async`, `read_async`, `write_async`) on the filesystem store behind the
+//! sync→async adapter, driven by `futures`' executor: the harness then compares the async
+//! figures with the sync ones on the same store.
 //!
 //! `K` is `none`, `zstd:LEVEL` or `blosc:CNAME:CLEVEL:SHUFFLE`. Every command prints one JSON
 //! object as the last line of stdout: `{"op", "elapsed_s", "nbytes", "crc32c"}` (CRC-32C of
@@ -21,7 +26,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use zarrkit::codec_sharding::ShardingCodecBuilder;
+use zarrkit::futures::executor::block_on;
 use zarrkit::serde_json::{json, Value};
+use zarrkit::storage::asynchronous::SyncToAsyncAdapter;
 use zarrkit::storage::{StorePrefix, WritableStorageTraits};
 use zarrkit::store_filesystem::FilesystemStore;
 use zarrkit::{Array, ArrayBuilder, ArrayBytes, ArraySubset, MetadataV3};
@@ -29,9 +36,9 @@ use zarrkit::{Array, ArrayBuilder, ArrayBytes, ArraySubset, MetadataV3};
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 const USAGE: &str = "usage:
-  bench_adapter info
-  bench_adapter write --input RAW --path P --shape S --dtype uint16 --chunk C [--shard H] --codec none|zstd:L|blosc:CNAME:L:SHUFFLE
-  bench_adapter read --path P [--regions FILE]";
+  bench_adapter [--api sync|async] info
+  bench_adapter [--api sync|async] write --input RAW --path P --shape S --dtype uint16 --chunk C [--shard H] --codec none|zstd:L|blosc:CNAME:L:SHUFFLE
+  bench_adapter [--api sync|async] read --path P [--regions FILE]";
 
 /// `--key value` pairs.
 fn parse_flags(args: &[String]) -> Result<HashMap<String, String>> {
@@ -102,7 +109,7 @@ fn print_result(op: &str, elapsed_s: f64, nbytes: usize, crc: u32) {
     );
 }
 
-fn cmd_write(flags: &HashMap<String, String>) -> Result<()> {
+fn cmd_write(flags: &HashMap<String, String>, api_async: bool) -> Result<()> {
     let input = get(flags, "input")?;
     let path = get(flags, "path")?;
     let shape = parse_shape(get(flags, "shape")?)?;
@@ -139,9 +146,16 @@ fn cmd_write(flags: &HashMap<String, String>) -> Result<()> {
     };
     let array = ArrayBuilder::new(shape.clone(), grid, "uint16", 0)
         .codecs_metadata(codecs)
-        .build(store, "/")?;
-    array.store_metadata()?;
-    array.store_array_subset(&ArraySubset::new_with_shape(shape), data)?;
+        .build(store.clone(), "/")?;
+    let all = ArraySubset::new_with_shape(shape);
+    if api_async {
+        let array = array.with_storage(Arc::new(SyncToAsyncAdapter::new(store)?));
+        block_on(array.store_metadata_async())?;
+        block_on(array.write_async(&all, ArrayBytes::Fixed(data)))?;
+    } else {
+        array.store_metadata()?;
+        array.store_array_subset(&all, data)?;
+    }
     let elapsed = start.elapsed().as_secs_f64();
     print_result("write", elapsed, nbytes, crc);
     Ok(())
@@ -169,7 +183,7 @@ fn fixed(bytes: ArrayBytes) -> Result<Vec<u8>> {
         .ok_or_else(|| "variable-size data".into())
 }
 
-fn cmd_read(flags: &HashMap<String, String>) -> Result<()> {
+fn cmd_read(flags: &HashMap<String, String>, api_async: bool) -> Result<()> {
     let path = get(flags, "path")?;
     let regions = flags.get("regions").map(|f| parse_regions(f)).transpose()?;
 
@@ -177,12 +191,28 @@ fn cmd_read(flags: &HashMap<String, String>) -> Result<()> {
     let mut nbytes = 0usize;
     let start = Instant::now();
     let store = Arc::new(FilesystemStore::new(path)?);
-    let array = Array::open(store, "/")?;
+    let (sync_array, async_array) = if api_async {
+        let s = Arc::new(SyncToAsyncAdapter::new(store)?);
+        (None, Some(block_on(Array::open_async(s, "/"))?))
+    } else {
+        (Some(Array::open(store, "/")?), None)
+    };
+    let read = |region: &ArraySubset| -> Result<ArrayBytes> {
+        Ok(match (&sync_array, &async_array) {
+            (Some(a), _) => a.retrieve_array_subset(region)?,
+            (_, Some(a)) => block_on(a.read_async(region))?,
+            _ => return Err("no array".into()),
+        })
+    };
+    let shape = match (&sync_array, &async_array) {
+        (Some(a), _) => a.shape().to_vec(),
+        (_, Some(a)) => a.shape().to_vec(),
+        _ => return Err("no array".into()),
+    };
     let mut elapsed;
     match regions {
         None => {
-            let all = ArraySubset::new_with_shape(array.shape().to_vec());
-            let bytes = array.retrieve_array_subset(&all)?;
+            let bytes = read(&ArraySubset::new_with_shape(shape))?;
             elapsed = start.elapsed().as_secs_f64();
             let bytes = fixed(bytes)?;
             crc = crc32c::crc32c_append(crc, &bytes);
@@ -192,7 +222,7 @@ fn cmd_read(flags: &HashMap<String, String>) -> Result<()> {
             elapsed = start.elapsed().as_secs_f64();
             for region in &regions {
                 let t = Instant::now();
-                let bytes = array.retrieve_array_subset(region)?;
+                let bytes = read(region)?;
                 elapsed += t.elapsed().as_secs_f64();
                 let bytes = fixed(bytes)?;
                 crc = crc32c::crc32c_append(crc, &bytes);
@@ -205,22 +235,39 @@ fn cmd_read(flags: &HashMap<String, String>) -> Result<()> {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(cmd) = args.first() else {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `--api X` may come before the sub-command (the harness appends the sub-command to the
+    // implementation's command line).
+    let mut api = "sync".to_string();
+    if args.first().map(String::as_str) == Some("--api") && args.len() > 1 {
+        api = args[1].clone();
+        args.drain(..2);
+    }
+    let Some(cmd) = args.first().cloned() else {
         eprintln!("{USAGE}");
         std::process::exit(2);
     };
-    let res = parse_flags(&args[1..]).and_then(|flags| match cmd.as_str() {
-        "info" => {
-            println!(
+    let res = parse_flags(&args[1..]).and_then(|mut flags| {
+        if let Some(a) = flags.remove("api") {
+            api = a;
+        }
+        let api_async = match api.as_str() {
+            "sync" => false,
+            "async" => true,
+            other => return Err(format!("unknown --api {other:?} (sync or async)").into()),
+        };
+        match cmd.as_str() {
+            "info" => {
+                println!(
                 "{{\"name\": \"bench_adapter\", \"library\": \"zarrkit\", \"version\": \"{}\"}}",
                 env!("CARGO_PKG_VERSION")
             );
-            Ok(())
+                Ok(())
+            }
+            "write" => cmd_write(&flags, api_async),
+            "read" => cmd_read(&flags, api_async),
+            other => Err(format!("unknown command {other:?}\n{USAGE}").into()),
         }
-        "write" => cmd_write(&flags),
-        "read" => cmd_read(&flags),
-        other => Err(format!("unknown command {other:?}\n{USAGE}").into()),
     });
     if let Err(e) = res {
         eprintln!("error: {e}");

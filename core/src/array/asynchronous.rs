@@ -24,7 +24,9 @@ use super::write::{backoff, Update, MAX_WRITE_ATTEMPTS};
 use super::{Array, ArrayOutput};
 use crate::array_bytes::{assemble_variable, ArrayBytes, ArrayBytesRef};
 use crate::buffer::{ScatterTarget, SharedBuffer};
-use crate::codec::{ArrayToBytesCodecTraits, ChunkRepresentation, PartialStep};
+use crate::codec::{
+    take_whole_value, whole_value_range, ArrayToBytesCodecTraits, ChunkRepresentation, PartialStep,
+};
 use crate::config::CodecOptions;
 use crate::data_type::{DataType, DataTypeSize};
 use crate::element::{check_element, Element};
@@ -48,6 +50,63 @@ pub(crate) async fn spawn_cpu<R: Send + 'static>(
         Ok(Ok(r)) => Ok(r),
         Ok(Err(_)) => Err(ArrayError::Internal("a decode task panicked".into())),
         Err(_) => Err(ArrayError::Internal("a decode task stopped".into())),
+    }
+}
+
+/// Rounds of fewer stored bytes than this are decoded on the polling thread: a hop to the
+/// rayon pool and back costs more than copying or decoding them.
+pub(crate) const INLINE_BYTES: usize = 64 << 10;
+
+fn finished_twice() -> ArrayError {
+    ArrayError::Internal("a chunk decode finished twice".into())
+}
+
+/// One round of an async chunk decode: done (with what the machine learned), or another
+/// request.
+enum Round<R, F> {
+    Done(R, Option<crate::codec::ReusableState>),
+    More(
+        Box<dyn crate::codec::PartialDecode>,
+        Vec<ByteRange>,
+        F,
+        Option<crate::codec::ReusableState>,
+    ),
+}
+
+/// `f` on the polling thread (`inline`) or on the rayon pool.
+pub(crate) async fn run_cpu<R: Send + 'static>(
+    inline: bool,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, ArrayError> {
+    if inline {
+        Ok(f())
+    } else {
+        spawn_cpu(f).await
+    }
+}
+
+/// What the CPU task of a chunk write did: stored it, encoded it for the async store, or
+/// left a partial update to read-modify-write.
+enum ChunkWrite {
+    Stored,
+    Encoded(Option<Vec<u8>>),
+    Partial(ArrayBytes),
+}
+
+/// Run `f` on `pool` and await it (a panic is an error).
+pub(crate) async fn spawn_on<R: Send + 'static>(
+    pool: &rayon::ThreadPool,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, ArrayError> {
+    let (tx, rx) = futures::channel::oneshot::channel();
+    pool.spawn(move || {
+        let r = std::panic::catch_unwind(AssertUnwindSafe(f));
+        let _ = tx.send(r);
+    });
+    match rx.await {
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(_)) => Err(ArrayError::Internal("a read task panicked".into())),
+        Err(_) => Err(ArrayError::Internal("a read task stopped".into())),
     }
 }
 
@@ -197,20 +256,33 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
         }
     }
 
-    /// Run a chunk's partial decode against the async store until it has what it needs
-    /// (each step's CPU work — bytes→bytes decoding — on the rayon pool).
-    pub(crate) async fn fetch_async(
+    /// Run a chunk's partial decode against the async store and finish it with `finish`.
+    /// Each supply (bytes→bytes decoding) runs on the rayon pool, and the last one finishes
+    /// the decode in the same task (one thread hop per round); a round of fewer than
+    /// [`INLINE_BYTES`] runs on the polling thread instead, where a hop would cost more than
+    /// the work ([`crate::codec::PartialDecode::cost`]). `None`: the chunk is not stored.
+    pub(crate) async fn decode_chunk_async<R, F>(
         &self,
         key: &StoreKey,
         repr: &ChunkRepresentation,
         regions: &[ArraySubset],
         options: &CodecOptions,
-    ) -> Result<Fetched, ArrayError> {
+        finish: F,
+    ) -> Result<Option<R>, ArrayError>
+    where
+        R: Send + 'static,
+        F: FnOnce(Fetched) -> Result<R, ArrayError> + Send + 'static,
+    {
         if self.caches.chunk_config().is_some() {
-            return self
+            return match self
                 .fetch_through_chunk_cache_async(key, repr, regions, options)
-                .await;
+                .await?
+            {
+                Fetched::Absent => Ok(None),
+                f => run_cpu(false, move || finish(f)).await?.map(Some),
+            };
         }
+        let mut finish = Some(finish);
         let mut attempt = 0;
         'attempt: loop {
             attempt += 1;
@@ -220,12 +292,17 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
             let mut first = version.is_none();
             loop {
                 let ranges = match step {
-                    PartialStep::Ready => return Ok(Fetched::Ready(machine)),
+                    PartialStep::Ready => {
+                        let f = finish.take().ok_or_else(finished_twice)?;
+                        return run_cpu(false, move || f(Fetched::Ready(machine)))
+                            .await?
+                            .map(Some);
+                    }
                     PartialStep::Need(r) => r,
                 };
                 let r = match self.storage.read(key, &ranges, version.as_ref()).await {
                     Ok(Some(r)) => r,
-                    Ok(None) if version.is_none() => return Ok(Fetched::Absent),
+                    Ok(None) if version.is_none() => return Ok(None),
                     Ok(None) | Err(StorageError::Changed { .. }) => {
                         self.retry_or_give_up(key, attempt)?;
                         continue 'attempt;
@@ -233,19 +310,40 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
                     Err(e) => return Err(e.into()),
                 };
                 r.check(key, &ranges)?;
+                let fetched = r.bytes.iter().map(Bytes::len).sum::<usize>() as u64;
+                let small = fetched.saturating_add(machine.cost()) < INLINE_BYTES as u64;
                 let v = r.version;
                 let k = key.clone();
-                let (m, s) = spawn_cpu(move || {
-                    let s = machine
+                let f = finish.take().ok_or_else(finished_twice)?;
+                let round = run_cpu(small, move || -> Result<Round<R, F>, ArrayError> {
+                    let step = machine
                         .supply(r.bytes, r.size)
-                        .map_err(|e| Self::codec_err(&k, e));
-                    (machine, s)
+                        .map_err(|e| Self::codec_err(&k, e))?;
+                    let reusable = machine.reusable();
+                    Ok(match step {
+                        PartialStep::Ready => Round::Done(f(Fetched::Ready(machine))?, reusable),
+                        PartialStep::Need(n) => Round::More(machine, n, f, reusable),
+                    })
                 })
-                .await?;
-                machine = m;
-                step = s?;
+                .await??;
+                let reusable = match round {
+                    Round::Done(out, reusable) => {
+                        if let (true, Some(state)) = (first, reusable) {
+                            self.caches.partial_insert(key, v, state);
+                        }
+                        return Ok(Some(out));
+                    }
+                    Round::More(m, n, f, reusable) => {
+                        machine = m;
+                        step = PartialStep::Need(n);
+                        finish = Some(f);
+                        reusable
+                    }
+                };
                 if first {
-                    self.remember(key, &v, machine.as_ref());
+                    if let Some(state) = reusable {
+                        self.caches.partial_insert(key, v.clone(), state);
+                    }
                     first = false;
                 }
                 version = Some(v);
@@ -370,27 +468,36 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
             }
             return Ok(());
         }
-        let regions = [region.clone()];
-        match self.fetch_async(&key, &repr, &regions, options).await? {
-            Fetched::Absent => fill_out(out, out_shape, out_region, key).await?,
-            Fetched::Ready(m) => {
-                spawn_cpu(move || {
-                    // SAFETY: as above.
-                    let mut view = unsafe { out.view(&out_shape, out_region) };
-                    m.finish_into(std::slice::from_mut(&mut view))
-                        .map_err(|e| Self::codec_err(&key, e))
-                })
-                .await?
-            }
-            Fetched::Decoded(d) => {
-                spawn_cpu(move || {
-                    // SAFETY: as above.
-                    let mut view = unsafe { out.view(&out_shape, out_region) };
-                    Self::write_cached(&key, &d, &repr, &regions, std::slice::from_mut(&mut view))
-                })
-                .await?
-            }
+        let regions = vec![region.clone()];
+        let (k, r2, regs) = (key.clone(), repr.clone(), regions.clone());
+        let (o2, sh2, reg2) = (out.clone(), out_shape.clone(), out_region.clone());
+        let done = self
+            .decode_chunk_async(&key, &repr, &regions, options, move |f| {
+                // SAFETY: regions of distinct chunks of one read are disjoint.
+                let mut view = unsafe { o2.view(&sh2, reg2) };
+                match f {
+                    Fetched::Ready(m) => m
+                        .finish_into(std::slice::from_mut(&mut view))
+                        .map_err(|e| Self::codec_err(&k, e)),
+                    Fetched::Decoded(d) => {
+                        Self::write_cached(&k, &d, &r2, &regs, std::slice::from_mut(&mut view))
+                    }
+                    Fetched::Absent => Err(ArrayError::Internal("absent chunk decoded".into())),
+                }
+            })
+            .await?;
+        if done.is_none() {
+            fill_out(out, out_shape, out_region, key).await??;
         }
+        Ok(())
+    }
+
+    /// This array over the sync store behind the async one, if the store has one
+    /// ([`AsyncReadableStorageTraits::as_sync_readable`]).
+    fn sync_reader(&self) -> Option<Arc<Array<dyn crate::storage::ReadableStorageTraits>>> {
+        self.storage
+            .as_sync_readable()
+            .map(|s| Arc::new(self.with_storage(s)))
     }
 
     async fn read_fixed_async(
@@ -403,11 +510,25 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
         if shape.contains(&0) {
             return Ok(());
         }
+        let sync = self.sync_reader();
         match region {
             Resolved::InChunk { indices, subset } => {
                 let whole = ArraySubset::new_with_shape(shape.to_vec());
-                self.read_chunk_async(indices, subset, out, shape, whole, None, options)
-                    .await
+                match sync {
+                    Some(a) => {
+                        let (idx, sub, o) = (indices.clone(), subset.clone(), *options);
+                        spawn_cpu(move || {
+                            // SAFETY: the only view of this buffer.
+                            let mut view = unsafe { out.view(&shape, whole) };
+                            a.read_chunk_into(&idx, &sub, &mut view, None, &o)
+                        })
+                        .await?
+                    }
+                    None => {
+                        self.read_chunk_async(indices, subset, out, shape, whole, None, options)
+                            .await
+                    }
+                }
             }
             Resolved::Array(subset) => {
                 let mut parts = self.chunk_parts(subset)?;
@@ -423,19 +544,50 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
                         self.chunk_representation(&first.indices)
                             .is_ok_and(|r| self.codecs.is_identity(&r))
                     });
-                    let (out, shape, opts) = (&out, &shape, &opts);
+                    let (out, shape, opts, sync) = (&out, &shape, &opts, &sync);
+                    // Over a sync store, each chunk is the sync driver's work in one task: on
+                    // the I/O pool for chunks that are only read, on the rayon pool for
+                    // chunks that are decoded.
+                    let io = match (sync, identity && options.io_concurrency > 1) {
+                        (Some(_), true) => Some(super::io_pool(options.io_concurrency)?),
+                        _ => None,
+                    };
+                    let io = &io;
                     stream::iter(batch.iter().map(Ok::<&ChunkPart, ArrayError>))
                         .try_for_each_concurrent(options.io_concurrency.max(1), |p| async move {
-                            self.read_chunk_async(
-                                &p.indices,
-                                &p.in_chunk,
-                                out.clone(),
-                                shape.clone(),
-                                p.in_request.clone(),
-                                Some(identity),
-                                opts,
-                            )
-                            .await
+                            match sync {
+                                Some(a) => {
+                                    let (a, out, shape, o) =
+                                        (a.clone(), out.clone(), shape.clone(), *opts);
+                                    let (idx, sub, reg) = (
+                                        p.indices.clone(),
+                                        p.in_chunk.clone(),
+                                        p.in_request.clone(),
+                                    );
+                                    let work = move || {
+                                        // SAFETY: regions of distinct chunks of one read are
+                                        // disjoint.
+                                        let mut view = unsafe { out.view(&shape, reg) };
+                                        a.read_chunk_into(&idx, &sub, &mut view, Some(identity), &o)
+                                    };
+                                    match io {
+                                        Some(pool) => spawn_on(pool, work).await?,
+                                        None => spawn_cpu(work).await?,
+                                    }
+                                }
+                                None => {
+                                    self.read_chunk_async(
+                                        &p.indices,
+                                        &p.in_chunk,
+                                        out.clone(),
+                                        shape.clone(),
+                                        p.in_request.clone(),
+                                        Some(identity),
+                                        opts,
+                                    )
+                                    .await
+                                }
+                            }
                         })
                         .await?;
                 }
@@ -449,14 +601,23 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
         regions: Vec<ArraySubset>,
         options: &CodecOptions,
     ) -> Result<Vec<ArrayBytes>, ArrayError> {
+        if let Some(a) = self.sync_reader() {
+            let (idx, o) = (indices.to_vec(), *options);
+            return spawn_cpu(move || a.read_chunk_regions(&idx, &regions, &o)).await?;
+        }
         let repr = self.chunk_representation(indices)?;
         let key = self.chunk_key(indices)?;
-        match self.fetch_async(&key, &repr, &regions, options).await? {
-            Fetched::Absent => self.fill_regions(&key, &repr, &regions),
-            Fetched::Ready(m) => {
-                spawn_cpu(move || m.finish().map_err(|e| Self::codec_err(&key, e))).await?
-            }
-            Fetched::Decoded(d) => Self::extract_cached(&key, &d, &repr, &regions),
+        let (k, r2, regs) = (key.clone(), repr.clone(), regions.clone());
+        let done = self
+            .decode_chunk_async(&key, &repr, &regions, options, move |f| match f {
+                Fetched::Ready(m) => m.finish().map_err(|e| Self::codec_err(&k, e)),
+                Fetched::Decoded(d) => Self::extract_cached(&k, &d, &r2, &regs),
+                Fetched::Absent => Err(ArrayError::Internal("absent chunk decoded".into())),
+            })
+            .await?;
+        match done {
+            Some(parts) => Ok(parts),
+            None => self.fill_regions(&key, &repr, &regions),
         }
     }
 
@@ -657,45 +818,65 @@ impl<S: AsyncReadableStorageTraits + AsyncWritableStorageTraits + ?Sized + 'stat
         let shape = Arc::new(subset.shape().to_vec());
         let size = self.data_type.size();
         let array_shape = ArraySubset::new_with_shape(self.shape().to_vec());
+        // Over a sync store with conditional writes, a whole chunk is encoded and stored in
+        // one CPU task (no hop to an I/O thread; a concurrent read-modify-write notices the
+        // new version through its compare-and-swap, so no lock is needed for the store).
+        let direct = self
+            .storage
+            .as_sync_writable()
+            .filter(|w| w.supports_conditional_writes());
         loop {
             let batch = parts.next_batch()?;
             if batch.is_empty() {
                 return Ok(());
             }
-            let (input, shape, opts, array_shape) = (&input, &shape, &opts, &array_shape);
+            let (input, shape, opts, array_shape, direct) =
+                (&input, &shape, &opts, &array_shape, &direct);
             stream::iter(batch.into_iter().map(Ok::<ChunkPart, ArrayError>))
                 .try_for_each_concurrent(options.io_concurrency.max(1), |p| async move {
                     let repr = self.chunk_representation(&p.indices)?;
                     let key = self.chunk_key(&p.indices)?;
                     let bounded = p.chunk_subset.overlap(array_shape);
                     let whole = p.in_chunk.offset_by(p.chunk_subset.start()) == bounded;
-                    let (inp, sh, k, r2, o, this) = (
+                    let (inp, sh, k, r2, o, this, w) = (
                         input.clone(),
                         shape.clone(),
                         key.clone(),
                         repr.clone(),
                         *opts,
                         self.cpu_half(),
+                        direct.clone(),
                     );
                     let p2 = p.clone();
-                    let work = spawn_cpu(
-                        move || -> Result<Result<Option<Vec<u8>>, ArrayBytes>, ArrayError> {
-                            let part = crate::array_bytes::extract_subset(
-                                inp.bytes(),
-                                &sh,
-                                &p2.in_request,
-                                size,
-                            )
-                            .map_err(ArrayError::InvalidInput)?;
-                            if whole {
-                                let chunk = this.whole_chunk_bytes(&k, &r2, &p2, part)?;
-                                this.encode_for_store(&k, &r2, chunk, &o).map(Ok)
-                            } else {
-                                Ok(Err(part))
-                            }
-                        },
-                    )
+                    let work = spawn_cpu(move || -> Result<ChunkWrite, ArrayError> {
+                        let part = crate::array_bytes::extract_subset(
+                            inp.bytes(),
+                            &sh,
+                            &p2.in_request,
+                            size,
+                        )
+                        .map_err(ArrayError::InvalidInput)?;
+                        if !whole {
+                            return Ok(ChunkWrite::Partial(part));
+                        }
+                        let chunk = this.whole_chunk_bytes(&k, &r2, &p2, part)?;
+                        let encoded = this.encode_for_store(&k, &r2, chunk, &o)?;
+                        let Some(w) = w else {
+                            return Ok(ChunkWrite::Encoded(encoded));
+                        };
+                        match encoded {
+                            Some(e) => w.set(&k, Bytes::from(e))?,
+                            None => w.erase(&k)?,
+                        }
+                        this.invalidate(&k);
+                        Ok(ChunkWrite::Stored)
+                    })
                     .await??;
+                    let work = match work {
+                        ChunkWrite::Stored => return Ok(()),
+                        ChunkWrite::Encoded(encoded) => Ok(encoded),
+                        ChunkWrite::Partial(part) => Err(part),
+                    };
                     match work {
                         Ok(encoded) => self.put_chunk_async(&key, encoded).await,
                         Err(part) => {
@@ -725,18 +906,28 @@ impl<S: AsyncReadableStorageTraits + AsyncWritableStorageTraits + ?Sized + 'stat
         let options = options.with_concurrent_target(1);
         let cas = self.storage.supports_conditional_writes();
         let updates = Arc::new(updates);
+        let limit = self
+            .codecs
+            .stored_limit(repr, &options)
+            .map_err(|e| Self::codec_err(key, e))?;
         let r = self
             .locks
             .with_async(key, async {
                 for attempt in 0..MAX_WRITE_ATTEMPTS {
-                    let (bytes, version): (Option<Bytes>, Option<Version>) =
-                        match self.storage.read(key, &[ByteRange::ALL], None).await? {
-                            Some(r) => {
-                                let v = r.version.clone();
-                                (Some(r.into_single(key)?), Some(v))
-                            }
-                            None => (None, None),
-                        };
+                    let (bytes, version): (Option<Bytes>, Option<Version>) = match self
+                        .storage
+                        .read(key, &[whole_value_range(limit)], None)
+                        .await?
+                    {
+                        Some(r) => (
+                            Some(
+                                take_whole_value(r.bytes, r.size, limit)
+                                    .map_err(|e| Self::codec_err(key, e))?,
+                            ),
+                            Some(r.version),
+                        ),
+                        None => (None, None),
+                    };
                     let (this, k, r2, u) =
                         (self.cpu_half(), key.clone(), repr.clone(), updates.clone());
                     let update =

@@ -82,7 +82,8 @@ pub(crate) fn io_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>, ArrayErr
 pub struct Array<S: ?Sized> {
     storage: Arc<S>,
     path: NodePath,
-    metadata: ArrayMetadata,
+    /// Shared by clones (copied only when one of them changes it).
+    metadata: Arc<ArrayMetadata>,
     data_type: DataType,
     fill_value: FillValue,
     chunk_grid: ChunkGrid,
@@ -297,7 +298,7 @@ impl<S: ?Sized> Array<S> {
         Ok(Self {
             storage,
             path: node,
-            metadata,
+            metadata: Arc::new(metadata),
             data_type,
             fill_value,
             chunk_grid,
@@ -382,7 +383,7 @@ impl<S: ?Sized> Array<S> {
     }
     /// Mutable user attributes (call [`Array::store_metadata`] to persist).
     pub fn attributes_mut(&mut self) -> &mut Map<String, Value> {
-        self.metadata.attributes_mut()
+        Arc::make_mut(&mut self.metadata).attributes_mut()
     }
 
     /// Change the shape (call [`Array::store_metadata`] to persist). Chunks that fall
@@ -411,14 +412,14 @@ impl<S: ?Sized> Array<S> {
         .map_err(|e| MetadataError::invalid(self.path.as_str(), e))?;
         self.shapes.others.write().extend(validated);
         self.all_shapes_validated = all;
-        self.metadata.set_shape(shape);
+        Arc::make_mut(&mut self.metadata).set_shape(shape);
         Ok(())
     }
 
     /// The main metadata document as it will be written: `zarr.json` (V3) or `.zarray`
     /// (V2; the attributes go to `.zattrs`).
     pub fn metadata_json(&self) -> Vec<u8> {
-        match &self.metadata {
+        match &*self.metadata {
             ArrayMetadata::V3(m) => m.to_json_pretty(),
             ArrayMetadata::V2(m) => m.to_json_pretty(),
         }
@@ -426,7 +427,7 @@ impl<S: ?Sized> Array<S> {
 
     /// The metadata documents to write: `(file name, bytes)`.
     fn metadata_documents(&self) -> Vec<(&'static str, Bytes)> {
-        match &self.metadata {
+        match &*self.metadata {
             ArrayMetadata::V3(m) => vec![("zarr.json", Bytes::from(m.to_json_pretty()))],
             ArrayMetadata::V2(m) => vec![
                 (ZARRAY, Bytes::from(m.to_json_pretty())),
@@ -440,7 +441,7 @@ impl<S: ?Sized> Array<S> {
 
     /// The metadata file names of this array's format.
     fn metadata_names(&self) -> &'static [&'static str] {
-        match &self.metadata {
+        match &*self.metadata {
             ArrayMetadata::V3(_) => &["zarr.json"],
             ArrayMetadata::V2(_) => &[ZARRAY, ZATTRS],
         }
@@ -449,7 +450,7 @@ impl<S: ?Sized> Array<S> {
     /// Whether chunks whose elements all equal the fill value may be erased instead of
     /// written. Not for V2 arrays with `fill_value: null`, whose missing chunks are undefined.
     fn may_erase_fill_chunks(&self) -> bool {
-        !matches!(&self.metadata, ArrayMetadata::V2(m) if m.fill_value.is_null())
+        !matches!(&*self.metadata, ArrayMetadata::V2(m) if m.fill_value.is_null())
     }
 
     /// The options for writing chunks of this array (fill-value chunks are kept where they

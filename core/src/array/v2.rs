@@ -306,7 +306,7 @@ impl<S: ?Sized> Array<S> {
     /// `bytes` codec's `endian`, and numcodecs filters and compressor the V3 codecs their
     /// plugins create (named by the plugin). The result is checked to bind.
     pub fn to_v3(&self) -> Result<ArrayMetadataV3, ArrayError> {
-        let m = match &self.metadata {
+        let m = match &*self.metadata {
             ArrayMetadata::V3(m) => return Ok(m.clone()),
             ArrayMetadata::V2(m) => m,
         };
@@ -348,7 +348,7 @@ impl<S: ?Sized> Array<S> {
     /// of the dimensions in first place, dimension names, storage transformers, a data type
     /// without a V2 dtype.
     pub fn to_v2(&self) -> Result<ArrayMetadataV2, ArrayError> {
-        let m = match &self.metadata {
+        let m = match &*self.metadata {
             ArrayMetadata::V2(m) => return Ok(m.clone()),
             ArrayMetadata::V3(m) => m,
         };

@@ -8,11 +8,13 @@ use super::layout::ChunkPart;
 use super::region::Resolved;
 use super::Array;
 use crate::array_bytes::{extract_subset, update_subset, ArrayBytes, ArrayBytesRef};
-use crate::codec::{ArrayToBytesCodecTraits, ChunkRepresentation};
+use crate::codec::{
+    take_whole_value, whole_value_range, ArrayToBytesCodecTraits, ChunkRepresentation,
+};
 use crate::config::CodecOptions;
 use crate::error::{ArrayError, StorageError};
 use crate::storage::{
-    ByteRange, Bytes, ReadableStorageTraits, SetCondition, StoreKey, Version, WritableStorageTraits,
+    Bytes, ReadableStorageTraits, SetCondition, StoreKey, Version, WritableStorageTraits,
 };
 use crate::subset::ArraySubset;
 
@@ -209,14 +211,21 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
     ) -> Result<(), ArrayError> {
         let options = options.with_concurrent_target(1);
         let cas = self.storage.supports_conditional_writes();
+        let limit = self
+            .codecs
+            .stored_limit(repr, &options)
+            .map_err(|e| Self::codec_err(key, e))?;
         let r = self.locks.with(key, || -> Result<(), ArrayError> {
             for attempt in 0..MAX_WRITE_ATTEMPTS {
-                let existing = self.storage.read(key, &[ByteRange::ALL], None)?;
+                let existing = self.storage.read(key, &[whole_value_range(limit)], None)?;
                 let (bytes, version) = match existing {
-                    Some(r) => {
-                        let v = r.version.clone();
-                        (Some(r.into_single(key)?), Some(v))
-                    }
+                    Some(r) => (
+                        Some(
+                            take_whole_value(r.bytes, r.size, limit)
+                                .map_err(|e| Self::codec_err(key, e))?,
+                        ),
+                        Some(r.version),
+                    ),
                     None => (None, None),
                 };
                 let update = self.apply_updates(key, repr, bytes, updates, &options)?;

@@ -206,6 +206,22 @@ impl CodecChain {
         Ok(bytes)
     }
 
+    /// The most bytes a stored chunk of `decoded` can hold: its exact encoded size when the
+    /// chain has one, else (a bound, or unknown) the decode memory limit. A reader asks for
+    /// one byte more and refuses a value that has it, so an oversized stored value is never
+    /// read whole.
+    pub fn stored_limit(
+        &self,
+        decoded: &ChunkRepresentation,
+        options: &CodecOptions,
+    ) -> Result<u64, CodecError> {
+        let encoded = ArrayToBytesCodecTraits::encoded_representation(self, decoded)?;
+        Ok(match bounded(encoded, options) {
+            BytesRepresentation::Fixed(n) | BytesRepresentation::Bounded(n) => n,
+            BytesRepresentation::Unbounded => options.max_unbounded_decoded_bytes,
+        })
+    }
+
     /// A partial decode of `regions` of a chunk (see [`PartialDecode`]). Reads only what the
     /// codecs need: the byte ranges the array→bytes codec asks for when the chain has no
     /// bytes→bytes codec; else the whole value once, decoded by the bytes→bytes codecs (only
@@ -220,12 +236,14 @@ impl CodecChain {
         options: &CodecOptions,
     ) -> Result<Box<dyn PartialDecode>, CodecError> {
         check_regions(regions, decoded, "codec chain")?;
+        let limit = self.stored_limit(decoded, options)?;
         let full = || -> Box<dyn PartialDecode> {
             Box::new(FullDecode {
                 chain: self.clone(),
                 decoded: decoded.clone(),
                 regions: regions.to_vec(),
                 input: None,
+                limit,
                 options: *options,
             })
         };
@@ -246,6 +264,22 @@ impl CodecChain {
                 }
             }
             levels.push(next);
+        }
+        // Under bytes→bytes codecs the whole value is fetched anyway: a partial decode pays
+        // off only if the one codec next to the array→bytes codec decodes ranges cheaply, or
+        // the array→bytes codec itself reads in rounds (sharding: the index, then only the
+        // inner chunks needed). Otherwise one whole decode and a strided copy is cheaper.
+        if let Some(first) = self.bytes_to_bytes.first() {
+            let cheap =
+                self.bytes_to_bytes.len() == 1 && first.decodes_ranges_cheaply(&bytes_reprs[0]);
+            let rounds = ArrayToBytesCodecTraits::inner_chunk_shape(
+                &*self.array_to_bytes,
+                arrays.last().unwrap_or(decoded),
+            )
+            .is_some();
+            if !cheap && !rounds {
+                return Ok(full());
+            }
         }
         let last = arrays.last().unwrap_or(decoded);
         let last_regions = levels.last().map(Vec::as_slice).unwrap_or_default();
@@ -269,6 +303,7 @@ impl CodecChain {
                 encoded: None,
                 decoded_all: None,
                 rounds: 0,
+                limit,
                 options: *options,
             });
         }
@@ -287,12 +322,19 @@ impl CodecChain {
     }
 }
 
-/// The representation a bytes→bytes stage decodes to, with a bound where it has none
-/// (variable-size data): decompression bombs stop at the configured limit.
+/// The representation a bytes→bytes stage decodes to. Only exact sizes are checked
+/// exactly: a bound is the *encoder's* worst case (a shard may hold unused space between its
+/// inner chunks, a gzip member a long file name, a zstd stream skippable frames), so on
+/// decode it is a memory limit — no lower than the configured
+/// [`CodecOptions::max_unbounded_decoded_bytes`], which also bounds data whose size is
+/// unknown (variable-size): decompression bombs stop there.
 fn bounded(repr: BytesRepresentation, options: &CodecOptions) -> BytesRepresentation {
     match repr {
         BytesRepresentation::Unbounded => {
             BytesRepresentation::Bounded(options.max_unbounded_decoded_bytes)
+        }
+        BytesRepresentation::Bounded(b) => {
+            BytesRepresentation::Bounded(b.max(options.max_unbounded_decoded_bytes))
         }
         r => r,
     }
@@ -311,30 +353,51 @@ fn check_stage(codec: &str, repr: &BytesRepresentation, len: usize) -> Result<()
     Ok(())
 }
 
+/// The range that reads a whole stored value that may hold at most `limit` bytes: one byte
+/// more, so that an oversized value is noticed without reading it whole.
+pub fn whole_value_range(limit: u64) -> ByteRange {
+    ByteRange::Prefix(limit.saturating_add(1))
+}
+
+fn whole_value(limit: u64) -> PartialStep {
+    PartialStep::Need(vec![whole_value_range(limit)])
+}
+
+/// The whole value from the answer to a [`whole_value_range`] request (of a value of `size`
+/// bytes), or an error if the value holds more than `limit` bytes.
+pub fn take_whole_value(mut bytes: Vec<Bytes>, size: u64, limit: u64) -> Result<Bytes, CodecError> {
+    match (bytes.pop(), bytes.is_empty()) {
+        (Some(b), true) if b.len() as u64 <= limit && b.len() as u64 == size => Ok(b),
+        (Some(_), true) => Err(CodecError::new(
+            "chunk",
+            format!(
+                "the stored value has {size} bytes, more than the {limit} bytes its encoding can take"
+            ),
+        )),
+        _ => Err(CodecError::Internal(
+            "the whole value was asked for once".into(),
+        )),
+    }
+}
+
 /// Fetch the whole value, decode it whole, write the regions.
 struct FullDecode {
     chain: Arc<CodecChain>,
     decoded: ChunkRepresentation,
     regions: Vec<ArraySubset>,
     input: Option<Bytes>,
+    limit: u64,
     options: CodecOptions,
 }
 
 impl PartialDecode for FullDecode {
     fn start(&mut self) -> Result<PartialStep, CodecError> {
-        Ok(PartialStep::Need(vec![ByteRange::ALL]))
+        Ok(whole_value(self.limit))
     }
 
-    fn supply(&mut self, mut bytes: Vec<Bytes>, _size: u64) -> Result<PartialStep, CodecError> {
-        match (bytes.pop(), bytes.is_empty()) {
-            (Some(b), true) => {
-                self.input = Some(b);
-                Ok(PartialStep::Ready)
-            }
-            _ => Err(CodecError::Internal(
-                "the whole value was asked for once".into(),
-            )),
-        }
+    fn supply(&mut self, bytes: Vec<Bytes>, size: u64) -> Result<PartialStep, CodecError> {
+        self.input = Some(take_whole_value(bytes, size, self.limit)?);
+        Ok(PartialStep::Ready)
     }
 
     fn finish_into(self: Box<Self>, outputs: &mut [ArrayOutputView<'_>]) -> Result<(), CodecError> {
@@ -358,6 +421,10 @@ impl PartialDecode for FullDecode {
         let chunk = self.chain.decode(input, &self.decoded, &self.options)?;
         extract_regions(chunk, &self.decoded, &self.regions)
     }
+
+    fn cost(&self) -> u64 {
+        self.decoded.fixed_size().unwrap_or(u64::MAX)
+    }
 }
 
 /// The bytes→bytes codecs of a chain around the array→bytes codec's machine: the whole
@@ -369,6 +436,7 @@ struct BytesStack {
     encoded: Option<Bytes>,
     decoded_all: Option<Bytes>,
     rounds: u32,
+    limit: u64,
     options: CodecOptions,
 }
 
@@ -386,7 +454,7 @@ impl BytesStack {
             if let ([c], BytesRepresentation::Fixed(n)) =
                 (self.chain.bytes_to_bytes.as_slice(), self.reprs[0])
             {
-                if self.rounds == 0 && c.decodes_ranges_cheaply() {
+                if self.rounds == 0 && c.decodes_ranges_cheaply(&self.reprs[0]) {
                     let parts = c.decode_ranges(encoded, ranges, &self.reprs[0], &self.options)?;
                     return Ok((parts, n));
                 }
@@ -407,16 +475,11 @@ impl BytesStack {
 
 impl PartialDecode for BytesStack {
     fn start(&mut self) -> Result<PartialStep, CodecError> {
-        Ok(PartialStep::Need(vec![ByteRange::ALL]))
+        Ok(whole_value(self.limit))
     }
 
-    fn supply(&mut self, mut bytes: Vec<Bytes>, _size: u64) -> Result<PartialStep, CodecError> {
-        let (Some(b), true) = (bytes.pop(), bytes.is_empty()) else {
-            return Err(CodecError::Internal(
-                "the whole value was asked for once".into(),
-            ));
-        };
-        self.encoded = Some(b);
+    fn supply(&mut self, bytes: Vec<Bytes>, size: u64) -> Result<PartialStep, CodecError> {
+        self.encoded = Some(take_whole_value(bytes, size, self.limit)?);
         let mut step = self.inner.start()?;
         loop {
             match step {
@@ -441,6 +504,13 @@ impl PartialDecode for BytesStack {
 
     fn finish(self: Box<Self>) -> Result<Vec<ArrayBytes>, CodecError> {
         self.inner.finish()
+    }
+
+    fn cost(&self) -> u64 {
+        match self.reprs.first() {
+            Some(BytesRepresentation::Fixed(n)) => n.saturating_add(self.inner.cost()),
+            _ => u64::MAX,
+        }
     }
 }
 
@@ -509,6 +579,10 @@ impl PartialDecode for ArrayStack {
 
     fn reusable(&self) -> Option<ReusableState> {
         self.inner.reusable()
+    }
+
+    fn cost(&self) -> u64 {
+        self.inner.cost().saturating_mul(2)
     }
 }
 

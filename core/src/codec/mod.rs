@@ -14,7 +14,7 @@ use std::fmt::Debug;
 use std::sync::Arc;
 
 pub use bytes::Bytes;
-pub use chain::CodecChain;
+pub use chain::{take_whole_value, whole_value_range, CodecChain};
 pub use partial::{
     check_outputs, decode_from_memory, extract_regions, finish_via_views, run_from_memory,
     slice_ranges, write_regions, PartialDecode, PartialStep, ReusableState,
@@ -400,8 +400,10 @@ pub trait BytesToBytesCodecTraits: CodecTraits {
         slice_ranges(&all, ranges, self.name())
     }
 
-    /// Capability: whether [`Self::decode_ranges`] does less work than a full decode.
-    fn decodes_ranges_cheaply(&self) -> bool {
+    /// Capability: whether [`Self::decode_ranges`] can do less work than a full decode for
+    /// data that decodes to `decoded`. The chain decodes part of a chunk through a partial
+    /// decode only when it can; otherwise a whole decode and one strided copy is cheaper.
+    fn decodes_ranges_cheaply(&self, _decoded: &BytesRepresentation) -> bool {
         false
     }
 }

@@ -91,6 +91,13 @@ pub trait PartialDecode: Send {
     fn reusable(&self) -> Option<ReusableState> {
         None
     }
+
+    /// About how many bytes the rest of the decode touches (bytes to decompress, copy or
+    /// check), for drivers deciding whether the work is worth a thread hop. The default,
+    /// unknown, is `u64::MAX`.
+    fn cost(&self) -> u64 {
+        u64::MAX
+    }
 }
 
 /// The ranges of bytes held in memory, as zero-copy slices; a range out of bounds is

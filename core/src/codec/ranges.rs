@@ -71,6 +71,29 @@ impl Coalesced {
         Ok(b.slice(s..e))
     }
 
+    /// The bytes of input range `i`, borrowed from the fetched requests (no reference count
+    /// touched: for loops over many small ranges).
+    pub fn slice<'a>(
+        &self,
+        fetched: &'a [Bytes],
+        i: usize,
+        codec: &str,
+    ) -> Result<&'a [u8], CodecError> {
+        let bad = || CodecError::Internal(format!("{codec}: coalesced range {i} not fetched"));
+        let (g, at) = *self.members.get(i).ok_or_else(bad)?;
+        let len = *self.lens.get(i).ok_or_else(bad)?;
+        let b = fetched.get(g).ok_or_else(bad)?;
+        b.get(at as usize..(at + len) as usize)
+            .ok_or_else(|| CodecError::Corrupt {
+                codec: codec.into(),
+                message: format!(
+                    "the input returned {} bytes for a request that must hold {}",
+                    b.len(),
+                    at + len
+                ),
+            })
+    }
+
     /// Whether nothing is requested.
     pub fn is_empty(&self) -> bool {
         self.requests.is_empty()

@@ -49,6 +49,15 @@ pub trait AsyncReadableStorageTraits: Send + Sync {
             Ok(true)
         })
     }
+
+    /// Capability: the sync store this async store is (a [`SyncToAsyncAdapter`]), which the
+    /// async driver may call from its CPU tasks: a chunk's reads and its decode then run in
+    /// one task on a worker thread, as in the sync driver — no hop between an I/O thread and
+    /// a decode thread, and every buffer freed on the thread that allocated it. `None` (the
+    /// default) for stores that are async through and through.
+    fn as_sync_readable(&self) -> Option<Arc<dyn ReadableStorageTraits>> {
+        None
+    }
 }
 
 /// Reads derived from [`AsyncReadableStorageTraits::read`].
@@ -134,6 +143,13 @@ pub trait AsyncWritableStorageTraits: Send + Sync {
         false
     }
 
+    /// Capability: the sync store this async store is (see
+    /// [`AsyncReadableStorageTraits::as_sync_readable`]), for whole-chunk writes encoded and
+    /// stored in one CPU task.
+    fn as_sync_writable(&self) -> Option<Arc<dyn WritableStorageTraits>> {
+        None
+    }
+
     /// Erase a key (absent keys are fine).
     fn erase<'a>(&'a self, key: &'a StoreKey) -> BoxFuture<'a, Result<(), StorageError>>;
 
@@ -197,6 +213,9 @@ impl<T: AsyncReadableStorageTraits + ?Sized> AsyncReadableStorageTraits for Arc<
     ) -> BoxFuture<'a, Result<bool, StorageError>> {
         (**self).get_into(key, target)
     }
+    fn as_sync_readable(&self) -> Option<Arc<dyn ReadableStorageTraits>> {
+        (**self).as_sync_readable()
+    }
 }
 
 impl<T: AsyncWritableStorageTraits + ?Sized> AsyncWritableStorageTraits for Arc<T> {
@@ -224,6 +243,9 @@ impl<T: AsyncWritableStorageTraits + ?Sized> AsyncWritableStorageTraits for Arc<
     }
     fn supports_conditional_writes(&self) -> bool {
         (**self).supports_conditional_writes()
+    }
+    fn as_sync_writable(&self) -> Option<Arc<dyn WritableStorageTraits>> {
+        (**self).as_sync_writable()
     }
     fn erase<'a>(&'a self, key: &'a StoreKey) -> BoxFuture<'a, Result<(), StorageError>> {
         (**self).erase(key)
@@ -339,6 +361,54 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> AsyncReadableStorageTraits
         let key = key.clone();
         self.run(move |s| target.with_buffers(|bufs| s.get_into(&key, bufs)))
     }
+
+    fn as_sync_readable(&self) -> Option<Arc<dyn ReadableStorageTraits>> {
+        Some(Arc::new(SyncView(self.inner.clone())))
+    }
+}
+
+/// The sync store inside a [`SyncToAsyncAdapter`], as a sized store (so that it can be a
+/// trait object whatever the inner store's type).
+struct SyncView<S: ?Sized>(Arc<S>);
+
+impl<S: ReadableStorageTraits + ?Sized> ReadableStorageTraits for SyncView<S> {
+    fn read(
+        &self,
+        key: &StoreKey,
+        ranges: &[ByteRange],
+        if_version: Option<&Version>,
+    ) -> Result<Option<ReadResult>, StorageError> {
+        self.0.read(key, ranges, if_version)
+    }
+    fn get_into(&self, key: &StoreKey, bufs: &mut [&mut [u8]]) -> Result<bool, StorageError> {
+        self.0.get_into(key, bufs)
+    }
+}
+
+impl<S: WritableStorageTraits + ?Sized> WritableStorageTraits for SyncView<S> {
+    fn set(&self, key: &StoreKey, value: Bytes) -> Result<(), StorageError> {
+        self.0.set(key, value)
+    }
+    fn set_if(
+        &self,
+        key: &StoreKey,
+        value: Bytes,
+        condition: &SetCondition,
+    ) -> Result<(), StorageError> {
+        self.0.set_if(key, value, condition)
+    }
+    fn erase_if(&self, key: &StoreKey, version: &Version) -> Result<(), StorageError> {
+        self.0.erase_if(key, version)
+    }
+    fn supports_conditional_writes(&self) -> bool {
+        self.0.supports_conditional_writes()
+    }
+    fn erase(&self, key: &StoreKey) -> Result<(), StorageError> {
+        self.0.erase(key)
+    }
+    fn erase_prefix(&self, prefix: &StorePrefix) -> Result<(), StorageError> {
+        self.0.erase_prefix(prefix)
+    }
 }
 
 impl<S: WritableStorageTraits + ?Sized + 'static> AsyncWritableStorageTraits
@@ -371,6 +441,9 @@ impl<S: WritableStorageTraits + ?Sized + 'static> AsyncWritableStorageTraits
     }
     fn supports_conditional_writes(&self) -> bool {
         self.inner.supports_conditional_writes()
+    }
+    fn as_sync_writable(&self) -> Option<Arc<dyn WritableStorageTraits>> {
+        Some(Arc::new(SyncView(self.inner.clone())))
     }
     fn erase<'a>(&'a self, key: &'a StoreKey) -> BoxFuture<'a, Result<(), StorageError>> {
         let key = key.clone();

@@ -149,6 +149,10 @@ pub enum ByteRange {
     FromStart(u64, Option<u64>),
     /// The last `n` bytes.
     Suffix(u64),
+    /// The first `n` bytes, or the whole value if it is shorter (never out of bounds; as an
+    /// HTTP `Range: bytes=0-(n-1)`). A reader that must not read more than it could use asks
+    /// for one byte more than that and sees whether it got it.
+    Prefix(u64),
 }
 
 impl std::fmt::Display for ByteRange {
@@ -157,6 +161,7 @@ impl std::fmt::Display for ByteRange {
             Self::FromStart(o, Some(l)) => write!(f, "{o}..{}", o.saturating_add(*l)),
             Self::FromStart(o, None) => write!(f, "{o}.."),
             Self::Suffix(n) => write!(f, "last {n} bytes"),
+            Self::Prefix(n) => write!(f, "first {n} bytes (at most)"),
         }
     }
 }
@@ -179,6 +184,7 @@ impl ByteRange {
                 (end <= size).then_some(o..end)
             }
             Self::Suffix(n) => (n <= size).then(|| size - n..size),
+            Self::Prefix(n) => Some(0..n.min(size)),
         }
     }
 

@@ -375,8 +375,9 @@ impl BytesToBytesCodecTraits for BloscCodec {
         Ok(out.into())
     }
 
-    fn decodes_ranges_cheaply(&self) -> bool {
-        true
+    /// A small chunk is one or two blosc blocks: nothing to skip.
+    fn decodes_ranges_cheaply(&self, decoded: &BytesRepresentation) -> bool {
+        decoded.bound().is_some_and(|n| n >= 256 << 10)
     }
 
     /// Decompress only the blosc blocks that hold the ranges (`blosc_getitem`, thread-safe

@@ -340,7 +340,7 @@ impl PartialDecode for BytesPartial {
             let mut runs = out.runs_mut(elem)?;
             let (mut r, mut at) = (0usize, 0usize);
             for _ in rows {
-                let mut src = &self.plan.take(&self.fetched, item, "bytes")?[..];
+                let mut src = self.plan.slice(&self.fetched, item, "bytes")?;
                 item += 1;
                 // Hand the row out to the output runs in order.
                 while !src.is_empty() {
@@ -373,6 +373,11 @@ impl PartialDecode for BytesPartial {
         let regions = self.regions.clone();
         let elem = self.decoded.element_size().unwrap_or(1);
         finish_via_views(self, &regions, elem)
+    }
+
+    /// Copying the rows out.
+    fn cost(&self) -> u64 {
+        self.rows.iter().flatten().map(|r| r.1).sum()
     }
 }
 

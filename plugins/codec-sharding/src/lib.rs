@@ -1006,6 +1006,24 @@ impl PartialDecode for ShardingPartial {
             .collect()
     }
 
+    /// The inner chunks' decodes and the fills (unknown until the index is read).
+    fn cost(&self) -> u64 {
+        if self.index.is_none() {
+            return u64::MAX;
+        }
+        let fills: u64 = self
+            .fills
+            .iter()
+            .map(|(_, r)| {
+                r.num_elements()
+                    .saturating_mul(self.decoded.fill_value.size() as u64)
+            })
+            .sum();
+        self.reads
+            .iter()
+            .fold(fills, |a, r| a.saturating_add(r.machine.cost()))
+    }
+
     fn reusable(&self) -> Option<ReusableState> {
         if self.reused {
             return None;

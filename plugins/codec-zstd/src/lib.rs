@@ -453,8 +453,10 @@ impl BytesToBytesCodecTraits for ZstdCodec {
         Ok(out.into())
     }
 
-    fn decodes_ranges_cheaply(&self) -> bool {
-        true
+    /// A frame decodes in blocks of up to 128 KiB: a prefix saves work only when at least
+    /// one whole block can lie after it.
+    fn decodes_ranges_cheaply(&self, decoded: &BytesRepresentation) -> bool {
+        decoded.bound().is_some_and(|n| n >= 2 * BLOCK_SIZE_MAX)
     }
 
     /// Decode only the prefix of the frame that holds the ranges: a zstd frame decodes from
