@@ -107,8 +107,11 @@ pub struct Config {
     /// The bound of each array's partial-decoder cache (decoded shard indexes, tagged with
     /// the version of the shard they came from), in bytes; 0 turns it off (default: 64 MiB).
     pub partial_decoder_cache_bytes: u64,
-    /// Default [`CodecOptions::max_request_bytes`] (default: no limit beyond what the
-    /// platform can address; every such allocation is fallible either way).
+    /// Default [`CodecOptions::max_request_bytes`] (default: the memory this process may use
+    /// — the cgroup limit or the physical memory, on Linux — or the
+    /// `ZARRKIT_MAX_REQUEST_BYTES` environment variable; elsewhere no limit beyond what the
+    /// platform can address). Every allocation sized by metadata or stored bytes is fallible
+    /// either way.
     pub max_request_bytes: u64,
 }
 
@@ -130,8 +133,31 @@ fn defaults() -> &'static Config {
             .filter(|&n| n > 0)
             .unwrap_or(8),
         partial_decoder_cache_bytes: 64 << 20,
-        max_request_bytes: u64::MAX,
+        max_request_bytes: std::env::var("ZARRKIT_MAX_REQUEST_BYTES")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .or_else(memory_limit)
+            .unwrap_or(u64::MAX),
     })
+}
+
+/// The memory this process may use: the cgroup (v2 `memory.max`, v1 `limit_in_bytes`) limit
+/// or the physical memory (`MemTotal`), whichever is smaller; `None` where neither is known.
+fn memory_limit() -> Option<u64> {
+    let read = |p: &str| std::fs::read_to_string(p).ok();
+    let cgroup = read("/sys/fs/cgroup/memory.max")
+        .or_else(|| read("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    let total = read("/proc/meminfo").and_then(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kib| kib.saturating_mul(1024))
+    });
+    match (cgroup, total) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 impl Default for Config {

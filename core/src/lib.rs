@@ -27,6 +27,7 @@ pub mod element;
 pub mod error;
 pub mod fill_value;
 pub mod group;
+pub mod json;
 pub mod locks;
 pub mod metadata;
 pub mod metadata_v2;

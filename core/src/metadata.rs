@@ -165,7 +165,7 @@ fn json_error(node: &str, e: serde_path_to_error::Error<serde_json::Error>) -> M
 }
 
 fn parse_object(node: &str, bytes: &[u8]) -> Result<Map<String, Value>, MetadataError> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| MetadataError::Json {
+    let v: Value = crate::json::parse(bytes).map_err(|e| MetadataError::Json {
         node: node.to_string(),
         location: format!("line {} column {}", e.line(), e.column()),
         message: e.to_string(),
@@ -419,7 +419,7 @@ impl ArrayMetadataV3 {
 
     /// Pretty JSON bytes for `zarr.json`.
     pub fn to_json_pretty(&self) -> Vec<u8> {
-        serde_json::to_vec_pretty(&Value::Object(self.to_map())).unwrap_or_default()
+        crate::json::to_vec_pretty(&Value::Object(self.to_map()))
     }
 }
 
@@ -502,7 +502,7 @@ impl GroupMetadataV3 {
 
     /// Pretty JSON bytes for `zarr.json`.
     pub fn to_json_pretty(&self) -> Vec<u8> {
-        serde_json::to_vec_pretty(&Value::Object(self.to_map())).unwrap_or_default()
+        crate::json::to_vec_pretty(&Value::Object(self.to_map()))
     }
 }
 

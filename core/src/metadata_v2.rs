@@ -86,7 +86,7 @@ pub fn parse_object_v2(
     file: &str,
     bytes: &[u8],
 ) -> Result<Map<String, Value>, MetadataError> {
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| MetadataError::Json {
+    let v: Value = crate::json::parse(bytes).map_err(|e| MetadataError::Json {
         node: node.to_string(),
         location: format!("line {} column {} of {file}", e.line(), e.column()),
         message: e.to_string(),
@@ -165,7 +165,8 @@ struct ArrayFields {
     shape: Vec<u64>,
     chunks: Vec<u64>,
     dtype: Value,
-    #[serde(default)]
+    /// Required (the V2 spec: an object or `null`; checked before deserialising, as serde
+    /// lets a missing `Option` be `None`).
     compressor: Option<Map<String, Value>>,
     fill_value: Value,
     order: ArrayOrder,
@@ -228,6 +229,14 @@ impl ArrayMetadataV2 {
         node: &str,
     ) -> Result<Self, MetadataError> {
         check_format(node, ZARRAY, &map)?;
+        if !map.contains_key("compressor") {
+            return Err(at(
+                node,
+                ZARRAY,
+                "compressor",
+                "the member is missing (it must be present: a codec, or null for none)",
+            ));
+        }
         let extra_fields: Map<String, Value> = map
             .iter()
             .filter(|(k, _)| !ARRAY_KNOWN.contains(&k.as_str()))
@@ -351,13 +360,13 @@ impl ArrayMetadataV2 {
 
     /// Pretty JSON bytes for `.zarray`.
     pub fn to_json_pretty(&self) -> Vec<u8> {
-        serde_json::to_vec_pretty(&Value::Object(self.to_map())).unwrap_or_default()
+        crate::json::to_vec_pretty(&Value::Object(self.to_map()))
     }
 }
 
 /// Pretty JSON bytes of attributes for `.zattrs`.
 pub fn attributes_to_json_pretty(attributes: &Map<String, Value>) -> Vec<u8> {
-    serde_json::to_vec_pretty(&Value::Object(attributes.clone())).unwrap_or_default()
+    crate::json::to_vec_pretty(&Value::Object(attributes.clone()))
 }
 
 /// Consolidated metadata of a V2 hierarchy (`.zmetadata`, `zarr_consolidated_format` 1):
@@ -520,7 +529,7 @@ impl GroupMetadataV2 {
 
     /// Pretty JSON bytes for `.zgroup`.
     pub fn to_json_pretty(&self) -> Vec<u8> {
-        serde_json::to_vec_pretty(&Value::Object(self.to_map())).unwrap_or_default()
+        crate::json::to_vec_pretty(&Value::Object(self.to_map()))
     }
 }
 

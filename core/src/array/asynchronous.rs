@@ -36,6 +36,18 @@ use crate::storage::asynchronous::{AsyncReadableStorageTraits, AsyncWritableStor
 use crate::storage::{ByteRange, Bytes, SetCondition, StoreKey, Version};
 use crate::subset::ArraySubset;
 
+/// The order to start `n` chunks in with `k` in flight: `0, s, 2s, …, 1, s+1, …` for
+/// `s = ⌈n/k⌉`, so the chunks in flight together are far apart in the output. Neighbouring
+/// chunks share output pages, and threads first-touching the same pages at once contend in
+/// the kernel's fault path (measured: 60 % more page faults and 30 % more time reading a
+/// 512 MiB array of 128³ chunks in order than in this order; rayon's halving split gives the
+/// sync driver the same spread).
+pub(crate) fn spread_order(n: usize, k: usize) -> impl Iterator<Item = usize> {
+    let k = k.clamp(1, n.max(1));
+    let s = n.div_ceil(k);
+    (0..s).flat_map(move |j| (0..k).map(move |i| i * s + j).filter(move |&x| x < n))
+}
+
 /// Run CPU work on the rayon pool and await it. A panic in the work is an error, never an
 /// abort of the pool.
 pub(crate) async fn spawn_cpu<R: Send + 'static>(
@@ -548,48 +560,50 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
                     // Over a sync store, each chunk is the sync driver's work in one task: on
                     // the I/O pool for chunks that are only read, on the rayon pool for
                     // chunks that are decoded.
-                    let io = match (sync, identity && options.io_concurrency > 1) {
+                    // (One chunk needs no pool of its own: as in the sync driver.)
+                    let io = match (sync, identity && options.io_concurrency > 1 && total > 1) {
                         (Some(_), true) => Some(super::io_pool(options.io_concurrency)?),
                         _ => None,
                     };
                     let io = &io;
-                    stream::iter(batch.iter().map(Ok::<&ChunkPart, ArrayError>))
-                        .try_for_each_concurrent(options.io_concurrency.max(1), |p| async move {
-                            match sync {
-                                Some(a) => {
-                                    let (a, out, shape, o) =
-                                        (a.clone(), out.clone(), shape.clone(), *opts);
-                                    let (idx, sub, reg) = (
-                                        p.indices.clone(),
-                                        p.in_chunk.clone(),
-                                        p.in_request.clone(),
-                                    );
-                                    let work = move || {
-                                        // SAFETY: regions of distinct chunks of one read are
-                                        // disjoint.
-                                        let mut view = unsafe { out.view(&shape, reg) };
-                                        a.read_chunk_into(&idx, &sub, &mut view, Some(identity), &o)
-                                    };
-                                    match io {
-                                        Some(pool) => spawn_on(pool, work).await?,
-                                        None => spawn_cpu(work).await?,
-                                    }
-                                }
-                                None => {
-                                    self.read_chunk_async(
-                                        &p.indices,
-                                        &p.in_chunk,
-                                        out.clone(),
-                                        shape.clone(),
-                                        p.in_request.clone(),
-                                        Some(identity),
-                                        opts,
-                                    )
-                                    .await
+                    let k = options.io_concurrency.max(1);
+                    stream::iter(
+                        spread_order(batch.len(), k)
+                            .map(|i| Ok::<&ChunkPart, ArrayError>(&batch[i])),
+                    )
+                    .try_for_each_concurrent(k, |p| async move {
+                        match sync {
+                            Some(a) => {
+                                let (a, out, shape, o) =
+                                    (a.clone(), out.clone(), shape.clone(), *opts);
+                                let (idx, sub, reg) =
+                                    (p.indices.clone(), p.in_chunk.clone(), p.in_request.clone());
+                                let work = move || {
+                                    // SAFETY: regions of distinct chunks of one read are
+                                    // disjoint.
+                                    let mut view = unsafe { out.view(&shape, reg) };
+                                    a.read_chunk_into(&idx, &sub, &mut view, Some(identity), &o)
+                                };
+                                match io {
+                                    Some(pool) => spawn_on(pool, work).await?,
+                                    None => spawn_cpu(work).await?,
                                 }
                             }
-                        })
-                        .await?;
+                            None => {
+                                self.read_chunk_async(
+                                    &p.indices,
+                                    &p.in_chunk,
+                                    out.clone(),
+                                    shape.clone(),
+                                    p.in_request.clone(),
+                                    Some(identity),
+                                    opts,
+                                )
+                                .await
+                            }
+                        }
+                    })
+                    .await?;
                 }
             }
         }

@@ -53,7 +53,9 @@ pub use builder::{ArrayBuilder, DimName};
 pub use cache::{CacheCapacity, ChunkCacheConfig, ChunkCacheKind};
 pub use region::Region;
 pub use typed::{zeroed_vec, ArrayInput, ArrayOutput, ArrayOutputKind, InputBytes};
-pub use v2::{codec_to_v2, codecs_from_v2, data_type_from_v2, fill_value_from_v2};
+pub use v2::{
+    codec_to_v2, codecs_from_v2, data_type_from_v2, fill_value_from_v2, KEEP_FILL_CHUNKS,
+};
 
 /// The thread pool for work that waits on a store rather than computes (reads of
 /// uncompressed chunks straight into the output; the sync→async store adapter), one per size
@@ -253,7 +255,7 @@ impl<S: ?Sized> Array<S> {
                 let data_type = registry::create_data_type(&metadata.data_type)
                     .map_err(|e| plugin_err(&node, e))?;
                 let fill_value = data_type
-                    .fill_value_from_json(&metadata.fill_value)
+                    .fill_value_from_json(&crate::json::normalise_fill_value(&metadata.fill_value))
                     .map_err(|e| MetadataError::invalid(n, e))?;
                 let chunk_grid = registry::create_chunk_grid(&metadata.chunk_grid)
                     .map_err(|e| plugin_err(&node, e))?;
@@ -448,9 +450,13 @@ impl<S: ?Sized> Array<S> {
     }
 
     /// Whether chunks whose elements all equal the fill value may be erased instead of
-    /// written. Not for V2 arrays with `fill_value: null`, whose missing chunks are undefined.
+    /// written. Not for V2 arrays with `fill_value: null`, whose missing chunks are undefined,
+    /// nor for V3 arrays converted from one ([`v2::KEEP_FILL_CHUNKS`]).
     fn may_erase_fill_chunks(&self) -> bool {
-        !matches!(&*self.metadata, ArrayMetadata::V2(m) if m.fill_value.is_null())
+        match &*self.metadata {
+            ArrayMetadata::V2(m) => !m.fill_value.is_null(),
+            ArrayMetadata::V3(m) => !m.extra_fields.contains_key(v2::KEEP_FILL_CHUNKS),
+        }
     }
 
     /// The options for writing chunks of this array (fill-value chunks are kept where they

@@ -20,6 +20,11 @@ use crate::metadata_v2::{codec_id, ArrayMetadataV2, ArrayOrder, DimensionSeparat
 use crate::registry;
 use crate::storage::{ReadableStorageTraits, WritableStorageTraits};
 
+/// The V3 metadata member that tells zarrkit writers to store chunks whose elements all
+/// equal the fill value instead of erasing them: set on arrays converted from V2 metadata
+/// with `fill_value: null`, whose `.zarray` may be kept for V2 readers.
+pub const KEEP_FILL_CHUNKS: &str = "zarrkit.keep_fill_chunks";
+
 fn plugin(node: &str, e: PluginError) -> MetadataError {
     MetadataError::Plugin {
         node: node.to_string(),
@@ -100,8 +105,13 @@ pub fn fill_value_from_v2(
             DataTypeSize::Variable => Vec::new(),
         }));
     }
+    // zarr-python 2 wrote `"fill_value": 0` for every object (vlen string and bytes)
+    // array: it reads as the empty element, as zarr-python itself does.
+    if data_type.size() == DataTypeSize::Variable && fill_value.as_u64() == Some(0) {
+        return Ok(FillValue::new(Vec::new()));
+    }
     data_type
-        .fill_value_from_json_v2(fill_value)
+        .fill_value_from_json_v2(&crate::json::normalise_fill_value(fill_value))
         .map_err(|e| MetadataError::invalid(node, e))
 }
 
@@ -336,6 +346,16 @@ impl<S: ?Sized> Array<S> {
         );
         v3.chunk_key_encoding = chunk_key_encoding;
         v3.attributes = Some(m.attributes().clone());
+        if m.fill_value.is_null() {
+            // V2 readers of a kept `.zarray` see a missing chunk as undefined, not as the
+            // fill value this V3 metadata gives it: a zarrkit writer must keep storing
+            // fill-value chunks. Other implementations ignore the member (`must_understand`
+            // false), as the spec allows.
+            let mut keep = Map::new();
+            keep.insert("must_understand".into(), Value::Bool(false));
+            v3.extra_fields
+                .insert(KEEP_FILL_CHUNKS.into(), Value::Object(keep));
+        }
         // Check that the result binds (every V3 name resolves, the chain validates).
         Array::new_with_metadata(self.storage.clone(), n, v3.clone())?;
         Ok(v3)

@@ -150,6 +150,26 @@ pub fn repeat_checked(value: &[u8], n: usize, total: usize) -> Option<Vec<u8>> {
     Some(v)
 }
 
+/// The bytes as a `Vec`, without a copy when nothing else holds them (a buffer decoded or
+/// read for this chunk alone); otherwise copied into a fallibly allocated `Vec` (a slice of
+/// a shard, a cached value): a refused allocation is an error of codec `codec`, never an
+/// abort.
+pub fn vec_from_bytes(bytes: Bytes, codec: &str) -> Result<Vec<u8>, CodecError> {
+    if bytes.is_unique() {
+        return Ok(Vec::from(bytes));
+    }
+    let mut v = Vec::new();
+    v.try_reserve_exact(bytes.len())
+        .map_err(|e| CodecError::allocation(codec, format!("{} bytes: {e}", bytes.len())))?;
+    v.extend_from_slice(&bytes);
+    Ok(v)
+}
+
+/// `n` zero bytes for codec `codec`, or an allocation error naming it.
+pub fn zeroed_for(n: usize, codec: &str) -> Result<Vec<u8>, CodecError> {
+    zeroed_checked(n).ok_or_else(|| CodecError::allocation(codec, format!("{n} bytes")))
+}
+
 /// `total` zero bytes, or `None` if the memory cannot be allocated. Allocated zeroed
 /// (`calloc`): large buffers come from the OS already zero, so nothing is written until the
 /// caller fills them — no `memset` pass over a whole output array before decoding into it.

@@ -8,7 +8,8 @@
 //! Floating-point types (float16, bfloat16, float32, float64, and each component of
 //! complex64/complex128) keep `keepbits` bits of the mantissa, rounding half to even
 //! exactly as numcodecs' `BitRound` does (integer arithmetic on the bit pattern, wrapping);
-//! `keepbits` larger than the mantissa is an error at open. Integer types keep `keepbits`
+//! `keepbits` larger than the mantissa opens and decodes (decoding is the identity) and is
+//! an error when encoding, as in numcodecs. Integer types keep `keepbits`
 //! bits from the most significant set bit of each value's bit pattern (rounded, saturating),
 //! as zarrs does. Decoding is the identity.
 //!
@@ -172,7 +173,10 @@ impl BitroundCodec {
         self.keepbits
     }
 
-    fn bind(&self, decoded: &ChunkRepresentation) -> Result<Rounding, CodecError> {
+    /// The rounding for the data type; `keepbits` above a float's mantissa is an error only
+    /// when `encoding` (decoding is the identity whatever it is, so such data reads, as
+    /// numcodecs reads it).
+    fn bind(&self, decoded: &ChunkRepresentation, encoding: bool) -> Result<Rounding, CodecError> {
         let unsupported = |message: String| CodecError::Unsupported {
             codec: self.name.into(),
             message,
@@ -184,7 +188,7 @@ impl BitroundCodec {
             ))
         })?;
         if let Rounding::Float { mantissa, .. } = r {
-            if self.keepbits > mantissa {
+            if encoding && self.keepbits > mantissa {
                 return Err(unsupported(format!(
                     "keepbits {} exceeds the {mantissa} mantissa bits of {}",
                     self.keepbits,
@@ -213,7 +217,7 @@ impl ArrayToArrayCodecTraits for BitroundCodec {
         &self,
         decoded: &ChunkRepresentation,
     ) -> Result<ChunkRepresentation, CodecError> {
-        self.bind(decoded)?;
+        self.bind(decoded, false)?;
         Ok(decoded.clone())
     }
 
@@ -223,7 +227,7 @@ impl ArrayToArrayCodecTraits for BitroundCodec {
         decoded: &ChunkRepresentation,
         _options: &CodecOptions,
     ) -> Result<ArrayBytes, CodecError> {
-        let r = self.bind(decoded)?;
+        let r = self.bind(decoded, true)?;
         let mut b = input
             .into_fixed()
             .ok_or_else(|| CodecError::new(self.name, "expected fixed-size array bytes"))?;
@@ -246,7 +250,7 @@ impl ArrayToArrayCodecTraits for BitroundCodec {
         decoded: &ChunkRepresentation,
         _options: &CodecOptions,
     ) -> Result<ArrayBytes, CodecError> {
-        self.bind(decoded)?;
+        self.bind(decoded, false)?;
         Ok(input)
     }
 

@@ -202,34 +202,54 @@ impl BloscCodec {
         typesize: Option<usize>,
         blocksize: usize,
     ) -> Result<Self, PluginError> {
-        if clevel > 9 {
-            return Err(config_err(format!(
-                "clevel must be an integer from 0 to 9, got {clevel}"
-            )));
-        }
-        if !cname.is_available() {
-            return Err(config_err(format!(
-                "compressor {:?} is not available in this build of c-blosc",
-                cname.as_str()
-            )));
-        }
-        match typesize {
-            Some(0) => return Err(config_err("typesize must be at least 1")),
-            None if shuffle != BloscShuffle::NoShuffle => {
-                return Err(config_err(format!(
-                    "typesize is required with shuffle {:?}",
-                    shuffle.as_str()
-                )))
-            }
-            _ => {}
-        }
-        Ok(Self {
+        let codec = Self::stored(cname, clevel, shuffle, typesize, blocksize);
+        codec.encodable().map_err(config_err)?;
+        Ok(codec)
+    }
+
+    /// A codec from a stored configuration: what matters only when encoding (the level, a
+    /// compressor this build lacks, the element size shuffling needs) is not checked here,
+    /// because decoding reads all of it from the frame header; [`Self::encodable`] checks
+    /// it when encoding.
+    fn stored(
+        cname: BloscCompressor,
+        clevel: u8,
+        shuffle: BloscShuffle,
+        typesize: Option<usize>,
+        blocksize: usize,
+    ) -> Self {
+        Self {
             cname,
             clevel,
             shuffle,
             typesize,
             blocksize,
-        })
+        }
+    }
+
+    /// Whether this configuration can encode, and why not.
+    fn encodable(&self) -> Result<(), String> {
+        if self.clevel > 9 {
+            return Err(format!(
+                "clevel must be an integer from 0 to 9, got {}",
+                self.clevel
+            ));
+        }
+        if !self.cname.is_available() {
+            return Err(format!(
+                "compressor {:?} is not available in this build of c-blosc (data it \
+                 compressed still decodes)",
+                self.cname.as_str()
+            ));
+        }
+        match self.typesize {
+            Some(0) => Err("typesize must be at least 1".into()),
+            None if self.shuffle != BloscShuffle::NoShuffle => Err(format!(
+                "typesize is required with shuffle {:?}",
+                self.shuffle.as_str()
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// A blosc codec from its configuration.
@@ -293,6 +313,11 @@ impl BytesToBytesCodecTraits for BloscCodec {
     }
 
     fn encode(&self, input: Vec<u8>, _options: &CodecOptions) -> Result<Vec<u8>, CodecError> {
+        self.encodable()
+            .map_err(|message| CodecError::Unsupported {
+                codec: BLOSC.into(),
+                message: format!("cannot encode: {message}"),
+            })?;
         if input.len() > MAX_BUFFERSIZE {
             return Err(CodecError::new(
                 BLOSC,
@@ -504,10 +529,18 @@ fn validated_decoded_size(input: &[u8]) -> Result<usize, CodecError> {
             ),
         ));
     }
+    // A frame may be followed by padding (z5py appends 16 bytes to every chunk; c-blosc
+    // reads only the `cbytes` its header declares): validate the frame alone.
+    let declared = u32::from_le_bytes([input[12], input[13], input[14], input[15]]) as usize;
+    let frame = if declared >= MAX_OVERHEAD && declared < input.len() {
+        &input[..declared]
+    } else {
+        input
+    };
     let mut nbytes = 0usize;
-    // SAFETY: `input` has at least the 16 header bytes the function reads.
+    // SAFETY: `frame` has at least the 16 header bytes the function reads.
     let r = unsafe {
-        blosc_src::blosc_cbuffer_validate(input.as_ptr().cast::<c_void>(), input.len(), &mut nbytes)
+        blosc_src::blosc_cbuffer_validate(frame.as_ptr().cast::<c_void>(), frame.len(), &mut nbytes)
     };
     if r < 0 {
         let cbytes = u32::from_le_bytes([input[12], input[13], input[14], input[15]]);
@@ -549,7 +582,15 @@ fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
     let c: BloscCodecConfiguration = metadata
         .to_configuration()
         .map_err(|m| PluginError::config(ExtensionKind::Codec, name, m))?;
-    let codec = BloscCodec::new_with_configuration(&c).map_err(rename)?;
+    // The spec's clevel is 0 to 9 and the other implementations refuse more in this form.
+    if c.clevel > 9 {
+        return Err(PluginError::config(
+            ExtensionKind::Codec,
+            name,
+            format!("clevel must be an integer from 0 to 9, got {}", c.clevel),
+        ));
+    }
+    let codec = BloscCodec::stored(c.cname, c.clevel, c.shuffle, c.typesize, c.blocksize);
     Ok(Codec::BytesToBytes(Arc::new(codec)))
 }
 
@@ -570,7 +611,7 @@ fn create_numcodecs(config: &Map<String, Value>) -> Result<Codec, PluginError> {
             )))
         }
     };
-    let codec = BloscCodec::new(c.cname, c.clevel, shuffle, Some(typesize), c.blocksize)?;
+    let codec = BloscCodec::stored(c.cname, c.clevel, shuffle, Some(typesize), c.blocksize);
     Ok(Codec::BytesToBytes(Arc::new(codec)))
 }
 

@@ -176,12 +176,13 @@ fn corrupt_input_is_an_error() -> TestResult {
             );
         }
     }
-    // Trailing bytes (the header's compressed size no longer matches).
-    let mut bad = enc.clone();
-    bad.push(0);
-    assert!(c
-        .decode(bad.into(), &BytesRepresentation::Unbounded, &opts())
-        .is_err());
+    // Trailing bytes are padding after the frame (as c-blosc reads it): decoded, ignored.
+    let mut padded = enc.clone();
+    padded.push(0);
+    assert_eq!(
+        &c.decode(padded.into(), &BytesRepresentation::Unbounded, &opts())?[..],
+        &data[..]
+    );
     // Bad version byte.
     let mut bad = enc.clone();
     bad[0] = 3;
@@ -221,16 +222,79 @@ fn corrupt_input_is_an_error() -> TestResult {
     Ok(())
 }
 
+/// What matters only to encoding (a compressor this build lacks, the level, the element
+/// size shuffling needs) opens for reading: the frame header says how to decode. Encoding
+/// with it is a clear error.
+#[test]
+fn encode_only_parameters_are_checked_at_encode() -> TestResult {
+    let data = ramp(5000);
+    let repr = BytesRepresentation::Fixed(data.len() as u64);
+    let frame = BloscCodec::new(BloscCompressor::Lz4, 5, BloscShuffle::Shuffle, Some(2), 0)?
+        .encode(data.clone(), &opts())?;
+    for json in [
+        r#"{"name":"blosc","configuration":{"cname":"snappy","clevel":5,"shuffle":"noshuffle","blocksize":0}}"#,
+        r#"{"name":"numcodecs.blosc","configuration":{"cname":"lz4","clevel":10,"shuffle":0,"blocksize":0}}"#,
+        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"shuffle","blocksize":0}}"#,
+        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"shuffle","typesize":0,"blocksize":0}}"#,
+        r#"{"name":"numcodecs.blosc","configuration":{"cname":"snappy","clevel":5,"shuffle":1,"typesize":2,"blocksize":0}}"#,
+    ] {
+        let c = b2b(create_codec(&metadata(json)?)?)?;
+        assert_eq!(
+            &c.decode(frame.clone().into(), &repr, &opts())?[..],
+            &data[..],
+            "{json}"
+        );
+        let e = c.encode(data.clone(), &opts()).expect_err(json);
+        assert!(matches!(e, CodecError::Unsupported { .. }), "{json}: {e}");
+    }
+    let c = b2b(create_codec_v2(&v2(
+        r#"{"id":"blosc","cname":"snappy","clevel":5,"shuffle":1,"blocksize":0}"#,
+    )?)?)?;
+    assert_eq!(&c.decode(frame.into(), &repr, &opts())?[..], &data[..]);
+    assert!(BloscCodec::new(BloscCompressor::Snappy, 5, BloscShuffle::NoShuffle, None, 0).is_err());
+    Ok(())
+}
+
+/// z5py appends 16 bytes to every blosc chunk; c-blosc reads only the `cbytes` the header
+/// declares, and so does this codec (whole and ranged decodes). A frame cut short is still
+/// an error.
+#[test]
+fn trailing_padding_after_a_frame_is_ignored() -> TestResult {
+    let data = ramp(300_000);
+    let repr = BytesRepresentation::Fixed(data.len() as u64);
+    let c = BloscCodec::new(
+        BloscCompressor::Zstd,
+        3,
+        BloscShuffle::Shuffle,
+        Some(4),
+        16384,
+    )?;
+    let frame = c.encode(data.clone(), &opts())?;
+    let mut padded = frame.clone();
+    padded.extend_from_slice(&[0u8; 16]);
+    assert_eq!(
+        &c.decode(padded.clone().into(), &repr, &opts())?[..],
+        &data[..]
+    );
+    let ranges = [
+        ByteRange::FromStart(70_000, Some(100)),
+        ByteRange::Suffix(10),
+    ];
+    let parts = c.decode_ranges(padded.into(), &ranges, &repr, &opts())?;
+    assert_eq!(&parts[0][..], &data[70_000..70_100]);
+    assert_eq!(&parts[1][..], &data[data.len() - 10..]);
+    let short = frame[..frame.len() - 1].to_vec();
+    assert!(c.decode(short.into(), &repr, &opts()).is_err());
+    Ok(())
+}
+
 #[test]
 fn configuration_errors() -> TestResult {
     for bad in [
         r#"{"name":"blosc","configuration":{"cname":"lz5","clevel":5,"shuffle":"noshuffle","blocksize":0}}"#,
-        r#"{"name":"blosc","configuration":{"cname":"snappy","clevel":5,"shuffle":"noshuffle","blocksize":0}}"#,
-        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":10,"shuffle":"noshuffle","blocksize":0}}"#,
         r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":-1,"shuffle":"noshuffle","blocksize":0}}"#,
+        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":10,"shuffle":"noshuffle","blocksize":0}}"#,
         r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"byte","typesize":4,"blocksize":0}}"#,
-        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"shuffle","blocksize":0}}"#,
-        r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"shuffle","typesize":0,"blocksize":0}}"#,
         r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"noshuffle"}}"#,
         r#"{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"noshuffle","blocksize":0,"x":1}}"#,
         r#"{"name":"blosc"}"#,

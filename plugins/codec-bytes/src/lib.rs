@@ -195,7 +195,7 @@ impl ArrayToBytesCodecTraits for BytesCodec {
                 actual: input.len() as u64,
             });
         }
-        let mut input = Vec::from(input);
+        let mut input = zarrkit_core::codec::vec_from_bytes(input, "bytes")?;
         if let Some(u) = unit {
             swap_bytes(&mut input, u);
         }
@@ -223,7 +223,7 @@ impl ArrayToBytesCodecTraits for BytesCodec {
         match unit {
             None => output.write_region(&input, &decoded.shape, chunk_subset, elem),
             Some(u) => {
-                let mut b = Vec::from(input);
+                let mut b = zarrkit_core::codec::vec_from_bytes(input, "bytes")?;
                 swap_bytes(&mut b, u);
                 output.write_region(&b, &decoded.shape, chunk_subset, elem)
             }

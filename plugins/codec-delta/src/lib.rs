@@ -8,7 +8,9 @@
 //! As numcodecs encodes: over the chunk's elements in C order, the first element is stored
 //! as is and every other element as its difference from the one before; decoding is the
 //! running sum. Integer arithmetic wraps (as numpy's does); floats use IEEE arithmetic in
-//! their own width.
+//! their own width. Booleans (`|b1`) store XOR differences, as numpy's `diff` computes
+//! them, and decode by a running XOR — the inverse of that encode (numcodecs' own decode
+//! is a running OR, which returns other values than were written once two `true`s occur).
 //!
 //! `dtype` is a numpy dtype string (`"<i4"`, `">f8"`, `"|u1"`, `"i2"`, `"int32"`, ...) and
 //! must match the array's data type (checked through the data type's element kind, so any
@@ -75,6 +77,7 @@ pub fn parse_dtype(s: &str) -> Option<ElementKind> {
         "uint64" => Some(UInt64),
         "float32" => Some(Float32),
         "float64" => Some(Float64),
+        "bool" => Some(Bool),
         _ => None,
     };
     if named.is_some() {
@@ -92,6 +95,7 @@ pub fn parse_dtype(s: &str) -> Option<ElementKind> {
         "u8" => Some(UInt64),
         "f4" => Some(Float32),
         "f8" => Some(Float64),
+        "b1" => Some(Bool),
         _ => None,
     }
 }
@@ -101,7 +105,7 @@ impl DeltaCodec {
     /// the same type; `None`: the same as `dtype`).
     pub fn new(dtype: &str, astype: Option<&str>) -> Result<Self, String> {
         let kind = parse_dtype(dtype).ok_or_else(|| {
-            format!("unsupported dtype {dtype:?} (an integer, float32 or float64 is needed)")
+            format!("unsupported dtype {dtype:?} (an integer, float32, float64 or bool is needed)")
         })?;
         if let Some(a) = astype {
             let ak = parse_dtype(a).ok_or_else(|| format!("unsupported astype {a:?}"))?;
@@ -202,6 +206,19 @@ impl DeltaCodec {
             }};
         }
         match self.kind {
+            // numpy's `diff` of booleans is `not_equal`, so numcodecs stores XOR differences;
+            // their inverse is a running XOR. (numcodecs' own decode, `cumsum` into a bool
+            // array, is a running OR, which does not invert its encode: zarr-python reads
+            // such data wrongly; this returns the data that was written.)
+            ElementKind::Bool => {
+                let mut prev = 0u8;
+                for v in b.iter_mut() {
+                    let x = u8::from(*v != 0);
+                    let out = x ^ prev;
+                    prev = if encode { x } else { out };
+                    *v = out;
+                }
+            }
             ElementKind::Int8 => int!(i8),
             ElementKind::Int16 => int!(i16),
             ElementKind::Int32 => int!(i32),
@@ -360,6 +377,9 @@ mod tests {
             ("<i4", "int32", 4, I4_IN, I4),
             ("u1", "uint8", 1, U1_IN, U1),
             ("<f8", "float64", 8, F8_IN, F8),
+            // `np.array([1, 0, 0, 1, 1, 0], "|b1")`; numcodecs 0.16.6 encodes it to
+            // [1, 1, 0, 1, 0, 1] (numpy's `diff` of booleans is XOR).
+            ("|b1", "bool", 1, "010000010100", "010100010001"),
         ] {
             let c = DeltaCodec::new(dtype, Some(dtype))?;
             let input = le_to_ne(&hex(input), size);
@@ -399,7 +419,7 @@ mod tests {
         for (d, a) in [
             ("<i4", Some("<i8")),
             ("<c8", None),
-            ("|b1", None),
+            ("|b1", Some("|u1")),
             ("x", None),
         ] {
             assert!(DeltaCodec::new(d, a).is_err(), "{d} {a:?}");

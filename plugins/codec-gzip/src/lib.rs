@@ -37,8 +37,11 @@ const DEFLATE_MAX_RATIO: usize = 1032;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GzipCodecConfiguration {
-    /// The compression level, 0 (none) to 9 (best).
-    pub level: u32,
+    /// The compression level, 0 (none) to 9 (best). Under the name `numcodecs.gzip` (and in
+    /// V2) -1 (Python zlib's `Z_DEFAULT_COMPRESSION`) means zlib's default, 6, and any other
+    /// value opens for reading (decoding does not use the level) and fails only when
+    /// encoding; the spec's `gzip` requires 0 to 9, as every other implementation does.
+    pub level: i64,
 }
 
 /// The numcodecs (Zarr V2) configuration of the `gzip` codec.
@@ -48,17 +51,17 @@ struct GzipCodecConfigurationNumcodecs {
     #[allow(dead_code)]
     id: String,
     #[serde(default = "default_v2_level")]
-    level: u32,
+    level: i64,
 }
 
-fn default_v2_level() -> u32 {
+fn default_v2_level() -> i64 {
     1
 }
 
 /// The `gzip` codec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GzipCodec {
-    level: u32,
+    level: i64,
 }
 
 impl GzipCodec {
@@ -71,19 +74,34 @@ impl GzipCodec {
                 format!("level must be an integer from 0 to 9, got {level}"),
             ));
         }
-        Ok(Self { level })
+        Ok(Self {
+            level: i64::from(level),
+        })
     }
 
-    /// A gzip codec from its configuration.
-    pub fn new_with_configuration(
-        configuration: &GzipCodecConfiguration,
-    ) -> Result<Self, PluginError> {
-        Self::new(configuration.level)
+    /// A gzip codec from a stored configuration: any level opens (decoding does not use
+    /// it); one outside -1..=9 fails when encoding.
+    pub fn new_with_configuration(configuration: &GzipCodecConfiguration) -> Self {
+        Self {
+            level: configuration.level,
+        }
     }
 
-    /// The compression level.
-    pub fn level(&self) -> u32 {
+    /// The compression level as stored.
+    pub fn level(&self) -> i64 {
         self.level
+    }
+
+    /// The level deflate encodes with: 0 to 9, -1 meaning zlib's default (6).
+    fn encode_level(&self) -> Result<u32, CodecError> {
+        match self.level {
+            -1 => Ok(6),
+            l @ 0..=9 => Ok(l as u32),
+            l => Err(CodecError::Unsupported {
+                codec: GZIP.into(),
+                message: format!("cannot encode at level {l} (gzip levels are 0 to 9, or -1)"),
+            }),
+        }
     }
 
     /// The configuration.
@@ -170,7 +188,7 @@ impl BytesToBytesCodecTraits for GzipCodec {
         let mut out = Vec::new();
         out.try_reserve(cap)
             .map_err(|e| CodecError::new(GZIP, format!("cannot allocate {cap} bytes: {e}")))?;
-        let mut enc = GzEncoder::new(out, Compression::new(self.level));
+        let mut enc = GzEncoder::new(out, Compression::new(self.encode_level()?));
         enc.write_all(&input)
             .map_err(|e| CodecError::new(GZIP, e))?;
         enc.finish().map_err(|e| CodecError::new(GZIP, e))
@@ -228,29 +246,26 @@ fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
     let c: GzipCodecConfiguration = metadata
         .to_configuration()
         .map_err(|m| PluginError::config(ExtensionKind::Codec, metadata.name(), m))?;
-    let codec = GzipCodec::new(c.level).map_err(|e| rename(e, metadata.name()))?;
-    Ok(Codec::BytesToBytes(Arc::new(codec)))
+    // The spec's `gzip` allows levels 0 to 9 and zarr-python, tensorstore and zarrs all
+    // refuse others, so an array that says otherwise is invalid; numcodecs' own form
+    // (`numcodecs.gzip`, as V2) takes any level and fails only when encoding.
+    if metadata.name() == GZIP && !(0..=9).contains(&c.level) {
+        return Err(PluginError::config(
+            ExtensionKind::Codec,
+            GZIP,
+            format!("level must be an integer from 0 to 9, got {}", c.level),
+        ));
+    }
+    Ok(Codec::BytesToBytes(Arc::new(
+        GzipCodec::new_with_configuration(&c),
+    )))
 }
 
 fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<Codec, PluginError> {
     let c: GzipCodecConfigurationNumcodecs =
         zarrkit_core::serde_json::from_value(Value::Object(config.clone()))
             .map_err(|e| PluginError::config(ExtensionKind::Codec, GZIP, e))?;
-    Ok(Codec::BytesToBytes(Arc::new(GzipCodec::new(c.level)?)))
-}
-
-/// Report a configuration error under the name the metadata used.
-fn rename(e: PluginError, name: &str) -> PluginError {
-    match e {
-        PluginError::InvalidConfiguration { kind, message, .. } => {
-            PluginError::InvalidConfiguration {
-                kind,
-                name: name.to_string(),
-                message,
-            }
-        }
-        other => other,
-    }
+    Ok(Codec::BytesToBytes(Arc::new(GzipCodec { level: c.level })))
 }
 
 zarrkit_core::inventory::submit! {

@@ -201,6 +201,52 @@ fn output_is_bounded_by_the_decoded_representation() -> TestResult {
     Ok(())
 }
 
+/// A codec from V3 (`name`) or V2 (`id`) JSON.
+fn from_json(json: &str) -> Result<Arc<dyn BytesToBytesCodecTraits>, Box<dyn std::error::Error>> {
+    if json.contains("\"id\"") {
+        b2b(create_codec_v2(&v2(json)?)?)
+    } else {
+        b2b(create_codec(&metadata(json)?)?)
+    }
+}
+
+/// Levels that only matter when encoding open for reading: -1 (zlib's default, as Python's
+/// zlib writes it) encodes at level 6; levels outside 0..=9 fail at encode, naming the level.
+#[test]
+fn encode_only_levels_open() -> TestResult {
+    let data = b"levels only matter when encoding ".repeat(100);
+    let six = GzipCodec::new(6)?.encode(data.clone(), &opts())?;
+    for json in [
+        r#"{"name":"numcodecs.gzip","configuration":{"level":-1}}"#,
+        r#"{"id":"gzip","level":-1}"#,
+    ] {
+        let c = from_json(json)?;
+        assert_eq!(c.encode(data.clone(), &opts())?, six, "{json}");
+    }
+    for json in [
+        r#"{"name":"numcodecs.gzip","configuration":{"level":10}}"#,
+        r#"{"id":"gzip","level":100}"#,
+    ] {
+        let c = from_json(json)?;
+        // Reads work: the level plays no part in decoding.
+        let back = c.decode(
+            six.clone().into(),
+            &BytesRepresentation::Fixed(data.len() as u64),
+            &opts(),
+        )?;
+        assert_eq!(&back[..], &data[..]);
+        // The configuration is written back as read.
+        let level = c.configuration().and_then(|m| m.get("level").cloned());
+        assert!(matches!(level, Some(v) if v == 10 || v == 100), "{json}");
+        let err = c
+            .encode(data.clone(), &opts())
+            .expect_err("level out of range");
+        assert!(matches!(err, CodecError::Unsupported { .. }), "{err}");
+        assert!(err.to_string().contains("level"), "{err}");
+    }
+    Ok(())
+}
+
 #[test]
 fn configuration_errors() -> TestResult {
     for bad in [
@@ -220,8 +266,8 @@ fn configuration_errors() -> TestResult {
     }
     assert!(GzipCodec::new(10).is_err());
     for bad in [
-        r#"{"id":"gzip","level":10}"#,
         r#"{"id":"gzip","level":1,"x":0}"#,
+        r#"{"id":"gzip","level":"1"}"#,
     ] {
         let r = create_codec_v2(&v2(bad)?);
         assert!(

@@ -226,7 +226,7 @@ impl ArrayToBytesCodecTraits for PackBitsCodec {
             });
         }
         let (bytes, padding) = Self::packed_size(&l, n)?;
-        let mut packed = vec![0u8; bytes];
+        let mut packed = zarrkit_core::codec::zeroed_for(bytes, PACKBITS)?;
         let mut pos = 0usize;
         for c in b.chunks_exact(l.component_bytes) {
             let v = read(c) >> l.first_bit;
@@ -284,7 +284,7 @@ impl ArrayToBytesCodecTraits for PackBitsCodec {
         let len = n
             .checked_mul(size)
             .ok_or_else(|| err(PACKBITS, "chunk too large"))?;
-        let mut out = vec![0u8; len];
+        let mut out = zarrkit_core::codec::zeroed_for(len, PACKBITS)?;
         let mut pos = 0usize;
         for c in out.chunks_exact_mut(l.component_bytes) {
             let mut v = 0u64;
@@ -372,7 +372,7 @@ impl ArrayToArrayCodecTraits for NumcodecsPackBitsCodec {
             .into_fixed()
             .filter(|b| b.len() == n)
             .ok_or_else(|| err(NUMCODECS_PACKBITS, format!("expected {n} bool bytes")))?;
-        let mut out = vec![0u8; n.div_ceil(8) + 1];
+        let mut out = zarrkit_core::codec::zeroed_for(n.div_ceil(8) + 1, NUMCODECS_PACKBITS)?;
         out[0] = ((8 - n % 8) % 8) as u8;
         for (i, &v) in b.iter().enumerate() {
             if v != 0 {

@@ -6,13 +6,17 @@
 //!   `compressor`, which binds in place of the `bytes` codec).
 //! - Configuration as numcodecs' `PCodec` writes it, every member optional:
 //!   `level` (0–12, default 8), `mode_spec` (`"auto"` | `"classic"`), `delta_spec`
-//!   (`"auto"` | `"none"` | `"try_consecutive"` | `"try_lookback"`), `paging_spec`
+//!   (`"auto"` | `"none"` | `"no_op"` | `"try_consecutive"` | `"try_lookback"`), `paging_spec`
 //!   (`"equal_pages_up_to"`), `delta_encoding_order` (`null` or 0–7; with `delta_spec`
 //!   `"auto"` it means `try_consecutive` of that order, as numcodecs reads older metadata),
 //!   `equal_pages_up_to` (default 262144).
 //! - Data types, by capability ([`ElementKind`]): 16-, 32- and 64-bit integers (signed and
 //!   unsigned) and floats — so also `numpy.datetime64`/`timedelta64`, whose elements are
 //!   `i64`. The chunk is encoded in C order as one standalone pco file of native numbers.
+//!
+//! Every member matters only to encoding (a pco stream describes itself), so a stored
+//! configuration this build cannot encode with (a level above 12, say) still opens and
+//! reads; encoding with it is an [`CodecError::Unsupported`] error naming the member.
 //!
 //! Decoding writes into a buffer of exactly the chunk's element count and fails unless the
 //! stream holds exactly that many numbers, so a stream that claims more allocates nothing
@@ -66,6 +70,8 @@ pub enum PcodecDeltaSpec {
     Auto,
     /// No delta encoding.
     None,
+    /// No delta encoding, as newer numcodecs names it (`"no_op"`, pco's `NoOp`).
+    NoOp,
     /// Consecutive deltas of `delta_encoding_order`.
     TryConsecutive,
     /// Lookback deltas.
@@ -150,7 +156,9 @@ struct PcodecConfigurationNumcodecs {
 pub struct PcodecCodec {
     name: &'static str,
     configuration: PcodecConfiguration,
-    chunk_config: ChunkConfig,
+    /// How to encode, or why this configuration cannot encode (decoding needs none of it:
+    /// a pco stream describes itself).
+    chunk_config: Result<ChunkConfig, String>,
 }
 
 impl PartialEq for PcodecCodec {
@@ -166,7 +174,22 @@ fn err(message: impl std::fmt::Display) -> CodecError {
 impl PcodecCodec {
     /// A codec with this configuration, checked as numcodecs checks it.
     pub fn new(configuration: PcodecConfiguration) -> Result<Self, String> {
-        let c = &configuration;
+        let codec = Self::stored(configuration);
+        codec.chunk_config.clone()?;
+        Ok(codec)
+    }
+
+    /// A codec from a stored configuration: everything in it matters only to encoding, so
+    /// an invalid one opens for reading and fails when encoding.
+    fn stored(configuration: PcodecConfiguration) -> Self {
+        Self {
+            name: NAME,
+            chunk_config: Self::chunk_config(&configuration),
+            configuration,
+        }
+    }
+
+    fn chunk_config(c: &PcodecConfiguration) -> Result<ChunkConfig, String> {
         if c.level > 12 {
             return Err(format!("level {} is not in 0..=12", c.level));
         }
@@ -196,7 +219,7 @@ impl PcodecCodec {
                 )
             }
             (PcodecDeltaSpec::Auto, None) => DeltaSpec::Auto,
-            (PcodecDeltaSpec::None, None) => DeltaSpec::NoOp,
+            (PcodecDeltaSpec::None | PcodecDeltaSpec::NoOp, None) => DeltaSpec::NoOp,
             (PcodecDeltaSpec::TryLookback, None) => DeltaSpec::TryLookback,
         };
         let mode_spec = match c.mode_spec {
@@ -205,16 +228,11 @@ impl PcodecCodec {
         };
         let pages = usize::try_from(c.equal_pages_up_to)
             .map_err(|_| format!("equal_pages_up_to {} is too large", c.equal_pages_up_to))?;
-        let chunk_config = ChunkConfig::default()
+        Ok(ChunkConfig::default()
             .with_compression_level(c.level as usize)
             .with_mode_spec(mode_spec)
             .with_delta_spec(delta_spec)
-            .with_paging_spec(PagingSpec::EqualPagesUpTo(pages));
-        Ok(Self {
-            name: NAME,
-            configuration,
-            chunk_config,
-        })
+            .with_paging_spec(PagingSpec::EqualPagesUpTo(pages)))
     }
 
     /// The configuration.
@@ -309,7 +327,12 @@ fn decode_typed<T: Number + Element + Default>(
             }
         )));
     }
-    Ok(elements_as_bytes(&dst).to_vec())
+    let bytes = elements_as_bytes(&dst);
+    let mut out = Vec::new();
+    out.try_reserve_exact(bytes.len())
+        .map_err(|e| err(format!("cannot allocate {} bytes: {e}", bytes.len())))?;
+    out.extend_from_slice(bytes);
+    Ok(out)
 }
 
 impl CodecTraits for PcodecCodec {
@@ -340,7 +363,11 @@ impl ArrayToBytesCodecTraits for PcodecCodec {
         number_type(decoded)?;
         let n = decoded.num_elements_usize()?;
         // The largest latent type gives a bound for every number type.
-        let bound = pco::standalone::guarantee::file_size::<u64>(n, &self.chunk_config.paging_spec)
+        let Ok(config) = &self.chunk_config else {
+            // A configuration that cannot encode bounds nothing.
+            return Ok(BytesRepresentation::Unbounded);
+        };
+        let bound = pco::standalone::guarantee::file_size::<u64>(n, &config.paging_spec)
             .map_err(|e| err(e.to_string()))?;
         Ok(BytesRepresentation::Bounded(bound as u64))
     }
@@ -364,7 +391,13 @@ impl ArrayToBytesCodecTraits for PcodecCodec {
                 bytes.len()
             )));
         }
-        let config = &self.chunk_config;
+        let config = self
+            .chunk_config
+            .as_ref()
+            .map_err(|why| CodecError::Unsupported {
+                codec: self.name.into(),
+                message: format!("cannot encode with this configuration: {why}"),
+            })?;
         dispatch!(num, encode_typed(&bytes, config))
     }
 
@@ -387,7 +420,7 @@ fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
     } else {
         PcodecConfiguration::default()
     };
-    let mut codec = PcodecCodec::new(configuration).map_err(perr)?;
+    let mut codec = PcodecCodec::stored(configuration);
     codec.name = ALIASES
         .iter()
         .copied()
@@ -408,9 +441,9 @@ fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<C
         delta_encoding_order: c.delta_encoding_order,
         equal_pages_up_to: c.equal_pages_up_to,
     };
-    Ok(Codec::ArrayToBytes(Arc::new(
-        PcodecCodec::new(configuration).map_err(perr)?,
-    )))
+    Ok(Codec::ArrayToBytes(Arc::new(PcodecCodec::stored(
+        configuration,
+    ))))
 }
 
 zarrkit_core::inventory::submit! {

@@ -173,20 +173,70 @@ fn configuration_forms() -> R {
     )?;
     // Numcodecs' backward-compatible reading: an order with "auto".
     codec(json!({"delta_spec": "auto", "delta_encoding_order": 3}))?;
+    // Not a configuration at all: an error at open.
     for bad in [
-        json!({"level": 13}),
         json!({"level": -1}),
         json!({"mode_spec": "try_dict"}),
         json!({"delta_spec": "conv"}),
-        json!({"delta_spec": "none", "delta_encoding_order": 1}),
-        json!({"delta_spec": "try_consecutive"}),
-        json!({"delta_encoding_order": 8}),
         json!({"paging_spec": "exact"}),
-        json!({"equal_pages_up_to": 0}),
         json!({"unknown": 1}),
     ] {
         assert!(codec(bad.clone()).is_err(), "{bad}");
     }
+    // Well-formed but not encodable: opens and decodes (a pco stream describes itself);
+    // encoding names the problem.
+    let data: Vec<i32> = (0..1000).map(|i| i * 7 - 300).collect();
+    let r = repr("int32", data.len() as u64)?;
+    let stream = codec(json!({}))?.encode(
+        ArrayBytes::Fixed(le_bytes(&data)),
+        &r,
+        &CodecOptions::default(),
+    )?;
+    for bad in [
+        json!({"level": 13}),
+        json!({"delta_spec": "none", "delta_encoding_order": 1}),
+        json!({"delta_spec": "try_consecutive"}),
+        json!({"delta_encoding_order": 8}),
+        json!({"equal_pages_up_to": 0}),
+    ] {
+        let c = codec(bad.clone())?;
+        assert_eq!(
+            c.decode(stream.clone().into(), &r, &CodecOptions::default())?,
+            ArrayBytes::Fixed(le_bytes(&data)),
+            "{bad}"
+        );
+        let e = c
+            .encode(
+                ArrayBytes::Fixed(le_bytes(&data)),
+                &r,
+                &CodecOptions::default(),
+            )
+            .expect_err("not encodable");
+        assert!(matches!(e, CodecError::Unsupported { .. }), "{bad}: {e}");
+        assert!(
+            PcodecCodec::new(serde_json::from_value(bad.clone())?).is_err(),
+            "{bad}"
+        );
+    }
+    // Newer numcodecs names "no delta" `no_op`; it encodes like `none` and is written back.
+    let c = codec(json!({"delta_spec": "no_op"}))?;
+    assert_eq!(
+        c.configuration().and_then(|m| m.get("delta_spec").cloned()),
+        Some(json!("no_op"))
+    );
+    let none = codec(json!({"delta_spec": "none"}))?;
+    assert_eq!(
+        c.encode(
+            ArrayBytes::Fixed(le_bytes(&data)),
+            &r,
+            &CodecOptions::default()
+        )?,
+        none.encode(
+            ArrayBytes::Fixed(le_bytes(&data)),
+            &r,
+            &CodecOptions::default()
+        )?
+    );
     // V2 form.
     let v2 = zarrkit_core::registry::create_codec_v2(
         json!({"id": "pcodec", "level": 8, "mode_spec": "auto", "delta_spec": "auto",

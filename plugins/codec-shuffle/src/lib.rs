@@ -82,34 +82,37 @@ impl ShuffleCodec {
     }
 }
 
-/// Shuffle `input` (a whole number of `n`-byte elements).
-pub fn shuffle(input: &[u8], n: usize) -> Vec<u8> {
+/// Shuffle `input` (a whole number of `n`-byte elements); the output is allocated
+/// fallibly.
+pub fn shuffle(input: &[u8], n: usize) -> Result<Vec<u8>, CodecError> {
+    let mut out = zarrkit_core::codec::zeroed_for(input.len(), NAME)?;
     if n <= 1 {
-        return input.to_vec();
+        out.copy_from_slice(input);
+        return Ok(out);
     }
     let count = input.len() / n;
-    let mut out = vec![0u8; input.len()];
     for (i, e) in input.chunks_exact(n).enumerate() {
         for (j, &b) in e.iter().enumerate() {
             out[j * count + i] = b;
         }
     }
-    out
+    Ok(out)
 }
 
 /// Undo [`shuffle`].
-pub fn unshuffle(input: &[u8], n: usize) -> Vec<u8> {
+pub fn unshuffle(input: &[u8], n: usize) -> Result<Vec<u8>, CodecError> {
+    let mut out = zarrkit_core::codec::zeroed_for(input.len(), NAME)?;
     if n <= 1 {
-        return input.to_vec();
+        out.copy_from_slice(input);
+        return Ok(out);
     }
     let count = input.len() / n;
-    let mut out = vec![0u8; input.len()];
     for (i, e) in out.chunks_exact_mut(n).enumerate() {
         for (j, b) in e.iter_mut().enumerate() {
             *b = input[j * count + i];
         }
     }
-    out
+    Ok(out)
 }
 
 impl CodecTraits for ShuffleCodec {
@@ -131,7 +134,7 @@ impl BytesToBytesCodecTraits for ShuffleCodec {
 
     fn encode(&self, input: Vec<u8>, _options: &CodecOptions) -> Result<Vec<u8>, CodecError> {
         self.check(input.len())?;
-        Ok(shuffle(&input, self.elementsize))
+        shuffle(&input, self.elementsize)
     }
 
     fn decode(
@@ -158,7 +161,7 @@ impl BytesToBytesCodecTraits for ShuffleCodec {
             _ => {}
         }
         self.check(input.len())?;
-        Ok(unshuffle(&input, self.elementsize).into())
+        Ok(unshuffle(&input, self.elementsize)?.into())
     }
 }
 

@@ -116,7 +116,9 @@ pub fn permute(
                     actual: b.len() as u64,
                 });
             }
-            let mut out = Vec::with_capacity(b.len());
+            let mut out = Vec::new();
+            out.try_reserve_exact(b.len())
+                .map_err(|_| CodecError::allocation("transpose", format!("{} bytes", b.len())))?;
             for_each_source(&out_shape, &strides, |s| {
                 out.extend_from_slice(&b[s * e..s * e + e]);
             });
@@ -128,8 +130,13 @@ pub fn permute(
             input
                 .validate(num, None)
                 .map_err(|e| CodecError::new("transpose", format!("variable-size input: {e}")))?;
-            let mut ob = Vec::with_capacity(bytes.len());
-            let mut oo = Vec::with_capacity(num + 1);
+            let mut ob = Vec::new();
+            let mut oo = Vec::new();
+            ob.try_reserve_exact(bytes.len())
+                .and_then(|()| oo.try_reserve_exact(num + 1))
+                .map_err(|_| {
+                    CodecError::allocation("transpose", format!("{num} variable-size elements"))
+                })?;
             oo.push(0);
             for_each_source(&out_shape, &strides, |s| {
                 ob.extend_from_slice(&bytes[offsets[s]..offsets[s + 1]]);

@@ -33,7 +33,7 @@ const ALIASES: &[&str] = &["zlib"];
 /// The most deflate can expand: no input of `n` bytes decodes to more than `n * 1032`.
 const DEFLATE_MAX_RATIO: usize = 1032;
 
-fn default_level() -> u32 {
+fn default_level() -> i64 {
     1
 }
 
@@ -41,9 +41,11 @@ fn default_level() -> u32 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ZlibCodecConfiguration {
-    /// The compression level, 0 (none) to 9 (best); 1 when absent.
+    /// The compression level, 0 (none) to 9 (best); 1 when absent. -1 (Python zlib's
+    /// `Z_DEFAULT_COMPRESSION`) means zlib's default, 6. Any other value opens for reading
+    /// (decoding does not use the level) and is an error only when encoding.
     #[serde(default = "default_level")]
-    pub level: u32,
+    pub level: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -52,14 +54,14 @@ struct ZlibCodecConfigurationNumcodecs {
     #[allow(dead_code)]
     id: String,
     #[serde(default = "default_level")]
-    level: u32,
+    level: i64,
 }
 
 /// The `zlib` codec.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZlibCodec {
     name: &'static str,
-    level: u32,
+    level: i64,
 }
 
 impl ZlibCodec {
@@ -72,12 +74,27 @@ impl ZlibCodec {
                 format!("level must be an integer from 0 to 9, got {level}"),
             ));
         }
-        Ok(Self { name: NAME, level })
+        Ok(Self {
+            name: NAME,
+            level: i64::from(level),
+        })
     }
 
-    /// The compression level.
-    pub fn level(&self) -> u32 {
+    /// The compression level as stored.
+    pub fn level(&self) -> i64 {
         self.level
+    }
+
+    /// The level deflate encodes with: 0 to 9, -1 meaning zlib's default (6).
+    fn encode_level(&self) -> Result<u32, CodecError> {
+        match self.level {
+            -1 => Ok(6),
+            l @ 0..=9 => Ok(l as u32),
+            l => Err(CodecError::Unsupported {
+                codec: self.name.into(),
+                message: format!("cannot encode at level {l} (zlib levels are 0 to 9, or -1)"),
+            }),
+        }
     }
 }
 
@@ -165,7 +182,7 @@ impl BytesToBytesCodecTraits for ZlibCodec {
         let mut out = Vec::new();
         out.try_reserve(cap)
             .map_err(|e| err(format!("cannot allocate {cap} bytes: {e}")))?;
-        let mut enc = ZlibEncoder::new(out, Compression::new(self.level));
+        let mut enc = ZlibEncoder::new(out, Compression::new(self.encode_level()?));
         enc.write_all(&input).map_err(err)?;
         enc.finish().map_err(err)
     }
@@ -219,12 +236,6 @@ fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
     let c: ZlibCodecConfiguration = metadata
         .to_configuration()
         .map_err(|m| config_err(metadata.name(), m))?;
-    if c.level > 9 {
-        return Err(config_err(
-            metadata.name(),
-            format!("level must be an integer from 0 to 9, got {}", c.level),
-        ));
-    }
     let name = ALIASES
         .iter()
         .copied()
@@ -240,7 +251,10 @@ fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<C
     let c: ZlibCodecConfigurationNumcodecs =
         zarrkit_core::serde_json::from_value(Value::Object(config.clone()))
             .map_err(|e| config_err("zlib", e))?;
-    Ok(Codec::BytesToBytes(Arc::new(ZlibCodec::new(c.level)?)))
+    Ok(Codec::BytesToBytes(Arc::new(ZlibCodec {
+        name: NAME,
+        level: c.level,
+    })))
 }
 
 zarrkit_core::inventory::submit! {

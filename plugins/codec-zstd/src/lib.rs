@@ -97,7 +97,8 @@ impl ZstdCodec {
         Ok(Self { level, checksum })
     }
 
-    /// A zstd codec from its configuration.
+    /// A zstd codec from its configuration (strict: the level must be in range; a stored
+    /// configuration read through the registry is lenient and clamps at encode).
     pub fn new_with_configuration(
         configuration: &ZstdCodecConfiguration,
     ) -> Result<Self, PluginError> {
@@ -398,8 +399,10 @@ impl BytesToBytesCodecTraits for ZstdCodec {
 
     fn encode(&self, input: Vec<u8>, _options: &CodecOptions) -> Result<Vec<u8>, CodecError> {
         let mut cctx = Pooled::<CCtx<'static>>::take("compression")?;
-        cctx.set_parameter(CParameter::CompressionLevel(self.level))
-            .map_err(|c| zerr("compression level", c))?;
+        cctx.set_parameter(CParameter::CompressionLevel(
+            self.level.clamp(MIN_LEVEL, MAX_LEVEL),
+        ))
+        .map_err(|c| zerr("compression level", c))?;
         cctx.set_parameter(CParameter::ChecksumFlag(self.checksum))
             .map_err(|c| zerr("checksum flag", c))?;
         cctx.set_parameter(CParameter::ContentSizeFlag(true))
@@ -592,20 +595,22 @@ impl ZstdCodec {
 fn create(metadata: &MetadataV3) -> Result<Codec, PluginError> {
     let err = |m: String| PluginError::config(ExtensionKind::Codec, metadata.name(), m);
     let c: ZstdCodecConfiguration = metadata.to_configuration().map_err(err)?;
-    let codec = ZstdCodec::new(c.level, c.checksum).map_err(|e| match e {
-        PluginError::InvalidConfiguration { message, .. } => err(message),
-        other => other,
-    })?;
-    Ok(Codec::BytesToBytes(Arc::new(codec)))
+    // A stored level outside zstd's range opens (decoding does not use it) and is clamped
+    // when encoding, as libzstd itself clamps; it is written back as read.
+    Ok(Codec::BytesToBytes(Arc::new(ZstdCodec {
+        level: c.level,
+        checksum: c.checksum,
+    })))
 }
 
 fn create_v2(config: &Map<String, Value>, _context: &CodecV2Context) -> Result<Codec, PluginError> {
     let c: ZstdCodecConfigurationNumcodecs =
         zarrkit_core::serde_json::from_value(Value::Object(config.clone()))
             .map_err(|e| PluginError::config(ExtensionKind::Codec, ZSTD, e))?;
-    Ok(Codec::BytesToBytes(Arc::new(ZstdCodec::new(
-        c.level, c.checksum,
-    )?)))
+    Ok(Codec::BytesToBytes(Arc::new(ZstdCodec {
+        level: c.level,
+        checksum: c.checksum,
+    })))
 }
 
 zarrkit_core::inventory::submit! {

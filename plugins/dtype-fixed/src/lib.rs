@@ -188,6 +188,15 @@ impl DataTypeExtension for FixedDataType {
         Ok(FillValue::new(bytes))
     }
 
+    /// V2: as V3, and the integer `0` (what zarr-python 2 wrote for `|S`, `|V` and `<U`
+    /// arrays created without a fill value) is all zero bytes — the empty string.
+    fn fill_value_from_json_v2(&self, json: &Value) -> Result<FillValue, FillValueError> {
+        if json.as_u64() == Some(0) {
+            return Ok(FillValue::new(vec![0; self.length_bytes]));
+        }
+        self.fill_value_from_json(json)
+    }
+
     fn fill_value_to_json(&self, fill_value: &FillValue) -> Result<Value, FillValueError> {
         let b = fill_value.as_bytes();
         if b.len() != self.length_bytes {

@@ -59,6 +59,12 @@ impl ChunkKeyEncodingTraits for DefaultChunkKeyEncoding {
 
 fn create(metadata: &MetadataV3) -> Result<ChunkKeyEncoding, PluginError> {
     let err = |m: String| PluginError::config(ExtensionKind::ChunkKeyEncoding, metadata.name(), m);
+    if metadata
+        .configuration()
+        .is_some_and(|c| c.get("separator").is_some_and(Value::is_null))
+    {
+        return Err(err("separator must be \"/\" or \".\", not null".into()));
+    }
     let c: Config = metadata.to_configuration().map_err(err)?;
     let sep = match c.separator.as_deref() {
         None | Some("/") => '/',

@@ -214,26 +214,43 @@ impl FilesystemStore {
         value: &[u8],
         after: Option<std::time::SystemTime>,
     ) -> Result<PathBuf, StorageError> {
-        let tmp = dir.join(format!(
-            "{TMP_PREFIX}{}-{}",
-            std::process::id(),
-            TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let write = || -> io::Result<()> {
-            let mut f = fs::OpenOptions::new()
+        // A writer killed mid-write leaves its temporary file behind; a later process with
+        // the same pid may pick the same name. Such a name is skipped, never overwritten.
+        let mut last = None;
+        for _ in 0..16 {
+            let tmp = dir.join(format!(
+                "{TMP_PREFIX}{}-{}",
+                std::process::id(),
+                TMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+            ));
+            let file = fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
-                .open(&tmp)?;
-            f.write_all(value)?;
-            f.flush()?;
-            f.set_modified(stamp(after))?;
-            Ok(())
-        };
-        if let Err(e) = write() {
-            let _ = fs::remove_file(&tmp);
-            return Err(io_err(key.as_str(), e));
+                .open(&tmp);
+            let mut f = match file {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    last = Some(e);
+                    continue;
+                }
+                Err(e) => return Err(io_err(key.as_str(), e)),
+            };
+            let mut write = || -> io::Result<()> {
+                f.write_all(value)?;
+                f.flush()?;
+                f.set_modified(stamp(after))?;
+                Ok(())
+            };
+            if let Err(e) = write() {
+                let _ = fs::remove_file(&tmp);
+                return Err(io_err(key.as_str(), e));
+            }
+            return Ok(tmp);
         }
-        Ok(tmp)
+        Err(io_err(
+            key.as_str(),
+            last.unwrap_or_else(|| io::Error::other("no free temporary file name")),
+        ))
     }
 
     /// The directory of a key (created), after refusing symlinked directories.
