@@ -24,6 +24,12 @@ pub struct CodecOptions {
     /// elements, variable-size offsets): a shape in metadata that asks for more is an error
     /// before anything is allocated, never an abort.
     pub max_request_bytes: u64,
+    /// Read a chunk that is not stored as the fill value (the Zarr default). Off, reading
+    /// one is an [`crate::error::ArrayError::MissingChunk`] error naming its key — for data
+    /// where a missing chunk means a failed or unfinished write, as zarr-python's
+    /// `read_missing_chunks=False`. Chunks inside a shard that the shard's index marks
+    /// empty are part of a stored shard and read as the fill value either way.
+    pub fill_missing_chunks: bool,
 }
 
 impl Default for CodecOptions {
@@ -36,6 +42,7 @@ impl Default for CodecOptions {
             max_unbounded_decoded_bytes: c.max_unbounded_decoded_bytes,
             io_concurrency: c.io_concurrency,
             max_request_bytes: c.max_request_bytes,
+            fill_missing_chunks: c.fill_missing_chunks,
         }
     }
 }
@@ -50,6 +57,12 @@ impl CodecOptions {
     /// [`CodecOptions::io_concurrency`]).
     pub fn with_io_concurrency(mut self, n: usize) -> Self {
         self.io_concurrency = n.max(1);
+        self
+    }
+    /// These options with missing chunks read as the fill value (`true`) or an error
+    /// (see [`CodecOptions::fill_missing_chunks`]).
+    pub fn with_fill_missing_chunks(mut self, fill: bool) -> Self {
+        self.fill_missing_chunks = fill;
         self
     }
     /// These options with checksum validation on or off.
@@ -113,6 +126,26 @@ pub struct Config {
     /// platform can address). Every allocation sized by metadata or stored bytes is fallible
     /// either way.
     pub max_request_bytes: u64,
+    /// Default [`CodecOptions::fill_missing_chunks`] (default: true).
+    pub fill_missing_chunks: bool,
+    /// How groups use consolidated metadata when they are opened (default:
+    /// [`ConsolidatedMetadata::Auto`]).
+    pub consolidated_metadata: ConsolidatedMetadata,
+}
+
+/// Whether opening a group uses its consolidated metadata (V3 inline
+/// `consolidated_metadata`, V2 `.zmetadata`) for its descendants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConsolidatedMetadata {
+    /// Use it if the group has it: children are listed and opened from it without reading
+    /// the store; a node it does not list is looked up in the store.
+    #[default]
+    Auto,
+    /// Require it: opening a group without it is an error, and a node it does not list is
+    /// not found (the store is never listed or read for descendants' metadata).
+    Must,
+    /// Ignore it: always list and read the store.
+    Never,
 }
 
 /// The defaults, worked out once: the CPU count reads cgroup files and the environment is
@@ -138,6 +171,8 @@ fn defaults() -> &'static Config {
             .and_then(|v| v.parse::<u64>().ok())
             .or_else(memory_limit)
             .unwrap_or(u64::MAX),
+        fill_missing_chunks: true,
+        consolidated_metadata: ConsolidatedMetadata::Auto,
     })
 }
 

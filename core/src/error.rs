@@ -359,6 +359,13 @@ pub enum ArrayError {
         /// How many times it was read.
         attempts: u32,
     },
+    /// A chunk that is not stored, read with
+    /// [`crate::CodecOptions::fill_missing_chunks`] off.
+    #[error("chunk {key:?} is not stored (and missing chunks are not read as the fill value)")]
+    MissingChunk {
+        /// The chunk's store key.
+        key: String,
+    },
     /// A broken internal invariant (a bug: please report it).
     #[error("internal error: {0}")]
     Internal(String),
@@ -380,6 +387,10 @@ pub enum GroupError {
     /// The node at the path is an array, not a group.
     #[error("node {0:?} is an array, not a group")]
     NotAGroup(String),
+    /// The group has no consolidated metadata, opened with
+    /// [`crate::ConsolidatedMetadata::Must`].
+    #[error("group {0:?} has no consolidated metadata (and it was required)")]
+    NoConsolidatedMetadata(String),
     /// An error opening a child array.
     #[error(transparent)]
     Array(#[from] Box<ArrayError>),

@@ -5,6 +5,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::array::Array;
+use crate::config::ConsolidatedMetadata;
+use crate::consolidated::Consolidated;
 use crate::error::{ArrayError, GroupError};
 use crate::metadata::{GroupMetadata, GroupMetadataV3, NodeMetadata};
 use crate::metadata_v2::{attributes_to_json_pretty, GroupMetadataV2, ZATTRS, ZGROUP, ZMETADATA};
@@ -18,6 +20,11 @@ pub struct Group<S: ?Sized> {
     storage: Arc<S>,
     path: NodePath,
     metadata: GroupMetadata,
+    /// How this group uses consolidated metadata.
+    policy: ConsolidatedMetadata,
+    /// The consolidated metadata of the hierarchy below this group, as used (its own, or
+    /// the part of an ancestor's it was opened from).
+    consolidated: Option<Consolidated>,
 }
 
 impl<S: ?Sized> Clone for Group<S> {
@@ -26,6 +33,8 @@ impl<S: ?Sized> Clone for Group<S> {
             storage: self.storage.clone(),
             path: self.path.clone(),
             metadata: self.metadata.clone(),
+            policy: self.policy,
+            consolidated: self.consolidated.clone(),
         }
     }
 }
@@ -45,11 +54,80 @@ impl<S: ?Sized> Group<S> {
         path: &str,
         metadata: impl Into<GroupMetadata>,
     ) -> Result<Self, GroupError> {
+        let path = NodePath::new(path)?;
+        Self::from_parts(
+            storage,
+            path,
+            metadata.into(),
+            crate::config::global_config().consolidated_metadata,
+        )
+    }
+
+    /// A group whose consolidated metadata (if it has any) is used as `policy` says.
+    fn from_parts(
+        storage: Arc<S>,
+        path: NodePath,
+        metadata: GroupMetadata,
+        policy: ConsolidatedMetadata,
+    ) -> Result<Self, GroupError> {
+        let consolidated = match policy {
+            ConsolidatedMetadata::Never => None,
+            ConsolidatedMetadata::Auto => Consolidated::of(&metadata, path.as_str())?,
+            ConsolidatedMetadata::Must => Some(
+                Consolidated::of(&metadata, path.as_str())?
+                    .ok_or_else(|| GroupError::NoConsolidatedMetadata(path.to_string()))?,
+            ),
+        };
         Ok(Self {
             storage,
-            path: NodePath::new(path)?,
-            metadata: metadata.into(),
+            path,
+            metadata,
+            policy,
+            consolidated,
         })
+    }
+
+    /// A child group opened from consolidated metadata: it uses the same documents.
+    fn consolidated_child(&self, name: &str, path: NodePath, metadata: GroupMetadata) -> Self {
+        Self {
+            storage: self.storage.clone(),
+            path,
+            metadata,
+            policy: self.policy,
+            consolidated: self.consolidated.as_ref().map(|c| c.child(name)),
+        }
+    }
+
+    /// A child node from this group's consolidated metadata: `Ok(None)` if there is none
+    /// or it does not list `name` (then, unless the policy is
+    /// [`ConsolidatedMetadata::Must`], the store is asked).
+    fn consolidated_node(&self, name: &str) -> Result<Option<Node<S>>, ArrayError> {
+        let Some(c) = &self.consolidated else {
+            return Ok(None);
+        };
+        let path = self.path.child(name)?;
+        Ok(match c.node(name, path.as_str())? {
+            None => None,
+            Some(NodeMetadata::Array(m)) => Some(Node::Array(Array::new_with_metadata(
+                self.storage.clone(),
+                path.as_str(),
+                m,
+            )?)),
+            Some(NodeMetadata::Group(m)) => {
+                Some(Node::Group(self.consolidated_child(name, path, m)))
+            }
+        })
+    }
+
+    /// Whether a node the consolidated metadata does not list is looked up in the store.
+    fn falls_back_to_store(&self) -> bool {
+        self.consolidated.is_none() || self.policy != ConsolidatedMetadata::Must
+    }
+
+    /// Whether children are listed and opened from consolidated metadata (see
+    /// [`ConsolidatedMetadata`]).
+    pub fn uses_consolidated_metadata(&self) -> bool {
+        self.consolidated.is_some()
     }
 
     /// The node path.
@@ -131,17 +209,27 @@ fn arr_to_group(e: ArrayError) -> GroupError {
 }
 
 impl<S: ReadableStorageTraits + ?Sized + 'static> Group<S> {
-    /// Open the group at `path`.
+    /// Open the group at `path` (using its consolidated metadata as the global
+    /// configuration's [`crate::Config::consolidated_metadata`] says).
     pub fn open(storage: Arc<S>, path: &str) -> Result<Self, GroupError> {
+        Self::open_opt(
+            storage,
+            path,
+            crate::config::global_config().consolidated_metadata,
+        )
+    }
+
+    /// Open the group at `path`, using its consolidated metadata as `consolidated` says.
+    pub fn open_opt(
+        storage: Arc<S>,
+        path: &str,
+        consolidated: ConsolidatedMetadata,
+    ) -> Result<Self, GroupError> {
         let node = NodePath::new(path)?;
         match crate::node::read_node_metadata(&*storage, &node).map_err(arr_to_group)? {
             None => Err(GroupError::NotFound(path.to_string())),
             Some(NodeMetadata::Array(_)) => Err(GroupError::NotAGroup(path.to_string())),
-            Some(NodeMetadata::Group(m)) => Ok(Self {
-                storage,
-                path: node,
-                metadata: m,
-            }),
+            Some(NodeMetadata::Group(m)) => Self::from_parts(storage, node, m, consolidated),
         }
     }
 
@@ -162,16 +250,47 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Group<S> {
         }
     }
 
-    /// Open a child array by name.
+    /// Open a child (or deeper descendant: `"sub/data"`) array by name — from the
+    /// consolidated metadata when the group uses it.
     pub fn open_array(&self, name: &str) -> Result<Array<S>, ArrayError> {
-        Array::open(self.storage.clone(), self.path.child(name)?.as_str())
+        let path = self.path.child(name)?;
+        match self.consolidated_node(name)? {
+            Some(Node::Array(a)) => Ok(a),
+            Some(Node::Group(_)) => Err(ArrayError::NotAnArray(path.to_string())),
+            None if self.falls_back_to_store() => Array::open(self.storage.clone(), path.as_str()),
+            None => Err(ArrayError::NotFound(path.to_string())),
+        }
+    }
+
+    /// Open a child (or deeper descendant) group by name — from the consolidated metadata
+    /// when the group uses it (the child then uses it too).
+    pub fn open_group(&self, name: &str) -> Result<Group<S>, GroupError> {
+        let path = self.path.child(name)?;
+        match self.consolidated_node(name).map_err(arr_to_group)? {
+            Some(Node::Group(g)) => Ok(g),
+            Some(Node::Array(_)) => Err(GroupError::NotAGroup(path.to_string())),
+            None if self.falls_back_to_store() => {
+                Group::open_opt(self.storage.clone(), path.as_str(), self.policy)
+            }
+            None => Err(GroupError::NotFound(path.to_string())),
+        }
     }
 }
 
 impl<S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static> Group<S> {
     /// The direct children (arrays and groups), sorted by name. Sub-directories without
-    /// Zarr metadata are ignored.
+    /// Zarr metadata are ignored. A group using consolidated metadata lists them from it,
+    /// without listing or reading the store.
     pub fn children(&self) -> Result<Vec<Node<S>>, GroupError> {
+        if let Some(c) = &self.consolidated {
+            let mut out = Vec::new();
+            for name in c.children() {
+                if let Some(n) = self.consolidated_node(&name).map_err(arr_to_group)? {
+                    out.push(n);
+                }
+            }
+            return Ok(out);
+        }
         let dir = self.storage.list_dir(&self.path.prefix())?;
         let mut out = Vec::new();
         for p in dir.prefixes {
@@ -183,11 +302,12 @@ impl<S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static> Group<
                     Array::new_with_metadata(self.storage.clone(), child.as_str(), m)
                         .map_err(arr_to_group)?,
                 )),
-                Some(NodeMetadata::Group(m)) => out.push(Node::Group(Group {
-                    storage: self.storage.clone(),
-                    path: child,
-                    metadata: m,
-                })),
+                Some(NodeMetadata::Group(m)) => out.push(Node::Group(Group::from_parts(
+                    self.storage.clone(),
+                    child,
+                    m,
+                    self.policy,
+                )?)),
             }
         }
         out.sort_by(|a, b| a.path().as_str().cmp(b.path().as_str()));
@@ -196,8 +316,11 @@ impl<S: ReadableStorageTraits + ListableStorageTraits + ?Sized + 'static> Group<
 
     /// The names of the direct children, sorted. Children are recognised by their
     /// `zarr.json`, `.zarray` or `.zgroup`; their metadata is not bound to plugins, so this
-    /// works for any node.
+    /// works for any node. A group using consolidated metadata lists them from it.
     pub fn child_names(&self) -> Result<Vec<String>, GroupError> {
+        if let Some(c) = &self.consolidated {
+            return Ok(c.children());
+        }
         let dir = self.storage.list_dir(&self.path.prefix())?;
         let mut out = Vec::new();
         for p in dir.prefixes {
@@ -267,6 +390,136 @@ impl<
         S: ReadableStorageTraits + WritableStorageTraits + ListableStorageTraits + ?Sized + 'static,
     > Group<S>
 {
+    /// Write consolidated metadata for the hierarchy below this group, as zarr-python
+    /// writes it (see [`crate::consolidated`]): V3 inline in this group's `zarr.json`, V2 a
+    /// `.zmetadata` beside its `.zgroup`. Nodes of the other Zarr format are not included.
+    /// Every document is checked to be metadata first. Later opens of this group use it
+    /// (under [`ConsolidatedMetadata::Auto`] or `Must`); it is a snapshot, so call this again
+    /// after changing metadata below. Returns how many nodes it lists.
+    pub fn consolidate_metadata(&mut self) -> Result<usize, GroupError> {
+        use crate::consolidated::MEMBER;
+        let format = self.zarr_format();
+        let mut docs = Map::new();
+        if format == 2 {
+            for f in [ZGROUP, ZATTRS] {
+                if let Some(d) = self.read_document(&self.path, f)? {
+                    docs.insert(f.to_string(), Value::Object(d));
+                }
+            }
+        }
+        let nodes = self.collect_documents(&self.path.clone(), "", format, &mut docs)?;
+        match &mut self.metadata {
+            GroupMetadata::V3(m) => {
+                let mut member = Map::new();
+                member.insert("kind".into(), Value::from("inline"));
+                member.insert("must_understand".into(), Value::Bool(false));
+                member.insert("metadata".into(), Value::Object(docs));
+                m.extra_fields.insert(MEMBER.into(), Value::Object(member));
+                self.storage
+                    .set(&self.path.key("zarr.json")?, m.to_json_pretty().into())?;
+            }
+            GroupMetadata::V2(m) => {
+                let c = crate::metadata_v2::ConsolidatedMetadataV2 {
+                    metadata: docs,
+                    extra_fields: Map::new(),
+                };
+                self.storage.set(
+                    &self.path.key(ZMETADATA)?,
+                    crate::json::to_vec_pretty(&Value::Object(c.to_map())).into(),
+                )?;
+                m.consolidated_metadata = Some(c);
+            }
+        }
+        self.consolidated = match self.policy {
+            ConsolidatedMetadata::Never => None,
+            _ => Consolidated::of(&self.metadata, self.path.as_str())?,
+        };
+        Ok(nodes)
+    }
+
+    /// A metadata document of the node at `path`, parsed leniently (bare `NaN` kept), if
+    /// stored.
+    fn read_document(
+        &self,
+        path: &NodePath,
+        file: &str,
+    ) -> Result<Option<Map<String, Value>>, GroupError> {
+        let Some(bytes) = self.storage.get(&path.key(file)?)? else {
+            return Ok(None);
+        };
+        match crate::json::parse(&bytes) {
+            Ok(Value::Object(m)) => Ok(Some(m)),
+            Ok(_) => Err(GroupError::Metadata(crate::error::MetadataError::invalid(
+                path.as_str(),
+                format!("{file} is not a JSON object"),
+            ))),
+            Err(e) => Err(GroupError::Metadata(crate::error::MetadataError::invalid(
+                path.as_str(),
+                format!("{file}: {e}"),
+            ))),
+        }
+    }
+
+    /// Collect the documents of the nodes below `dir` (whose path relative to this group
+    /// is `rel`) of Zarr format `format` into `docs`; returns how many nodes.
+    fn collect_documents(
+        &self,
+        dir: &NodePath,
+        rel: &str,
+        format: u8,
+        docs: &mut Map<String, Value>,
+    ) -> Result<usize, GroupError> {
+        use crate::consolidated::{empty_member, MEMBER};
+        let mut nodes = 0;
+        let listing = self.storage.list_dir(&dir.prefix())?;
+        for p in listing.prefixes {
+            let name = child_name(&p);
+            let child = dir.child(&name)?;
+            let rel_child = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            if format == 3 {
+                let Some(mut doc) = self.read_document(&child, "zarr.json")? else {
+                    continue;
+                };
+                // Check the document is metadata before listing it.
+                NodeMetadata::from_json(
+                    &crate::json::to_vec_pretty(&Value::Object(doc.clone())),
+                    child.as_str(),
+                )?;
+                let is_group = doc.get("node_type").and_then(Value::as_str) == Some("group");
+                if is_group {
+                    doc.insert(MEMBER.into(), empty_member());
+                }
+                docs.insert(rel_child.clone(), Value::Object(doc));
+                nodes += 1;
+                if is_group {
+                    nodes += self.collect_documents(&child, &rel_child, format, docs)?;
+                }
+            } else {
+                let (main, is_group) =
+                    match self.read_document(&child, crate::metadata_v2::ZARRAY)? {
+                        Some(d) => ((crate::metadata_v2::ZARRAY, d), false),
+                        None => match self.read_document(&child, ZGROUP)? {
+                            Some(d) => ((ZGROUP, d), true),
+                            None => continue,
+                        },
+                    };
+                docs.insert(format!("{rel_child}/{}", main.0), Value::Object(main.1));
+                if let Some(a) = self.read_document(&child, ZATTRS)? {
+                    docs.insert(format!("{rel_child}/{ZATTRS}"), Value::Object(a));
+                }
+                nodes += 1;
+                if is_group {
+                    nodes += self.collect_documents(&child, &rel_child, format, docs)?;
+                }
+            }
+        }
+        Ok(nodes)
+    }
+
     /// Convert this group and every array and group below it from V2 to V3 in place (as
     /// [`Array::convert_to_v3`] and [`Group::convert_to_v3`]: no chunk is rewritten; with
     /// `erase_v2` the V2 metadata documents are erased). Children are converted before their
@@ -301,6 +554,7 @@ mod asynchronous {
 
     use super::{arr_to_group, child_name, Group};
     use crate::array::Array;
+    use crate::config::ConsolidatedMetadata;
     use crate::error::{ArrayError, GroupError};
     use crate::metadata::{GroupMetadata, NodeMetadata};
     use crate::metadata_v2::{attributes_to_json_pretty, ZATTRS, ZGROUP, ZMETADATA};
@@ -310,8 +564,18 @@ mod asynchronous {
     };
 
     impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Group<S> {
-        /// Open the group at `path` of an async store.
+        /// Open the group at `path` of an async store (see [`Group::open`]).
         pub async fn open_async(storage: Arc<S>, path: &str) -> Result<Self, GroupError> {
+            let policy = crate::config::global_config().consolidated_metadata;
+            Self::open_async_opt(storage, path, policy).await
+        }
+
+        /// Open the group at `path` of an async store (see [`Group::open_opt`]).
+        pub async fn open_async_opt(
+            storage: Arc<S>,
+            path: &str,
+            consolidated: ConsolidatedMetadata,
+        ) -> Result<Self, GroupError> {
             let node = NodePath::new(path)?;
             match read_node_metadata_async(&*storage, &node)
                 .await
@@ -319,24 +583,50 @@ mod asynchronous {
             {
                 None => Err(GroupError::NotFound(path.to_string())),
                 Some(NodeMetadata::Array(_)) => Err(GroupError::NotAGroup(path.to_string())),
-                Some(NodeMetadata::Group(m)) => Ok(Self {
-                    storage,
-                    path: node,
-                    metadata: m,
-                }),
+                Some(NodeMetadata::Group(m)) => Self::from_parts(storage, node, m, consolidated),
             }
         }
 
-        /// Open a child array by name.
+        /// Open a child array by name (see [`Group::open_array`]).
         pub async fn open_array_async(&self, name: &str) -> Result<Array<S>, ArrayError> {
-            Array::open_async(self.storage.clone(), self.path.child(name)?.as_str()).await
+            let path = self.path.child(name)?;
+            match self.consolidated_node(name)? {
+                Some(Node::Array(a)) => Ok(a),
+                Some(Node::Group(_)) => Err(ArrayError::NotAnArray(path.to_string())),
+                None if self.falls_back_to_store() => {
+                    Array::open_async(self.storage.clone(), path.as_str()).await
+                }
+                None => Err(ArrayError::NotFound(path.to_string())),
+            }
+        }
+
+        /// Open a child group by name (see [`Group::open_group`]).
+        pub async fn open_group_async(&self, name: &str) -> Result<Group<S>, GroupError> {
+            let path = self.path.child(name)?;
+            match self.consolidated_node(name).map_err(arr_to_group)? {
+                Some(Node::Group(g)) => Ok(g),
+                Some(Node::Array(_)) => Err(GroupError::NotAGroup(path.to_string())),
+                None if self.falls_back_to_store() => {
+                    Group::open_async_opt(self.storage.clone(), path.as_str(), self.policy).await
+                }
+                None => Err(GroupError::NotFound(path.to_string())),
+            }
         }
     }
 
     impl<S: AsyncReadableStorageTraits + AsyncListableStorageTraits + ?Sized + 'static> Group<S> {
         /// The direct children (arrays and groups), sorted by name; their metadata is read
-        /// concurrently.
+        /// concurrently (or taken from consolidated metadata, see [`Group::children`]).
         pub async fn children_async(&self) -> Result<Vec<Node<S>>, GroupError> {
+            if let Some(c) = &self.consolidated {
+                let mut out = Vec::new();
+                for name in c.children() {
+                    if let Some(n) = self.consolidated_node(&name).map_err(arr_to_group)? {
+                        out.push(n);
+                    }
+                }
+                return Ok(out);
+            }
             let dir = self.storage.list_dir(&self.path.prefix()).await?;
             let mut paths = Vec::new();
             for p in dir.prefixes {

@@ -22,6 +22,7 @@ pub mod chunk_grid;
 pub mod chunk_key_encoding;
 pub mod codec;
 pub mod config;
+pub mod consolidated;
 pub mod data_type;
 pub mod element;
 pub mod error;
@@ -38,7 +39,7 @@ pub mod subset;
 
 pub use array::{Array, ArrayBuilder, Region};
 pub use array_bytes::{ArrayBytes, ArrayBytesRef};
-pub use config::{global_config, set_global_config, CodecOptions, Config};
+pub use config::{global_config, set_global_config, CodecOptions, Config, ConsolidatedMetadata};
 pub use data_type::{DataType, DataTypeSize};
 pub use element::{Element, ElementKind};
 pub use error::{ArrayError, CodecError, GroupError, MetadataError, PluginError, StorageError};

@@ -476,6 +476,7 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
             let target = unsafe { ScatterTarget::new(out.clone(), runs) }
                 .map_err(|e| Self::codec_err(&key, e))?;
             if !self.storage.get_into(&key, target).await? {
+                Self::check_missing(&key, options)?;
                 fill_out(out, out_shape, out_region, key).await??;
             }
             return Ok(());
@@ -499,6 +500,7 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
             })
             .await?;
         if done.is_none() {
+            Self::check_missing(&key, options)?;
             fill_out(out, out_shape, out_region, key).await??;
         }
         Ok(())
@@ -631,7 +633,7 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
             .await?;
         match done {
             Some(parts) => Ok(parts),
-            None => self.fill_regions(&key, &repr, &regions),
+            None => self.fill_regions(&key, &repr, &regions, options),
         }
     }
 

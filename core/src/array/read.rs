@@ -76,12 +76,25 @@ impl<S: ?Sized> Array<S> {
         }
     }
 
+    /// The error for an absent chunk when missing chunks are not read as the fill value.
+    pub(crate) fn check_missing(key: &StoreKey, options: &CodecOptions) -> Result<(), ArrayError> {
+        if options.fill_missing_chunks {
+            Ok(())
+        } else {
+            Err(ArrayError::MissingChunk {
+                key: key.to_string(),
+            })
+        }
+    }
+
     /// Fill views with the fill value (an absent chunk).
     pub(crate) fn fill_views(
         &self,
         key: &StoreKey,
         views: &mut [ArrayOutputView<'_>],
+        options: &CodecOptions,
     ) -> Result<(), ArrayError> {
+        Self::check_missing(key, options)?;
         for v in views {
             v.fill(self.fill_value.as_bytes())
                 .map_err(|e| Self::codec_err(key, e))?;
@@ -95,7 +108,9 @@ impl<S: ?Sized> Array<S> {
         key: &StoreKey,
         repr: &ChunkRepresentation,
         regions: &[ArraySubset],
+        options: &CodecOptions,
     ) -> Result<Vec<ArrayBytes>, ArrayError> {
+        Self::check_missing(key, options)?;
         regions
             .iter()
             .map(|r| {
@@ -263,13 +278,13 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
                 self.storage.get_into(&key, &mut runs)?
             };
             if !present {
-                self.fill_views(&key, std::slice::from_mut(view))?;
+                self.fill_views(&key, std::slice::from_mut(view), options)?;
             }
             return Ok(());
         }
         let regions = std::slice::from_ref(region);
         match self.fetch_sync(&key, &repr, regions, options)? {
-            Fetched::Absent => self.fill_views(&key, std::slice::from_mut(view)),
+            Fetched::Absent => self.fill_views(&key, std::slice::from_mut(view), options),
             Fetched::Ready(m) => m
                 .finish_into(std::slice::from_mut(view))
                 .map_err(|e| Self::codec_err(&key, e)),
@@ -289,7 +304,7 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         let repr = self.chunk_representation(indices)?;
         let key = self.chunk_key(indices)?;
         match self.fetch_sync(&key, &repr, regions, options)? {
-            Fetched::Absent => self.fill_regions(&key, &repr, regions),
+            Fetched::Absent => self.fill_regions(&key, &repr, regions, options),
             Fetched::Ready(m) => m.finish().map_err(|e| Self::codec_err(&key, e)),
             Fetched::Decoded(d) => Self::extract_cached(&key, &d, &repr, regions),
         }
