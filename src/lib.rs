@@ -61,6 +61,8 @@ pub use zarrkit_codec_vlen_bytes as codec_vlen_bytes;
 pub use zarrkit_codec_vlen_utf8 as codec_vlen_utf8;
 #[cfg(feature = "codec-zfp")]
 pub use zarrkit_codec_zfp as codec_zfp;
+#[cfg(feature = "codec-zfpy")]
+pub use zarrkit_codec_zfpy as codec_zfpy;
 #[cfg(feature = "codec-zlib")]
 pub use zarrkit_codec_zlib as codec_zlib;
 #[cfg(feature = "codec-zstd")]
@@ -71,12 +73,16 @@ pub use zarrkit_dtype_bytes as dtype_bytes;
 pub use zarrkit_dtype_datetime as dtype_datetime;
 #[cfg(feature = "dtype-fixed")]
 pub use zarrkit_dtype_fixed as dtype_fixed;
+#[cfg(feature = "dtype-float8")]
+pub use zarrkit_dtype_float8 as dtype_float8;
 #[cfg(feature = "dtype-numeric")]
 pub use zarrkit_dtype_numeric as dtype_numeric;
 #[cfg(feature = "dtype-raw")]
 pub use zarrkit_dtype_raw as dtype_raw;
 #[cfg(feature = "dtype-string")]
 pub use zarrkit_dtype_string as dtype_string;
+#[cfg(feature = "dtype-subbyte")]
+pub use zarrkit_dtype_subbyte as dtype_subbyte;
 #[cfg(feature = "grid-rectilinear")]
 pub use zarrkit_grid_rectilinear as grid_rectilinear;
 #[cfg(feature = "grid-regular")]
@@ -178,6 +184,31 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "variable_length_bytes",
             "numpy.datetime64",
             "numpy.timedelta64",
+            "int2",
+            "int4",
+            "uint2",
+            "uint4",
+            "float4_e2m1fn",
+            "float6_e2m3fn",
+            "float6_e3m2fn",
+            "float8_e3m4",
+            "float8_e4m3",
+            "float8_e4m3fn",
+            "float8_e4m3fnuz",
+            "float8_e4m3b11fnuz",
+            "float8_e5m2",
+            "float8_e5m2fnuz",
+            "float8_e8m0fnu",
+            "complex_float4_e2m1fn",
+            "complex_float6_e2m3fn",
+            "complex_float6_e3m2fn",
+            "complex_float8_e3m4",
+            "complex_float8_e4m3",
+            "complex_float8_e4m3b11fnuz",
+            "complex_float8_e4m3fnuz",
+            "complex_float8_e5m2",
+            "complex_float8_e5m2fnuz",
+            "complex_float8_e8m0fnu",
         ],
     ),
     (
@@ -202,6 +233,7 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "packbits",
             "bitround",
             "numcodecs.pcodec",
+            "numcodecs.zfpy",
         ],
     ),
     ("chunk grid", &["regular", "rectilinear"]),

@@ -64,7 +64,7 @@ fn reference_vectors() -> R {
         let e = c.encode(ArrayBytes::Fixed(input.clone()), &r, &opts)?;
         assert_eq!(e, encoded, "{name}: encoding");
         assert!(e.len() as u64 <= c.encoded_representation(&r)?.bound().unwrap_or(0));
-        let d = c.decode(encoded, &r, &opts)?;
+        let d = c.decode(encoded.into(), &r, &opts)?;
         assert_eq!(d, ArrayBytes::Fixed(decoded.clone()), "{name}: decoding");
         if v["config"]["mode"] == "reversible" {
             assert_eq!(decoded, input, "{name}: reversible");
@@ -85,7 +85,7 @@ fn round_trip(
     let r = repr(dtype, shape)?;
     let opts = CodecOptions::default();
     let e = c.encode(ArrayBytes::Fixed(bytes), &r, &opts)?;
-    Ok(c.decode(e, &r, &opts)?.into_fixed().ok_or("fixed")?)
+    Ok(c.decode(e.into(), &r, &opts)?.into_fixed().ok_or("fixed")?)
 }
 
 fn ne<T: Copy, const N: usize>(v: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {
@@ -221,7 +221,7 @@ fn corrupt_and_truncated_streams_are_errors() -> R {
         // Every truncation short of the last word fails; none reads out of bounds.
         for len in 0..enc.len().saturating_sub(8) {
             assert!(
-                c.decode(enc[..len].to_vec(), &r, &opts).is_err(),
+                c.decode(enc[..len].to_vec().into(), &r, &opts).is_err(),
                 "{config}: len {len}"
             );
         }
@@ -229,11 +229,11 @@ fn corrupt_and_truncated_streams_are_errors() -> R {
         for i in (0..enc.len()).step_by(3) {
             let mut bad = enc.clone();
             bad[i] ^= 0xa5;
-            let _ = c.decode(bad, &r, &opts);
+            let _ = c.decode(bad.into(), &r, &opts);
         }
         // Garbage of any length decodes to an error or values, within bounds.
         for len in [0usize, 1, 7, 100, 5000] {
-            let _ = c.decode(vec![0xff; len], &r, &opts);
+            let _ = c.decode(vec![0xff; len].into(), &r, &opts);
         }
     }
     Ok(())
@@ -276,6 +276,6 @@ fn overflowing_chunk_shapes_are_errors() -> R {
     let r = repr("float32", &[1 << 32, 1 << 32, 4])?;
     let opts = CodecOptions::default();
     assert!(c.encode(ArrayBytes::Fixed(Vec::new()), &r, &opts).is_err());
-    assert!(c.decode(vec![0u8; 64], &r, &opts).is_err());
+    assert!(c.decode(vec![0u8; 64].into(), &r, &opts).is_err());
     Ok(())
 }
