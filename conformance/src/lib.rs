@@ -29,6 +29,8 @@
 
 pub mod canonical;
 pub mod elements;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod json;
 pub mod manifest;
 #[cfg(feature = "runner")]

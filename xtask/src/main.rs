@@ -16,9 +16,14 @@
 //!   with `--setup`), builds `examples/bench_adapter.rs` in release mode and runs
 //!   `run.py --add-impl zarrkit=<adapter> HARNESS OPTIONS...`. The report is printed and
 //!   saved under `bench-work/harness/data/runs/`.
+//! - `fuzz [TARGET...] [--seconds N] [--report]`: the libFuzzer targets of `fuzz/` (see
+//!   `xtask/src/fuzz.rs`): seeds from the conformance corpus, N seconds each (default 60),
+//!   executions added to `fuzz/stats.tsv`; `--report` prints the table.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+
+mod fuzz;
 
 fn cargo(args: &[&str]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -66,8 +71,9 @@ fn run() -> Result<(), String> {
             cargo(&a)
         }
         Some("bench") => bench(&rest),
+        Some("fuzz") => fuzz::fuzz(&rest),
         _ => Err(
-            "usage: cargo xtask ci | conformance [--corpus DIR] [--write-back] [--json FILE] [--markdown FILE] [--check-markdown FILE] | bench [--setup] [run.py options]"
+            "usage: cargo xtask ci | conformance [--corpus DIR] [--write-back] [--json FILE] [--markdown FILE] [--check-markdown FILE] | bench [--setup] [run.py options] | fuzz [TARGET...] [--seconds N] [--report]"
                 .into(),
         ),
     }

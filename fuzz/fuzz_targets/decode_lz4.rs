@@ -1,0 +1,5 @@
+#![no_main]
+//! Fuzz target `decode_lz4`: see `zarrkit_conformance::fuzzing`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    zarrkit_conformance::fuzzing::run("decode_lz4", data);
+});

@@ -1,0 +1,5 @@
+#![no_main]
+//! Fuzz target `metadata_v2`: see `zarrkit_conformance::fuzzing`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    zarrkit_conformance::fuzzing::run("metadata_v2", data);
+});

@@ -1,0 +1,358 @@
+//! `cargo xtask fuzz [TARGET...] [--seconds N] [--report]`: run the libFuzzer targets in
+//! `fuzz/` (bodies in `zarrkit_conformance::fuzzing`).
+//!
+//! - Installs `cargo-fuzz` if it is missing, and runs it with `RUSTC_BOOTSTRAP=1` (this
+//!   toolchain is stable; cargo-fuzz passes `-Z` sanitizer flags) and AddressSanitizer.
+//! - Seeds each target's working corpus (`fuzz/corpus/<target>`, git-ignored) from the
+//!   conformance corpus beside the repository (`../shared/conformance`, or
+//!   `$ZARRKIT_CORPUS`): metadata documents, whole small stores, and the chunk files of
+//!   the cases that use each decoder's codec; plus `fuzz/seeds/<target>` and
+//!   `fuzz/regressions/<target>` (committed).
+//! - Runs each target for N seconds (default 60) with `-rss_limit_mb=2048`,
+//!   `-malloc_limit_mb=1024` (an allocation the input alone decides is a finding) and
+//!   `-timeout=10` (a hang is a finding), and adds its executions to `fuzz/stats.tsv`
+//!   (committed: the README's table is `cargo xtask fuzz --report`).
+//! - A crash leaves its input in `fuzz/artifacts/<target>/` and fails the task; fix it, then
+//!   keep the input in `fuzz/regressions/<target>/` so that `cargo test` replays it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const DEFAULT_SECONDS: u64 = 60;
+const MAX_SEEDS: usize = 300;
+const MAX_SEED_BYTES: u64 = 1 << 20;
+
+/// The targets (the files in `fuzz/fuzz_targets`).
+fn targets(fuzz: &Path) -> Result<Vec<String>, String> {
+    let dir = fuzz.join("fuzz_targets");
+    let mut t: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".rs"))
+                .map(str::to_string)
+        })
+        .collect();
+    t.sort();
+    Ok(t)
+}
+
+/// Every file under `dir`, with its path relative to `dir`.
+fn files(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(rel) = p.strip_prefix(dir) {
+                out.push((rel.to_string_lossy().replace('\\', "/"), p.clone()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The codec name a decoder target's seeds come from (a string in the cases' metadata).
+fn codec_token(target: &str) -> Option<String> {
+    let t = target.strip_prefix("decode_")?;
+    Some(match t {
+        "sharding" | "sharding_start" => "sharding_indexed".into(),
+        "vlen_utf8" => "vlen-utf8".into(),
+        "vlen_bytes" => "vlen-bytes".into(),
+        other => other.into(),
+    })
+}
+
+/// Write `data` as seed `name` of `corpus` (at most [`MAX_SEEDS`] per target).
+fn put(corpus: &Path, n: &mut usize, name: &str, data: &[u8]) -> Result<(), String> {
+    if *n >= MAX_SEEDS || data.len() as u64 > MAX_SEED_BYTES {
+        return Ok(());
+    }
+    let f = corpus.join(name.replace(['/', '\\', ' '], "_"));
+    std::fs::write(&f, data).map_err(|e| format!("cannot write {}: {e}", f.display()))?;
+    *n += 1;
+    Ok(())
+}
+
+/// Fill `fuzz/corpus/<target>` with seeds.
+fn seed(target: &str, fuzz: &Path, conformance: &Path) -> Result<(), String> {
+    let corpus = fuzz.join("corpus").join(target);
+    std::fs::create_dir_all(&corpus)
+        .map_err(|e| format!("cannot create {}: {e}", corpus.display()))?;
+    let mut n = 0;
+    for kept in ["seeds", "regressions"] {
+        for (rel, p) in files(&fuzz.join(kept).join(target)) {
+            let data = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+            put(&corpus, &mut n, &format!("{kept}-{rel}"), &data)?;
+        }
+    }
+    let stores = conformance.join("stores");
+    let Ok(cases) = std::fs::read_dir(&stores) else {
+        eprintln!(
+            "xtask fuzz: no conformance corpus at {} (seeds from fuzz/ only)",
+            stores.display()
+        );
+        return Ok(());
+    };
+    let mut cases: Vec<PathBuf> = cases.flatten().map(|e| e.path()).collect();
+    cases.sort();
+    for case in cases {
+        let case_name = case
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let all = files(&case);
+        let read = |p: &Path| std::fs::read(p).unwrap_or_default();
+        let is_meta = |r: &str| {
+            r.ends_with("zarr.json")
+                || r.ends_with(".zarray")
+                || r.ends_with(".zattrs")
+                || r.ends_with(".zgroup")
+                || r.ends_with(".zmetadata")
+        };
+        match target {
+            "metadata_v3" => {
+                for (rel, p) in all.iter().filter(|(r, _)| r.ends_with("zarr.json")) {
+                    put(&corpus, &mut n, &format!("{case_name}-{rel}"), &read(p))?;
+                }
+            }
+            "metadata_v2" => {
+                for (rel, p) in all.iter().filter(|(r, _)| r.ends_with(".zarray")) {
+                    let mut data = read(p);
+                    if let Some(parent) = p.parent() {
+                        if let Ok(attrs) = std::fs::read(parent.join(".zattrs")) {
+                            data.push(0xff);
+                            data.extend(attrs);
+                        }
+                    }
+                    put(&corpus, &mut n, &format!("{case_name}-{rel}"), &data)?;
+                }
+            }
+            "read_path" => {
+                let mut packed = Vec::new();
+                for (rel, p) in &all {
+                    let v = read(p);
+                    let (Ok(kl), Ok(vl)) = (u8::try_from(rel.len()), u16::try_from(v.len())) else {
+                        continue;
+                    };
+                    packed.push(kl);
+                    packed.extend(rel.as_bytes());
+                    packed.extend(vl.to_le_bytes());
+                    packed.extend(v);
+                }
+                put(&corpus, &mut n, &case_name, &packed)?;
+            }
+            "shard_index" => {
+                let meta: String = all
+                    .iter()
+                    .filter(|(r, _)| is_meta(r))
+                    .map(|(_, p)| String::from_utf8_lossy(&read(p)).into_owned())
+                    .collect();
+                if meta.contains("sharding_indexed") {
+                    for (rel, p) in all.iter().filter(|(r, _)| !is_meta(r)) {
+                        let mut data = vec![0u8];
+                        data.extend(read(p));
+                        put(&corpus, &mut n, &format!("{case_name}-{rel}"), &data)?;
+                    }
+                }
+            }
+            t => {
+                let Some(token) = codec_token(t) else {
+                    continue;
+                };
+                let meta: String = all
+                    .iter()
+                    .filter(|(r, _)| is_meta(r))
+                    .map(|(_, p)| String::from_utf8_lossy(&read(p)).into_owned())
+                    .collect();
+                if meta.contains(&format!("\"{token}\""))
+                    || meta.contains(&format!("numcodecs.{token}\""))
+                {
+                    for (rel, p) in all.iter().filter(|(r, _)| !is_meta(r)) {
+                        let mut data = vec![0u8];
+                        data.extend(read(p));
+                        put(&corpus, &mut n, &format!("{case_name}-{rel}"), &data)?;
+                    }
+                }
+            }
+        }
+    }
+    // Valid-then-corrupted seeds for decoders, and a few synthetic ones for the rest.
+    for i in 0u8..4 {
+        let mut d = vec![1u8];
+        d.extend((0..256u32).map(|j| (j.wrapping_mul(u32::from(i) * 31 + 7) % 251) as u8));
+        put(&corpus, &mut n, &format!("synthetic-{i}"), &d)?;
+    }
+    if target == "fill_value" {
+        for (i, v) in [
+            "0",
+            "1.5",
+            "\"NaN\"",
+            "\"0x7fc00000\"",
+            "[1, 2]",
+            "true",
+            "\"\"",
+            "\"AAAA\"",
+        ]
+        .iter()
+        .enumerate()
+        {
+            for which in [0u8, 3, 7, 11, 13, 17, 21, 23] {
+                let mut d = vec![which];
+                d.extend(v.as_bytes());
+                put(&corpus, &mut n, &format!("fill-{i}-{which}"), &d)?;
+            }
+        }
+    }
+    eprintln!("xtask fuzz: {target}: {n} seeds");
+    Ok(())
+}
+
+/// `fuzz/stats.tsv`: target → (executions, seconds, runs, crashes).
+fn read_stats(path: &Path) -> BTreeMap<String, [u64; 4]> {
+    let mut m = BTreeMap::new();
+    for line in std::fs::read_to_string(path).unwrap_or_default().lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() == 5 && f[0] != "target" {
+            let n = |s: &str| s.parse::<u64>().unwrap_or(0);
+            m.insert(f[0].to_string(), [n(f[1]), n(f[2]), n(f[3]), n(f[4])]);
+        }
+    }
+    m
+}
+
+fn write_stats(path: &Path, m: &BTreeMap<String, [u64; 4]>) -> Result<(), String> {
+    let mut s = String::from("target\texecutions\tseconds\truns\tcrashes\n");
+    for (t, v) in m {
+        s.push_str(&format!("{t}\t{}\t{}\t{}\t{}\n", v[0], v[1], v[2], v[3]));
+    }
+    std::fs::write(path, s).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn report(m: &BTreeMap<String, [u64; 4]>) -> String {
+    let mut s =
+        String::from("| fuzz target | executions | seconds | crashes |\n|---|---:|---:|---:|\n");
+    for (t, v) in m {
+        s.push_str(&format!("| `{t}` | {} | {} | {} |\n", v[0], v[1], v[3]));
+    }
+    s
+}
+
+fn ensure_cargo_fuzz() -> Result<(), String> {
+    let ok = Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Ok(());
+    }
+    super::cargo(&["install", "cargo-fuzz", "--locked"])
+}
+
+/// The task.
+pub fn fuzz(args: &[&str]) -> Result<(), String> {
+    let root = super::workspace_root();
+    let fuzz = root.join("fuzz");
+    let stats_path = fuzz.join("stats.tsv");
+    let mut seconds = DEFAULT_SECONDS;
+    let mut chosen = Vec::new();
+    let mut only_report = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match *a {
+            "--seconds" => {
+                seconds = it
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .ok_or("--seconds needs a number")?;
+            }
+            "--report" => only_report = true,
+            t => chosen.push(t.to_string()),
+        }
+    }
+    let mut stats = read_stats(&stats_path);
+    if only_report {
+        print!("{}", report(&stats));
+        return Ok(());
+    }
+    let all = targets(&fuzz)?;
+    for t in &chosen {
+        if !all.contains(t) {
+            return Err(format!(
+                "no fuzz target {t:?} (targets: {})",
+                all.join(", ")
+            ));
+        }
+    }
+    let run: Vec<String> = if chosen.is_empty() { all } else { chosen };
+    ensure_cargo_fuzz()?;
+    let conformance = std::env::var_os("ZARRKIT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../shared/conformance"));
+    let mut failed = Vec::new();
+    for t in &run {
+        seed(t, &fuzz, &conformance)?;
+        let corpus = format!("corpus/{t}");
+        let artifacts = format!("-artifact_prefix=artifacts/{t}/");
+        std::fs::create_dir_all(fuzz.join("artifacts").join(t)).map_err(|e| e.to_string())?;
+        let max_time = format!("-max_total_time={seconds}");
+        eprintln!("+ (cd fuzz) cargo fuzz run {t} {corpus} -- {max_time} ...");
+        let out = Command::new("cargo")
+            .current_dir(&fuzz)
+            .env("RUSTC_BOOTSTRAP", "1")
+            .args(["fuzz", "run", t, &corpus, "--"])
+            .args([
+                max_time.as_str(),
+                "-rss_limit_mb=2048",
+                "-malloc_limit_mb=1024",
+                "-timeout=10",
+                "-print_final_stats=1",
+                artifacts.as_str(),
+            ])
+            .stdout(std::process::Stdio::inherit())
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        let execs = err
+            .lines()
+            .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(0);
+        let crashed = !out.status.success();
+        if crashed {
+            // The tail of libFuzzer's report: the finding and where its input went.
+            let tail: Vec<&str> = err.lines().rev().take(60).collect();
+            eprintln!("{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+            failed.push(t.clone());
+        }
+        let e = stats.entry(t.clone()).or_insert([0; 4]);
+        e[0] += execs;
+        e[1] += seconds;
+        e[2] += 1;
+        e[3] += u64::from(crashed);
+        eprintln!(
+            "xtask fuzz: {t}: {execs} executions in {seconds} s{}",
+            if crashed { " — CRASH" } else { "" }
+        );
+        write_stats(&stats_path, &stats)?;
+    }
+    print!("{}", report(&stats));
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "fuzz targets failed: {} (inputs under fuzz/artifacts/)",
+            failed.join(", ")
+        ))
+    }
+}
