@@ -93,6 +93,14 @@ pub use zarrkit_key_default as key_default;
 pub use zarrkit_key_v2 as key_v2;
 #[cfg(feature = "store-filesystem")]
 pub use zarrkit_store_filesystem as store_filesystem;
+#[cfg(feature = "codec-jenkins-lookup3")]
+pub use zarrkit_codec_jenkins_lookup3 as codec_jenkins_lookup3;
+#[cfg(feature = "codec-base64")]
+pub use zarrkit_codec_base64 as codec_base64;
+#[cfg(feature = "codec-crc32")]
+pub use zarrkit_codec_crc32 as codec_crc32;
+#[cfg(feature = "codec-lzma")]
+pub use zarrkit_codec_lzma as codec_lzma;
 
 use std::sync::Arc;
 
@@ -234,6 +242,10 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "bitround",
             "numcodecs.pcodec",
             "numcodecs.zfpy",
+            "numcodecs.lzma",
+            "numcodecs.crc32",
+            "numcodecs.base64",
+            "numcodecs.jenkins_lookup3",
         ],
     ),
     ("chunk grid", &["regular", "rectilinear"]),
