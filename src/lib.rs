@@ -93,6 +93,14 @@ pub use zarrkit_key_default as key_default;
 pub use zarrkit_key_v2 as key_v2;
 #[cfg(feature = "store-filesystem")]
 pub use zarrkit_store_filesystem as store_filesystem;
+#[cfg(feature = "dtype-vlen-array")]
+pub use zarrkit_dtype_vlen_array as dtype_vlen_array;
+#[cfg(feature = "codec-vlen-array")]
+pub use zarrkit_codec_vlen_array as codec_vlen_array;
+#[cfg(feature = "codec-msgpack2")]
+pub use zarrkit_codec_msgpack2 as codec_msgpack2;
+#[cfg(feature = "codec-json2")]
+pub use zarrkit_codec_json2 as codec_json2;
 #[cfg(feature = "codec-jenkins-lookup3")]
 pub use zarrkit_codec_jenkins_lookup3 as codec_jenkins_lookup3;
 #[cfg(feature = "codec-base64")]
@@ -217,6 +225,7 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "complex_float8_e5m2",
             "complex_float8_e5m2fnuz",
             "complex_float8_e8m0fnu",
+            "zarrkit.vlen_array",
         ],
     ),
     (
@@ -246,6 +255,9 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "numcodecs.crc32",
             "numcodecs.base64",
             "numcodecs.jenkins_lookup3",
+            "numcodecs.json2",
+            "numcodecs.msgpack2",
+            "numcodecs.vlen-array",
         ],
     ),
     ("chunk grid", &["regular", "rectilinear"]),
