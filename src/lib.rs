@@ -93,6 +93,14 @@ pub use zarrkit_key_default as key_default;
 pub use zarrkit_key_v2 as key_v2;
 #[cfg(feature = "store-filesystem")]
 pub use zarrkit_store_filesystem as store_filesystem;
+#[cfg(feature = "codec-categorize")]
+pub use zarrkit_codec_categorize as codec_categorize;
+#[cfg(feature = "codec-astype")]
+pub use zarrkit_codec_astype as codec_astype;
+#[cfg(feature = "codec-quantize")]
+pub use zarrkit_codec_quantize as codec_quantize;
+#[cfg(feature = "codec-fixedscaleoffset")]
+pub use zarrkit_codec_fixedscaleoffset as codec_fixedscaleoffset;
 #[cfg(feature = "dtype-vlen-array")]
 pub use zarrkit_dtype_vlen_array as dtype_vlen_array;
 #[cfg(feature = "codec-vlen-array")]
@@ -258,6 +266,10 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "numcodecs.json2",
             "numcodecs.msgpack2",
             "numcodecs.vlen-array",
+            "numcodecs.fixedscaleoffset",
+            "numcodecs.quantize",
+            "numcodecs.astype",
+            "numcodecs.categorize",
         ],
     ),
     ("chunk grid", &["regular", "rectilinear"]),

@@ -56,12 +56,33 @@ pub struct CodecV2Context {
     /// The size in bytes of one element of the array's data type (`None`: variable-size or
     /// unknown).
     pub element_size: Option<usize>,
+    /// The byte order character of the array's V2 dtype (`<`, `>`, `|`), if it has one:
+    /// numcodecs filters pass raw bytes between them, so a filter whose own `dtype` has
+    /// another order than the array's sees its input byte-swapped.
+    pub byte_order: Option<char>,
+    /// The array's memory order is `F` (numcodecs object codecs see chunks in that order).
+    pub order_f: bool,
 }
 
 impl CodecV2Context {
     /// A context for an array whose elements have `element_size` bytes.
     pub fn with_element_size(element_size: Option<usize>) -> Self {
-        Self { element_size }
+        Self {
+            element_size,
+            ..Self::default()
+        }
+    }
+
+    /// This context with the array's dtype byte order.
+    pub fn with_byte_order(mut self, byte_order: Option<char>) -> Self {
+        self.byte_order = byte_order;
+        self
+    }
+
+    /// This context with the array's memory order (`true`: `F`).
+    pub fn with_order_f(mut self, order_f: bool) -> Self {
+        self.order_f = order_f;
+        self
     }
 }
 

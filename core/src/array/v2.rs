@@ -170,7 +170,9 @@ pub fn codecs_from_v2(node: &str, metadata: &ArrayMetadataV2) -> Result<CodecCha
         data_type_from_v2(node, metadata)
             .ok()
             .and_then(|d| d.size().fixed()),
-    );
+    )
+    .with_byte_order(byte_order(&metadata.dtype))
+    .with_order_f(metadata.order == ArrayOrder::F);
     let bytes = || -> Result<Arc<dyn ArrayToBytesCodecTraits>, MetadataError> {
         match create(&bytes_metadata(byte_order(&metadata.dtype)))? {
             Codec::ArrayToBytes(c) => Ok(c),

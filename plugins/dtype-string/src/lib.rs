@@ -87,7 +87,7 @@ fn create(metadata: &MetadataV3) -> Result<DataType, PluginError> {
 }
 
 zarrkit_core::inventory::submit! {
-    DataTypePlugin::new(STRING, create).with_v2_object_codec_ids(&["vlen-utf8", "json2", "msgpack2"])
+    DataTypePlugin::new(STRING, create).with_v2_object_codec_ids(&["vlen-utf8", "json2", "msgpack2", "categorize"])
 }
 
 #[cfg(test)]
