@@ -93,6 +93,18 @@ pub use zarrkit_key_default as key_default;
 pub use zarrkit_key_v2 as key_v2;
 #[cfg(feature = "store-filesystem")]
 pub use zarrkit_store_filesystem as store_filesystem;
+#[cfg(feature = "codec-zarrs-vlen-v2")]
+pub use zarrkit_codec_zarrs_vlen_v2 as codec_zarrs_vlen_v2;
+#[cfg(feature = "codec-zarrs-vlen")]
+pub use zarrkit_codec_zarrs_vlen as codec_zarrs_vlen;
+#[cfg(feature = "codec-gdeflate")]
+pub use zarrkit_codec_gdeflate as codec_gdeflate;
+#[cfg(feature = "codec-squeeze")]
+pub use zarrkit_codec_squeeze as codec_squeeze;
+#[cfg(feature = "codec-optional")]
+pub use zarrkit_codec_optional as codec_optional;
+#[cfg(feature = "dtype-optional")]
+pub use zarrkit_dtype_optional as dtype_optional;
 #[cfg(feature = "codec-categorize")]
 pub use zarrkit_codec_categorize as codec_categorize;
 #[cfg(feature = "codec-astype")]
@@ -234,6 +246,7 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "complex_float8_e5m2fnuz",
             "complex_float8_e8m0fnu",
             "zarrkit.vlen_array",
+            "zarrs.optional",
         ],
     ),
     (
@@ -270,6 +283,11 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "numcodecs.quantize",
             "numcodecs.astype",
             "numcodecs.categorize",
+            "zarrs.optional",
+            "zarrs.squeeze",
+            "zarrs.gdeflate",
+            "zarrs.vlen",
+            "zarrs.vlen_v2",
         ],
     ),
     ("chunk grid", &["regular", "rectilinear"]),
