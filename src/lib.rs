@@ -93,6 +93,14 @@ pub use zarrkit_key_default as key_default;
 pub use zarrkit_key_v2 as key_v2;
 #[cfg(feature = "store-filesystem")]
 pub use zarrkit_store_filesystem as store_filesystem;
+#[cfg(feature = "dtype-struct")]
+pub use zarrkit_dtype_struct as dtype_struct;
+#[cfg(feature = "codec-reshape")]
+pub use zarrkit_codec_reshape as codec_reshape;
+#[cfg(feature = "codec-scale-offset")]
+pub use zarrkit_codec_scale_offset as codec_scale_offset;
+#[cfg(feature = "codec-cast-value")]
+pub use zarrkit_codec_cast_value as codec_cast_value;
 #[cfg(feature = "codec-zarrs-vlen-v2")]
 pub use zarrkit_codec_zarrs_vlen_v2 as codec_zarrs_vlen_v2;
 #[cfg(feature = "codec-zarrs-vlen")]
@@ -247,6 +255,7 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "complex_float8_e8m0fnu",
             "zarrkit.vlen_array",
             "zarrs.optional",
+            "struct",
         ],
     ),
     (
@@ -288,6 +297,9 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "zarrs.gdeflate",
             "zarrs.vlen",
             "zarrs.vlen_v2",
+            "cast_value",
+            "scale_offset",
+            "reshape",
         ],
     ),
     ("chunk grid", &["regular", "rectilinear"]),
