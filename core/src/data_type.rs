@@ -58,6 +58,21 @@ pub trait DataTypeExtension: Send + Sync + Debug {
         None
     }
 
+    /// Capability for the `bytes` codec, for elements made of parts of different sizes
+    /// (records): the byte runs `(offset, unit, count)` of one element whose `unit`-byte
+    /// groups are reversed between memory and the stored order `little` (`Some(true)`
+    /// little, `Some(false)` big, `None`: the codec has no `endian`, so the type's own
+    /// stored order applies). An empty list: nothing to swap. `Some(Err)`: the type cannot be
+    /// stored that way (the message says why). `None` (the default): not such a type — the
+    /// codec uses [`DataTypeExtension::endianness_unit`].
+    #[allow(clippy::type_complexity)]
+    fn byte_swaps(
+        &self,
+        _little: Option<bool>,
+    ) -> Option<Result<Vec<(usize, usize, usize)>, String>> {
+        None
+    }
+
     /// Capability for typed access: the Rust element type that matches this data type, if
     /// any (see [`crate::Element`]).
     fn element_kind(&self) -> Option<ElementKind> {

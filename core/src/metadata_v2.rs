@@ -246,12 +246,17 @@ impl ArrayMetadataV2 {
             .map_err(|e| json_error(node, ZARRAY, e))?;
         let dtype = match f.dtype {
             Value::String(s) => s,
+            // A structured (record) dtype, `[["a", "<i4"], ["b", "<f8", [2]]]`: kept as its
+            // compact JSON text, which data type plugins match (and written back as JSON).
+            Value::Array(a) if !a.is_empty() => {
+                serde_json::to_string(&Value::Array(a)).unwrap_or_default()
+            }
             Value::Array(_) => {
                 return Err(at(
                     node,
                     ZARRAY,
                     "dtype",
-                    "structured (record) dtypes are not supported",
+                    "a structured dtype needs at least one field",
                 ))
             }
             other => {
@@ -331,7 +336,13 @@ impl ArrayMetadataV2 {
         let mut m = Map::new();
         m.insert("shape".into(), Value::from(self.shape.clone()));
         m.insert("chunks".into(), Value::from(self.chunks.clone()));
-        m.insert("dtype".into(), Value::String(self.dtype.clone()));
+        let dtype = match self.dtype.starts_with('[') {
+            // A structured dtype's JSON text (see `from_map`).
+            true => serde_json::from_str(&self.dtype)
+                .unwrap_or_else(|_| Value::String(self.dtype.clone())),
+            false => Value::String(self.dtype.clone()),
+        };
+        m.insert("dtype".into(), dtype);
         m.insert("fill_value".into(), self.fill_value.clone());
         m.insert("order".into(), Value::String(self.order.as_str().into()));
         m.insert(
@@ -555,6 +566,20 @@ mod tests {
     }
 
     #[test]
+    fn structured_dtypes_are_kept_as_json() -> Result<(), MetadataError> {
+        let j = r#"{"zarr_format": 2, "shape": [3], "chunks": [3], "compressor": null,
+            "dtype": [["a", "<i4"], ["b", ">f8", [2]]], "fill_value": null,
+            "filters": null, "order": "C"}"#;
+        let m = ArrayMetadataV2::from_json(j.as_bytes(), None, "/r")?;
+        assert_eq!(m.dtype, r#"[["a","<i4"],["b",">f8",[2]]]"#);
+        assert_eq!(
+            m.to_map()["dtype"],
+            serde_json::json!([["a", "<i4"], ["b", ">f8", [2]]])
+        );
+        Ok(())
+    }
+
+    #[test]
     fn array_round_trip_exact() -> Result<(), MetadataError> {
         let attrs = br#"{"big": 123456789012345678901234567890, "f": 0.1, "u": "\u00fc"}"#;
         let m = ArrayMetadataV2::from_json(ZARRAY_JSON.as_bytes(), Some(attrs), "/a")?;
@@ -599,7 +624,7 @@ mod tests {
         assert!(e.contains("compressor"), "{e}");
         let e = err_of(&ZARRAY_JSON.replace("\"id\": \"delta\"", "\"id\": 5"));
         assert!(e.contains("filters[0]"), "{e}");
-        let e = err_of(&ZARRAY_JSON.replace("\"<f8\",\n", "[[\"a\", \"<i4\"]],\n"));
+        let e = err_of(&ZARRAY_JSON.replace("\"<f8\",\n", "[],\n"));
         assert!(e.contains("structured"), "{e}");
         let e = err_of(&ZARRAY_JSON.replace("\"fill_value\": \"NaN\",", ""));
         assert!(e.contains("fill_value"), "{e}");

@@ -173,8 +173,18 @@ pub fn codecs_from_v2(node: &str, metadata: &ArrayMetadataV2) -> Result<CodecCha
     )
     .with_byte_order(byte_order(&metadata.dtype))
     .with_order_f(metadata.order == ArrayOrder::F);
+    // The `bytes` endian: the dtype's byte-order character, or for a dtype without one (a
+    // record, `[["a", "<i4"], ...]`) the order in which the data type writes this dtype back
+    // (`to_v2_dtype`); a record whose fields have both orders gets no endian (the type
+    // swaps each field itself through `byte_swaps`).
+    let order = byte_order(&metadata.dtype).or_else(|| {
+        let dt = data_type_from_v2(node, metadata).ok()?;
+        ['<', '>']
+            .into_iter()
+            .find(|&c| dt.to_v2_dtype(c).as_deref() == Some(metadata.dtype.as_str()))
+    });
     let bytes = || -> Result<Arc<dyn ArrayToBytesCodecTraits>, MetadataError> {
-        match create(&bytes_metadata(byte_order(&metadata.dtype)))? {
+        match create(&bytes_metadata(order))? {
             Codec::ArrayToBytes(c) => Ok(c),
             _ => Err(MetadataError::invalid(
                 node,

@@ -72,8 +72,36 @@ impl BytesCodec {
         Self::new(Some(Endian::Big))
     }
 
-    /// The unit to swap for this representation, or `None` if no swap is needed.
-    fn swap_unit(&self, decoded: &ChunkRepresentation) -> Result<Option<usize>, CodecError> {
+    /// The byte swaps for this representation, or `None` if no swap is needed.
+    fn swap_unit(&self, decoded: &ChunkRepresentation) -> Result<Option<Swap>, CodecError> {
+        if let Some(runs) = decoded
+            .data_type
+            .byte_swaps(self.endian.map(|e| e == Endian::Little))
+        {
+            let runs = runs.map_err(|message| CodecError::Unsupported {
+                codec: "bytes".into(),
+                message,
+            })?;
+            let elem = decoded.element_size().unwrap_or(0);
+            let fits = runs.iter().all(|&(o, u, c)| {
+                u > 0
+                    && u.checked_mul(c)
+                        .and_then(|n| n.checked_add(o))
+                        .is_some_and(|e| e <= elem)
+            });
+            if !fits {
+                return Err(CodecError::Internal(format!(
+                    "data type {} reports byte swaps outside its {elem}-byte elements",
+                    decoded.data_type.name()
+                )));
+            }
+            return Ok((!runs.is_empty()).then(|| Swap::Runs(Arc::new(runs), elem)));
+        }
+        Ok(self.unit_swap(decoded)?.map(Swap::Unit))
+    }
+
+    /// The single unit to swap (types with one endianness unit).
+    fn unit_swap(&self, decoded: &ChunkRepresentation) -> Result<Option<usize>, CodecError> {
         match decoded.data_type.endianness_unit() {
             Some(u) if u > 1 => match self.endian {
                 None => Err(CodecError::Unsupported {
@@ -98,6 +126,36 @@ impl BytesCodec {
                 message: format!("variable-size data type {}", decoded.data_type.name()),
             })?;
         usize::try_from(size).map_err(|_| CodecError::new("bytes", "chunk too large"))
+    }
+}
+
+/// The byte swaps between memory and the stored order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Swap {
+    /// Every `unit`-byte group.
+    Unit(usize),
+    /// Runs `(offset, unit, count)` of every `elem`-byte element (records).
+    Runs(Arc<Vec<(usize, usize, usize)>>, usize),
+}
+
+impl Swap {
+    /// Swap `bytes` (a whole number of elements).
+    fn apply(&self, bytes: &mut [u8]) {
+        match self {
+            Self::Unit(u) => swap_bytes(bytes, *u),
+            Self::Runs(runs, elem) => {
+                if *elem == 0 {
+                    return;
+                }
+                for rec in bytes.chunks_exact_mut(*elem) {
+                    for &(o, u, c) in runs.iter() {
+                        if let Some(s) = rec.get_mut(o..o + u * c) {
+                            swap_bytes(s, u);
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -175,7 +233,7 @@ impl ArrayToBytesCodecTraits for BytesCodec {
             });
         }
         if let Some(u) = unit {
-            swap_bytes(&mut b, u);
+            u.apply(&mut b);
         }
         Ok(b)
     }
@@ -197,7 +255,7 @@ impl ArrayToBytesCodecTraits for BytesCodec {
         }
         let mut input = zarrkit_core::codec::vec_from_bytes(input, "bytes")?;
         if let Some(u) = unit {
-            swap_bytes(&mut input, u);
+            u.apply(&mut input);
         }
         Ok(ArrayBytes::Fixed(input))
     }
@@ -224,7 +282,7 @@ impl ArrayToBytesCodecTraits for BytesCodec {
             None => output.write_region(&input, &decoded.shape, chunk_subset, elem),
             Some(u) => {
                 let mut b = zarrkit_core::codec::vec_from_bytes(input, "bytes")?;
-                swap_bytes(&mut b, u);
+                u.apply(&mut b);
                 output.write_region(&b, &decoded.shape, chunk_subset, elem)
             }
         }
@@ -310,7 +368,7 @@ struct BytesPartial {
     plan: Coalesced,
     fetched: Vec<Bytes>,
     expected: u64,
-    unit: Option<usize>,
+    unit: Option<Swap>,
 }
 
 impl PartialDecode for BytesPartial {
@@ -352,8 +410,8 @@ impl PartialDecode for BytesPartial {
                     src = &src[n..];
                     at += n;
                     if at == dst.len() {
-                        if let Some(u) = self.unit {
-                            swap_bytes(dst, u);
+                        if let Some(u) = &self.unit {
+                            u.apply(dst);
                         }
                         r += 1;
                         at = 0;

@@ -32,10 +32,9 @@
 //! - the common unit when every field is made of units of one size (`{f: float32, i: int32}`
 //!   swaps each 4-byte unit: correct for both endians);
 //! - otherwise the largest unit, so the `bytes` codec requires an explicit `endian` as the
-//!   spec does. Such a record is stored correctly only with the host's byte order
-//!   (`little` on every common machine) **until the core asks data types for the byte ranges
-//!   to swap**: [`StructDataType::byte_swaps`] is that capability, ready to be wired (see the
-//!   report of this crate: core change "C2").
+//!   spec does; the `bytes` codec then asks for the byte ranges to swap through the core's
+//!   `byte_swaps` capability ([`StructDataType::byte_swaps`]), so any record is stored
+//!   correctly in either byte order.
 //! - legacy `structured` on a little-endian host: no unit (zarr-python 3.1 writes `bytes`
 //!   without `endian`, which the legacy README says to read as little-endian).
 //!
@@ -593,6 +592,16 @@ impl DataTypeExtension for StructDataType {
             m.insert(f.name.clone(), v);
         }
         Ok(Value::Object(m))
+    }
+
+    fn byte_swaps(
+        &self,
+        little: Option<bool>,
+    ) -> Option<Result<Vec<(usize, usize, usize)>, String>> {
+        Some(
+            StructDataType::byte_swaps(self, little)
+                .map(|v| v.into_iter().map(|r| (r.offset, r.unit, r.count)).collect()),
+        )
     }
 
     fn endianness_unit(&self) -> Option<usize> {

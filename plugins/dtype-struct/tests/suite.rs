@@ -62,7 +62,6 @@ fn bytes_codec_with_struct_types() -> TestResult {
 ///
 /// [`byte_swaps`]: zarrkit_dtype_struct::StructDataType::byte_swaps
 #[test]
-#[ignore = "needs core change C2 (see the report of this crate)"]
 fn non_uniform_records_need_the_core_capability() -> TestResult {
     let other = if cfg!(target_endian = "little") {
         "big"

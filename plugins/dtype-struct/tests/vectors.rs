@@ -114,33 +114,20 @@ fn zarr_python_2_records_through_the_v2_chain() -> R {
         let s = record_type(store)?;
         let m = v2_metadata(store)?;
         let fs = Arc::new(FilesystemStore::new(dir().join(store))?);
-        let all_native = s.byte_swaps(None)?.is_empty();
-        match Array::new_with_metadata(fs, "/", m) {
-            Ok(a) => {
-                assert!(
-                    all_native,
-                    "{store}: opened with fields in the other byte order"
-                );
-                let want =
-                    le_records_to_native(&s, unhex(c["records_le"].as_str().ok_or("records")?))?;
-                assert_eq!(read_all(&a)?, want, "{store}");
-                if let Some(f) = c["fill_le"].as_str() {
-                    let want = le_records_to_native(&s, unhex(f))?;
-                    assert_eq!(a.fill_value().as_bytes(), want.as_slice(), "{store} fill");
-                }
-                assert_eq!(a.data_type().name(), "struct");
-                read += 1;
-            }
-            Err(e) => {
-                assert!(!all_native, "{store}: {e}");
-                assert!(e.to_string().contains("endian"), "{store}: {e}");
-            }
+        // Every record reads, whatever the byte orders of its fields: the `bytes` codec
+        // swaps each field through the data type's `byte_swaps` capability.
+        let a = Array::new_with_metadata(fs, "/", m).map_err(|e| format!("{store}: {e}"))?;
+        let want = le_records_to_native(&s, unhex(c["records_le"].as_str().ok_or("records")?))?;
+        assert_eq!(read_all(&a)?, want, "{store}");
+        if let Some(f) = c["fill_le"].as_str() {
+            let want = le_records_to_native(&s, unhex(f))?;
+            assert_eq!(a.fill_value().as_bytes(), want.as_slice(), "{store} fill");
         }
+        assert_eq!(a.data_type().name(), "struct");
+        read += 1;
     }
-    if native == '<' {
-        // le_basic, nested, subarray, bytes_datetime, padded, zp3_le.
-        assert_eq!(read, 6);
-    }
+    let _ = native;
+    assert!(read >= 6, "only {read} V2 record stores read");
     Ok(())
 }
 
@@ -289,7 +276,6 @@ fn v3_stores() -> R {
 /// stores opened from their `.zarray`, mixed byte order
 /// and the non-uniform big-endian `struct` included, and `to_v3` of V2 records.
 #[test]
-#[ignore = "needs core changes C1-C3 (see the report of this crate)"]
 fn after_core_changes() -> R {
     let v = vectors()?;
     for c in v["v2"].as_array().ok_or("v2")? {
