@@ -359,6 +359,11 @@ pub enum ArrayError {
         /// How many times it was read.
         attempts: u32,
     },
+    /// A selection that does not fit the array: an index out of bounds, a zero step, a mask
+    /// of the wrong shape, index arrays that do not broadcast (the message names the
+    /// dimension).
+    #[error("invalid selection: {0}")]
+    InvalidSelection(String),
     /// A chunk that is not stored, read with
     /// [`crate::CodecOptions::fill_missing_chunks`] off.
     #[error("chunk {key:?} is not stored (and missing chunks are not read as the fill value)")]

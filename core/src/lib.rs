@@ -34,10 +34,11 @@ pub mod metadata;
 pub mod metadata_v2;
 pub mod node;
 pub mod registry;
+pub mod selection;
 pub mod storage;
 pub mod subset;
 
-pub use array::{Array, ArrayBuilder, Region};
+pub use array::{Array, ArrayBuilder, ChunkVisit, Region};
 pub use array_bytes::{ArrayBytes, ArrayBytesRef};
 pub use config::{global_config, set_global_config, CodecOptions, Config, ConsolidatedMetadata};
 pub use data_type::{DataType, DataTypeSize};
@@ -50,6 +51,7 @@ pub use metadata::{
 };
 pub use metadata_v2::{ArrayMetadataV2, ConsolidatedMetadataV2, GroupMetadataV2};
 pub use node::{Node, NodePath};
+pub use selection::{Index, Selection, VIndex};
 pub use subset::ArraySubset;
 
 /// Re-exported so that plugin crates and stores use the same `bytes` as the core.

@@ -236,7 +236,11 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
         region: impl Into<Region>,
         options: &CodecOptions,
     ) -> Result<T, ArrayError> {
-        let region = self.resolve(&region.into())?;
+        let region = region.into();
+        if let Region::Selection(sel) = &region {
+            return self.read_selection_async_opt(sel, options).await;
+        }
+        let region = self.resolve(&region)?;
         let shape = region.shape().to_vec();
         match T::kind(&self.data_type)? {
             ArrayOutputKind::Fixed => {
@@ -514,7 +518,7 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
             .map(|s| Arc::new(self.with_storage(s)))
     }
 
-    async fn read_fixed_async(
+    pub(crate) async fn read_fixed_async(
         &self,
         region: &Resolved,
         out: Arc<SharedBuffer>,
@@ -611,7 +615,7 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
         }
     }
 
-    async fn read_chunk_regions_async(
+    pub(crate) async fn read_chunk_regions_async(
         &self,
         indices: &[u64],
         regions: Vec<ArraySubset>,
@@ -637,7 +641,7 @@ impl<S: AsyncReadableStorageTraits + ?Sized + 'static> Array<S> {
         }
     }
 
-    async fn read_variable_async(
+    pub(crate) async fn read_variable_async(
         &self,
         region: &Resolved,
         options: &CodecOptions,
@@ -772,8 +776,23 @@ impl<S: AsyncReadableStorageTraits + AsyncWritableStorageTraits + ?Sized + 'stat
         input: impl Into<OwnedInput>,
         options: &CodecOptions,
     ) -> Result<(), ArrayError> {
-        let region = self.resolve(&region.into())?;
+        let region = region.into();
         let input: OwnedInput = input.into();
+        if let Region::Selection(sel) = &region {
+            (input.check)(&self.data_type)?;
+            return Box::pin(self.write_selection_async_opt(sel, &input.bytes(), options)).await;
+        }
+        let region = self.resolve(&region)?;
+        self.write_resolved_async(region, input, options).await
+    }
+
+    /// Write a resolved region (see [`Array::write_async_opt`]).
+    pub(crate) async fn write_resolved_async(
+        &self,
+        region: Resolved,
+        input: OwnedInput,
+        options: &CodecOptions,
+    ) -> Result<(), ArrayError> {
         (input.check)(&self.data_type)?;
         let shape = region.shape().to_vec();
         let n = ArraySubset::new_with_shape(shape.clone()).num_elements();
@@ -912,7 +931,7 @@ impl<S: AsyncReadableStorageTraits + AsyncWritableStorageTraits + ?Sized + 'stat
 
     /// Read-modify-write of one chunk (see the sync `update_chunk`), holding the chunk's
     /// async lock across the read, the re-encoding (on the rayon pool) and the write.
-    async fn update_chunk_async(
+    pub(crate) async fn update_chunk_async(
         &self,
         key: &StoreKey,
         repr: &ChunkRepresentation,

@@ -45,6 +45,7 @@ mod cache;
 mod layout;
 mod read;
 mod region;
+mod selection;
 mod typed;
 mod v2;
 mod write;
@@ -52,6 +53,7 @@ mod write;
 pub use builder::{ArrayBuilder, DimName};
 pub use cache::{CacheCapacity, ChunkCacheConfig, ChunkCacheKind};
 pub use region::Region;
+pub use selection::ChunkVisit;
 pub use typed::{zeroed_vec, ArrayInput, ArrayOutput, ArrayOutputKind, InputBytes};
 pub use v2::{
     codec_to_v2, codecs_from_v2, data_type_from_v2, fill_value_from_v2, KEEP_FILL_CHUNKS,

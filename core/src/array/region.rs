@@ -23,6 +23,15 @@ pub enum Region {
     InnerChunk(Vec<u64>),
     /// A box of inner chunk indices of a sharded array (clipped to the array).
     InnerChunks(ArraySubset),
+    /// Any selection (orthogonal, vectorized, mask, blocks; see [`crate::selection`]); the
+    /// data has the selection's shape.
+    Selection(crate::selection::Selection),
+}
+
+impl From<crate::selection::Selection> for Region {
+    fn from(s: crate::selection::Selection) -> Self {
+        Self::Selection(s)
+    }
 }
 
 impl Region {
@@ -90,6 +99,11 @@ impl<S: ?Sized> Array<S> {
                 subset: ArraySubset::new_with_shape(self.chunk_shape(idx)?),
                 indices: idx.clone(),
             },
+            Region::Selection(_) => {
+                return Err(ArrayError::Internal(
+                    "a selection is read through the selection planner".into(),
+                ))
+            }
             Region::ChunkSubset(idx, s) => {
                 s.check_inbounds(&self.chunk_shape(idx)?)?;
                 Resolved::InChunk {

@@ -348,7 +348,11 @@ impl<S: ReadableStorageTraits + ?Sized + 'static> Array<S> {
         region: impl Into<Region>,
         options: &CodecOptions,
     ) -> Result<T, ArrayError> {
-        let region = self.resolve(&region.into())?;
+        let region = region.into();
+        if let Region::Selection(sel) = &region {
+            return self.read_selection_opt(sel, options);
+        }
+        let region = self.resolve(&region)?;
         let shape = region.shape().to_vec();
         match T::kind(&self.data_type)? {
             ArrayOutputKind::Fixed => {
@@ -595,7 +599,11 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         input: &I,
         options: &CodecOptions,
     ) -> Result<(), ArrayError> {
-        let region = self.resolve(&region.into())?;
+        let region = region.into();
+        if let Region::Selection(sel) = &region {
+            return self.write_selection_opt(sel, input, options);
+        }
+        let region = self.resolve(&region)?;
         let bytes = input.input_bytes(&self.data_type)?;
         self.write_resolved(&region, bytes.as_ref(), options)
     }
