@@ -27,6 +27,10 @@ pub use zarrkit_core::*;
 // keeps its `inventory` registrations from being dropped by the linker.
 #[cfg(feature = "codec-adler32")]
 pub use zarrkit_codec_adler32 as codec_adler32;
+#[cfg(feature = "codec-astype")]
+pub use zarrkit_codec_astype as codec_astype;
+#[cfg(feature = "codec-base64")]
+pub use zarrkit_codec_base64 as codec_base64;
 #[cfg(feature = "codec-bitround")]
 pub use zarrkit_codec_bitround as codec_bitround;
 #[cfg(feature = "codec-blosc")]
@@ -35,30 +39,64 @@ pub use zarrkit_codec_blosc as codec_blosc;
 pub use zarrkit_codec_bytes as codec_bytes;
 #[cfg(feature = "codec-bz2")]
 pub use zarrkit_codec_bz2 as codec_bz2;
+#[cfg(feature = "codec-cast-value")]
+pub use zarrkit_codec_cast_value as codec_cast_value;
+#[cfg(feature = "codec-categorize")]
+pub use zarrkit_codec_categorize as codec_categorize;
+#[cfg(feature = "codec-crc32")]
+pub use zarrkit_codec_crc32 as codec_crc32;
 #[cfg(feature = "codec-crc32c")]
 pub use zarrkit_codec_crc32c as codec_crc32c;
 #[cfg(feature = "codec-delta")]
 pub use zarrkit_codec_delta as codec_delta;
+#[cfg(feature = "codec-fixedscaleoffset")]
+pub use zarrkit_codec_fixedscaleoffset as codec_fixedscaleoffset;
 #[cfg(feature = "codec-fletcher32")]
 pub use zarrkit_codec_fletcher32 as codec_fletcher32;
+#[cfg(feature = "codec-gdeflate")]
+pub use zarrkit_codec_gdeflate as codec_gdeflate;
 #[cfg(feature = "codec-gzip")]
 pub use zarrkit_codec_gzip as codec_gzip;
+#[cfg(feature = "codec-jenkins-lookup3")]
+pub use zarrkit_codec_jenkins_lookup3 as codec_jenkins_lookup3;
+#[cfg(feature = "codec-json2")]
+pub use zarrkit_codec_json2 as codec_json2;
 #[cfg(feature = "codec-lz4")]
 pub use zarrkit_codec_lz4 as codec_lz4;
+#[cfg(feature = "codec-lzma")]
+pub use zarrkit_codec_lzma as codec_lzma;
+#[cfg(feature = "codec-msgpack2")]
+pub use zarrkit_codec_msgpack2 as codec_msgpack2;
+#[cfg(feature = "codec-optional")]
+pub use zarrkit_codec_optional as codec_optional;
 #[cfg(feature = "codec-packbits")]
 pub use zarrkit_codec_packbits as codec_packbits;
 #[cfg(feature = "codec-pcodec")]
 pub use zarrkit_codec_pcodec as codec_pcodec;
+#[cfg(feature = "codec-quantize")]
+pub use zarrkit_codec_quantize as codec_quantize;
+#[cfg(feature = "codec-reshape")]
+pub use zarrkit_codec_reshape as codec_reshape;
+#[cfg(feature = "codec-scale-offset")]
+pub use zarrkit_codec_scale_offset as codec_scale_offset;
 #[cfg(feature = "codec-sharding")]
 pub use zarrkit_codec_sharding as codec_sharding;
 #[cfg(feature = "codec-shuffle")]
 pub use zarrkit_codec_shuffle as codec_shuffle;
+#[cfg(feature = "codec-squeeze")]
+pub use zarrkit_codec_squeeze as codec_squeeze;
 #[cfg(feature = "codec-transpose")]
 pub use zarrkit_codec_transpose as codec_transpose;
+#[cfg(feature = "codec-vlen-array")]
+pub use zarrkit_codec_vlen_array as codec_vlen_array;
 #[cfg(feature = "codec-vlen-bytes")]
 pub use zarrkit_codec_vlen_bytes as codec_vlen_bytes;
 #[cfg(feature = "codec-vlen-utf8")]
 pub use zarrkit_codec_vlen_utf8 as codec_vlen_utf8;
+#[cfg(feature = "codec-zarrs-vlen")]
+pub use zarrkit_codec_zarrs_vlen as codec_zarrs_vlen;
+#[cfg(feature = "codec-zarrs-vlen-v2")]
+pub use zarrkit_codec_zarrs_vlen_v2 as codec_zarrs_vlen_v2;
 #[cfg(feature = "codec-zfp")]
 pub use zarrkit_codec_zfp as codec_zfp;
 #[cfg(feature = "codec-zfpy")]
@@ -77,12 +115,18 @@ pub use zarrkit_dtype_fixed as dtype_fixed;
 pub use zarrkit_dtype_float8 as dtype_float8;
 #[cfg(feature = "dtype-numeric")]
 pub use zarrkit_dtype_numeric as dtype_numeric;
+#[cfg(feature = "dtype-optional")]
+pub use zarrkit_dtype_optional as dtype_optional;
 #[cfg(feature = "dtype-raw")]
 pub use zarrkit_dtype_raw as dtype_raw;
 #[cfg(feature = "dtype-string")]
 pub use zarrkit_dtype_string as dtype_string;
+#[cfg(feature = "dtype-struct")]
+pub use zarrkit_dtype_struct as dtype_struct;
 #[cfg(feature = "dtype-subbyte")]
 pub use zarrkit_dtype_subbyte as dtype_subbyte;
+#[cfg(feature = "dtype-vlen-array")]
+pub use zarrkit_dtype_vlen_array as dtype_vlen_array;
 #[cfg(feature = "grid-rectilinear")]
 pub use zarrkit_grid_rectilinear as grid_rectilinear;
 #[cfg(feature = "grid-regular")]
@@ -93,50 +137,8 @@ pub use zarrkit_key_default as key_default;
 pub use zarrkit_key_v2 as key_v2;
 #[cfg(feature = "store-filesystem")]
 pub use zarrkit_store_filesystem as store_filesystem;
-#[cfg(feature = "dtype-struct")]
-pub use zarrkit_dtype_struct as dtype_struct;
-#[cfg(feature = "codec-reshape")]
-pub use zarrkit_codec_reshape as codec_reshape;
-#[cfg(feature = "codec-scale-offset")]
-pub use zarrkit_codec_scale_offset as codec_scale_offset;
-#[cfg(feature = "codec-cast-value")]
-pub use zarrkit_codec_cast_value as codec_cast_value;
-#[cfg(feature = "codec-zarrs-vlen-v2")]
-pub use zarrkit_codec_zarrs_vlen_v2 as codec_zarrs_vlen_v2;
-#[cfg(feature = "codec-zarrs-vlen")]
-pub use zarrkit_codec_zarrs_vlen as codec_zarrs_vlen;
-#[cfg(feature = "codec-gdeflate")]
-pub use zarrkit_codec_gdeflate as codec_gdeflate;
-#[cfg(feature = "codec-squeeze")]
-pub use zarrkit_codec_squeeze as codec_squeeze;
-#[cfg(feature = "codec-optional")]
-pub use zarrkit_codec_optional as codec_optional;
-#[cfg(feature = "dtype-optional")]
-pub use zarrkit_dtype_optional as dtype_optional;
-#[cfg(feature = "codec-categorize")]
-pub use zarrkit_codec_categorize as codec_categorize;
-#[cfg(feature = "codec-astype")]
-pub use zarrkit_codec_astype as codec_astype;
-#[cfg(feature = "codec-quantize")]
-pub use zarrkit_codec_quantize as codec_quantize;
-#[cfg(feature = "codec-fixedscaleoffset")]
-pub use zarrkit_codec_fixedscaleoffset as codec_fixedscaleoffset;
-#[cfg(feature = "dtype-vlen-array")]
-pub use zarrkit_dtype_vlen_array as dtype_vlen_array;
-#[cfg(feature = "codec-vlen-array")]
-pub use zarrkit_codec_vlen_array as codec_vlen_array;
-#[cfg(feature = "codec-msgpack2")]
-pub use zarrkit_codec_msgpack2 as codec_msgpack2;
-#[cfg(feature = "codec-json2")]
-pub use zarrkit_codec_json2 as codec_json2;
-#[cfg(feature = "codec-jenkins-lookup3")]
-pub use zarrkit_codec_jenkins_lookup3 as codec_jenkins_lookup3;
-#[cfg(feature = "codec-base64")]
-pub use zarrkit_codec_base64 as codec_base64;
-#[cfg(feature = "codec-crc32")]
-pub use zarrkit_codec_crc32 as codec_crc32;
-#[cfg(feature = "codec-lzma")]
-pub use zarrkit_codec_lzma as codec_lzma;
+#[cfg(feature = "store-zip")]
+pub use zarrkit_store_zip as store_zip;
 
 use std::sync::Arc;
 
@@ -304,5 +306,12 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
     ),
     ("chunk grid", &["regular", "rectilinear"]),
     ("chunk key encoding", &["default", "v2"]),
-    ("store", &["file", "memory"]),
+    ("store", &["file", "memory",
+            "zip+file",
+            "zip+http",
+            "zip+https",
+            "zip+s3",
+            "zip+gs",
+            "zip+az",
+        ]),
 ];
