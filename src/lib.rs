@@ -137,6 +137,8 @@ pub use zarrkit_key_default as key_default;
 pub use zarrkit_key_v2 as key_v2;
 #[cfg(feature = "store-filesystem")]
 pub use zarrkit_store_filesystem as store_filesystem;
+#[cfg(feature = "store-http")]
+pub use zarrkit_store_http as store_http;
 #[cfg(feature = "store-zip")]
 pub use zarrkit_store_zip as store_zip;
 
@@ -313,5 +315,7 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "zip+s3",
             "zip+gs",
             "zip+az",
+            "http",
+            "https",
         ]),
 ];
