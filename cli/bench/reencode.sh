@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Time the same reencode with zarrs_tools' zarrs_reencode and with `zarrkit reencode`:
+# a Zarr V2 array (256 x 1024 x 1024 uint16 = 512 MiB, chunks 32 x 256 x 256, zstd level 3)
+# into Zarr V3 with sharding (shards 64 x 256 x 256 of inner chunks 32 x 64 x 64: a rechunk),
+# zstd replaced by blosc (lz4, level 5, byte shuffle). Same flags for both tools (zarrkit
+# takes zarrs_reencode's). Reports the median wall time and peak RSS (/usr/bin/time -f %M)
+# of REPS alternating runs, the time ratio, and checks both outputs against the input with
+# `zarrkit validate` (so zarrkit also reads what zarrs wrote).
+#
+#   cli/bench/reencode.sh            # REPS=3; work files in target/cli-bench (removed after)
+#   REPS=5 KEEP=1 cli/bench/reencode.sh
+#
+# zarrs_tools is installed once from crates.io into target/zarrs-tools (cargo install -j 1,
+# its build directory removed afterwards); zarrkit is built with `cargo build --release -p
+# zarrkit-cli`. The input comes from the side-by-side harness's data directory when it is
+# there (same generator), else from cli/bench/generate.py (needs Python with numpy: $PYTHON).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+reps="${REPS:-3}"
+zt_version="${ZARRS_TOOLS_VERSION:-0.8.1}"
+zt_root="$root/target/zarrs-tools"
+work="${ZARRKIT_BENCH_DIR:-$root/target/cli-bench}"
+mkdir -p "$work"
+
+# 1. The tools.
+if [ ! -x "$zt_root/bin/zarrs_reencode" ]; then
+  echo "== cargo install zarrs_tools $zt_version (once, -j 1)" >&2
+  cargo install zarrs_tools --version "$zt_version" --locked --root "$zt_root" \
+    --target-dir "$zt_root/build" -j 1
+  rm -rf "$zt_root/build"
+fi
+zarrs="$zt_root/bin/zarrs_reencode"
+echo "== cargo build --release -p zarrkit-cli" >&2
+cargo build --release -p zarrkit-cli
+zk="$root/target/release/zarrkit"
+
+# 2. The input (made once, not timed).
+raw="$root/bench-work/harness/data/input_256x1024x1024_seed0_v1.u16"
+if [ ! -f "$raw" ]; then
+  raw="$work/input_256x1024x1024_seed0_v1.u16"
+  if [ ! -f "$raw" ]; then
+    echo "== generating $raw" >&2
+    "${PYTHON:-python3}" cli/bench/generate.py 256 1024 1024 0 "$raw"
+  fi
+fi
+in="$work/in_v2.zarr"
+if [ ! -f "$in/.zarray" ]; then
+  echo "== binary2zarr -> $in (V2, zstd 3, chunks 32x256x256)" >&2
+  "$zk" binary2zarr "$in" -i "$raw" -d uint16 -a 256,1024,1024 -c 32,256,256 \
+    --bytes-to-bytes-codecs zstd:3 --zarr-format 2 --overwrite >&2
+fi
+
+blosc='[{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"shuffle","typesize":2,"blocksize":0}}]'
+flags=(--chunk-shape 32,64,64 --shard-shape 64,256,256 --bytes-to-bytes-codecs "$blosc")
+
+# One timed run: prints "seconds peak_rss_kib".
+timed() {
+  local out="$1"; shift
+  rm -rf "$out"
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > "$work/stdout.txt" 2> "$work/stderr.txt" || {
+    cat "$work/stderr.txt" >&2; exit 1; }
+  cat "$work/time.txt"
+}
+
+declare -a zs_t zs_m zk_t zk_m
+for i in $(seq 1 "$reps"); do
+  read -r t m < <(timed "$work/out_zarrs.zarr" "$zarrs" "${flags[@]}" "$in" "$work/out_zarrs.zarr")
+  zs_t+=("$t"); zs_m+=("$m")
+  echo "run $i zarrs_reencode: ${t} s, peak RSS $((m / 1024)) MiB" >&2
+  read -r t m < <(timed "$work/out_zarrkit.zarr" "$zk" reencode "$in" "$work/out_zarrkit.zarr" "${flags[@]}")
+  zk_t+=("$t"); zk_m+=("$m")
+  echo "run $i zarrkit reencode: ${t} s, peak RSS $((m / 1024)) MiB" >&2
+  echo "  $(tail -1 "$work/stdout.txt")" >&2
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+zs_tm=$(median "${zs_t[@]}"); zk_tm=$(median "${zk_t[@]}")
+zs_mm=$(median "${zs_m[@]}"); zk_mm=$(median "${zk_m[@]}")
+
+# 3. Both outputs hold the input's elements.
+"$zk" validate "$in" "$work/out_zarrs.zarr" >&2
+"$zk" validate "$in" "$work/out_zarrkit.zarr" >&2
+size() { du -sb "$1" | cut -f1; }
+
+echo
+echo "reencode V2 zstd(3) 32x256x256 -> V3 sharded 64x256x256 / 32x64x64 blosc(lz4,5,shuffle), 512 MiB uint16"
+echo "machine: $(nproc) CPUs, shared with other work (noisy); $reps runs each, alternating, medians"
+printf '%-26s %10s %14s %14s\n' tool "seconds" "peak RSS MiB" "output MiB"
+printf '%-26s %10s %14s %14s\n' "zarrs_reencode $zt_version" "$zs_tm" "$((zs_mm / 1024))" "$(( $(size "$work/out_zarrs.zarr") >> 20 ))"
+printf '%-26s %10s %14s %14s\n' "zarrkit reencode" "$zk_tm" "$((zk_mm / 1024))" "$(( $(size "$work/out_zarrkit.zarr") >> 20 ))"
+awk -v a="$zk_tm" -v b="$zs_tm" -v c="$zk_mm" -v d="$zs_mm" \
+  'BEGIN { printf "time ratio zarrkit/zarrs: %.2fx   peak RSS ratio: %.2fx\n", a / b, c / d }'
+echo "input $(( $(size "$in") >> 20 )) MiB; all runs: zarrs ${zs_t[*]} s, zarrkit ${zk_t[*]} s"
+
+if [ -z "${KEEP:-}" ]; then
+  rm -rf "$work/out_zarrs.zarr" "$work/out_zarrkit.zarr" "$work/in_v2.zarr"
+fi
