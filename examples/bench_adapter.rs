@@ -14,6 +14,14 @@
 //! sync→async adapter, driven by `futures`' executor: the harness then compares the async
 //! figures with the sync ones on the same store.
 //!
+//! `P` is a directory, or a store URL (the harness's `--store s3` passes
+//! `s3://BUCKET/PREFIX/array.zarr` and the endpoint and credentials in `AWS_*` variables):
+//! URLs are opened by scheme through the store registry, as a user would
+//! (`zarrkit::open_store_async(url)`: the object store plugin, configured from the
+//! environment). For URLs the default API is async (the object store is async-native; the
+//! async driver keeps many requests in flight, where the sync one waits for each chunk on a
+//! decode thread); `--api sync` uses `zarrkit::open_store(url)` and the sync API.
+//!
 //! `K` is `none`, `zstd:LEVEL` or `blosc:CNAME:CLEVEL:SHUFFLE`. Every command prints one JSON
 //! object as the last line of stdout: `{"op", "elapsed_s", "nbytes", "crc32c"}` (CRC-32C of
 //! the little-endian, C-order data written or read). The timer covers creating/opening the
@@ -28,10 +36,10 @@ use std::time::Instant;
 use zarrkit::codec_sharding::ShardingCodecBuilder;
 use zarrkit::futures::executor::block_on;
 use zarrkit::serde_json::{json, Value};
-use zarrkit::storage::asynchronous::SyncToAsyncAdapter;
+use zarrkit::storage::asynchronous::{AsyncWritableStorageTraits, SyncToAsyncAdapter};
 use zarrkit::storage::{StorePrefix, WritableStorageTraits};
 use zarrkit::store_filesystem::FilesystemStore;
-use zarrkit::{Array, ArrayBuilder, ArrayBytes, ArraySubset, MetadataV3};
+use zarrkit::{Array, ArrayBuilder, ArrayBytes, ArraySubset, DynAsyncStore, DynStore, MetadataV3};
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -103,6 +111,30 @@ fn compressor(codec: &str) -> Result<Option<MetadataV3>> {
     })
 }
 
+/// Whether `--path` is a store URL (`s3://…`) rather than a directory.
+fn is_url(path: &str) -> bool {
+    path.split_once("://")
+        .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme != "file")
+}
+
+/// The store at `path`: a directory (the filesystem store, behind the sync→async adapter for
+/// the async API) or a URL (the plugin registered for its scheme, in its sync or async form).
+enum Store {
+    Sync(Arc<DynStore>),
+    Async(Arc<DynAsyncStore>),
+}
+
+fn open_path(path: &str, api_async: bool) -> Result<Store> {
+    Ok(match (is_url(path), api_async) {
+        (true, true) => Store::Async(zarrkit::open_store_async(path)?),
+        (true, false) => Store::Sync(zarrkit::open_store(path)?),
+        (false, true) => Store::Async(Arc::new(SyncToAsyncAdapter::new(Arc::new(
+            FilesystemStore::new(path)?,
+        ))?)),
+        (false, false) => Store::Sync(Arc::new(FilesystemStore::new(path)?)),
+    })
+}
+
 fn print_result(op: &str, elapsed_s: f64, nbytes: usize, crc: u32) {
     println!(
         "{{\"op\": \"{op}\", \"elapsed_s\": {elapsed_s:.6}, \"nbytes\": {nbytes}, \"crc32c\": \"{crc:08x}\"}}"
@@ -131,8 +163,7 @@ fn cmd_write(flags: &HashMap<String, String>, api_async: bool) -> Result<()> {
     let nbytes = data.len();
 
     let start = Instant::now();
-    let store = Arc::new(FilesystemStore::new(path)?);
-    store.erase_prefix(&StorePrefix::root())?;
+    let store = open_path(path, api_async)?;
     let mut inner = vec![md("bytes", json!({"endian": "little"}))];
     inner.extend(compressor);
     let (grid, codecs) = match shard {
@@ -144,17 +175,22 @@ fn cmd_write(flags: &HashMap<String, String>, api_async: bool) -> Result<()> {
                 .build_metadata()?],
         ),
     };
-    let array = ArrayBuilder::new(shape.clone(), grid, "uint16", 0)
-        .codecs_metadata(codecs)
-        .build(store.clone(), "/")?;
+    let builder = ArrayBuilder::new(shape.clone(), grid, "uint16", 0);
+    let builder = builder.codecs_metadata(codecs);
     let all = ArraySubset::new_with_shape(shape);
-    if api_async {
-        let array = array.with_storage(Arc::new(SyncToAsyncAdapter::new(store)?));
-        block_on(array.store_metadata_async())?;
-        block_on(array.write_async(&all, ArrayBytes::Fixed(data)))?;
-    } else {
-        array.store_metadata()?;
-        array.store_array_subset(&all, data)?;
+    match store {
+        Store::Async(store) => {
+            block_on(store.erase_prefix(&StorePrefix::root()))?;
+            let array = builder.build(store, "/")?;
+            block_on(array.store_metadata_async())?;
+            block_on(array.write_async(&all, ArrayBytes::Fixed(data)))?;
+        }
+        Store::Sync(store) => {
+            store.erase_prefix(&StorePrefix::root())?;
+            let array = builder.build(store, "/")?;
+            array.store_metadata()?;
+            array.store_array_subset(&all, data)?;
+        }
     }
     let elapsed = start.elapsed().as_secs_f64();
     print_result("write", elapsed, nbytes, crc);
@@ -190,12 +226,9 @@ fn cmd_read(flags: &HashMap<String, String>, api_async: bool) -> Result<()> {
     let mut crc = 0u32;
     let mut nbytes = 0usize;
     let start = Instant::now();
-    let store = Arc::new(FilesystemStore::new(path)?);
-    let (sync_array, async_array) = if api_async {
-        let s = Arc::new(SyncToAsyncAdapter::new(store)?);
-        (None, Some(block_on(Array::open_async(s, "/"))?))
-    } else {
-        (Some(Array::open(store, "/")?), None)
+    let (sync_array, async_array) = match open_path(path, api_async)? {
+        Store::Async(s) => (None, Some(block_on(Array::open_async(s, "/"))?)),
+        Store::Sync(s) => (Some(Array::open(s, "/")?), None),
     };
     let read = |region: &ArraySubset| -> Result<ArrayBytes> {
         Ok(match (&sync_array, &async_array) {
@@ -238,9 +271,9 @@ fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     // `--api X` may come before the sub-command (the harness appends the sub-command to the
     // implementation's command line).
-    let mut api = "sync".to_string();
+    let mut api: Option<String> = None;
     if args.first().map(String::as_str) == Some("--api") && args.len() > 1 {
-        api = args[1].clone();
+        api = Some(args[1].clone());
         args.drain(..2);
     }
     let Some(cmd) = args.first().cloned() else {
@@ -249,19 +282,22 @@ fn main() {
     };
     let res = parse_flags(&args[1..]).and_then(|mut flags| {
         if let Some(a) = flags.remove("api") {
-            api = a;
+            api = Some(a);
         }
-        let api_async = match api.as_str() {
-            "sync" => false,
-            "async" => true,
-            other => return Err(format!("unknown --api {other:?} (sync or async)").into()),
+        // The default: async for store URLs, sync for directories.
+        let url = flags.get("path").is_some_and(|p| is_url(p));
+        let api_async = match api.as_deref() {
+            None => url,
+            Some("sync") => false,
+            Some("async") => true,
+            Some(other) => return Err(format!("unknown --api {other:?} (sync or async)").into()),
         };
         match cmd.as_str() {
             "info" => {
                 println!(
-                "{{\"name\": \"bench_adapter\", \"library\": \"zarrkit\", \"version\": \"{}\"}}",
-                env!("CARGO_PKG_VERSION")
-            );
+                    "{{\"name\": \"bench_adapter\", \"library\": \"zarrkit\", \"version\": \"{}\", \"stores\": [\"file\", \"s3\"], \"s3_client\": \"zarrkit-store-object (object_store 0.14, from AWS_* env; async API unless --api sync)\"}}",
+                    env!("CARGO_PKG_VERSION")
+                );
                 Ok(())
             }
             "write" => cmd_write(&flags, api_async),

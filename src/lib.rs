@@ -139,6 +139,8 @@ pub use zarrkit_key_v2 as key_v2;
 pub use zarrkit_store_filesystem as store_filesystem;
 #[cfg(feature = "store-http")]
 pub use zarrkit_store_http as store_http;
+#[cfg(feature = "store-object")]
+pub use zarrkit_store_object as store_object;
 #[cfg(feature = "store-zip")]
 pub use zarrkit_store_zip as store_zip;
 
@@ -308,7 +310,11 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
     ),
     ("chunk grid", &["regular", "rectilinear"]),
     ("chunk key encoding", &["default", "v2"]),
-    ("store", &["file", "memory",
+    (
+        "store",
+        &[
+            "file",
+            "memory",
             "zip+file",
             "zip+http",
             "zip+https",
@@ -317,5 +323,11 @@ pub const DEFAULT_PLUGIN_NAMES: &[(&str, &[&str])] = &[
             "zip+az",
             "http",
             "https",
-        ]),
+            "s3",
+            "gs",
+            "az",
+            "abfs",
+            "abfss",
+        ],
+    ),
 ];

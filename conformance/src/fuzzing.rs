@@ -303,8 +303,24 @@ fn array_json(d: &Decoder) -> String {
     )
 }
 
-/// A one-chunk array of decoder `d` on a fresh memory store.
+/// A one-chunk array of decoder `d` on a memory store, made once per thread and target
+/// (binding metadata costs more than most decodes: the fuzzers would mostly measure it).
+/// The caller replaces the chunk's value, so no state survives between inputs but the
+/// array's caches, which are keyed by the value's version.
 fn one_chunk_array(d: &Decoder) -> Option<(Arc<MemoryStore>, Array<MemoryStore>)> {
+    type Cached = std::collections::HashMap<&'static str, (Arc<MemoryStore>, Array<MemoryStore>)>;
+    thread_local! {
+        static ARRAYS: std::cell::RefCell<Cached> = std::cell::RefCell::new(Cached::new());
+    }
+    if let Some(hit) = ARRAYS.with(|a| a.borrow().get(d.target).cloned()) {
+        return Some(hit);
+    }
+    let made = new_one_chunk_array(d)?;
+    ARRAYS.with(|a| a.borrow_mut().insert(d.target, made.clone()));
+    Some(made)
+}
+
+fn new_one_chunk_array(d: &Decoder) -> Option<(Arc<MemoryStore>, Array<MemoryStore>)> {
     let store = Arc::new(MemoryStore::new());
     let meta = zarrkit::metadata::NodeMetadata::from_json(array_json(d).as_bytes(), "/").ok()?;
     let zarrkit::metadata::NodeMetadata::Array(m) = meta else {

@@ -14,6 +14,13 @@
 //!   array case again and zarrkit, zarr-python and tensorstore read it back; [`python`]
 //!   creates the pinned Python environment and runs the peers; [`markdown`] renders the
 //!   Markdown summary (`docs/conformance.md`).
+//! - **Foreign data** (`runner`): [`foreign`] generates corpora with zarr-python 2 (every
+//!   numcodecs codec) and zarr-python 3 (V3 with `numcodecs.*` codecs, sharding, its data
+//!   types; and V2), each in a pinned Python environment of its own, and runs the read checks
+//!   on them (`zarrkit-conformance --foreign [DIR]`; summary with `--foreign-markdown FILE`,
+//!   checked with `--foreign-check-markdown FILE`: `docs/foreign.md`). The
+//!   canonical bytes of datetimes, records and ragged arrays, which the shared corpus README
+//!   does not define, are documented in [`canonical`].
 //! - **External contract**: [`write_elements_json`] prints an array's elements as the
 //!   zarr-conformance-tests suite expects (`zarrkit-conformance --array_path PATH`).
 //! - **Suites** (feature `suites`, core only): [`suites::codec`], [`suites::store`],
@@ -29,6 +36,8 @@
 
 pub mod canonical;
 pub mod elements;
+#[cfg(feature = "runner")]
+pub mod foreign;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod json;
@@ -47,11 +56,14 @@ pub mod writeback;
 
 use std::path::{Path, PathBuf};
 
-pub use canonical::{canonical_bytes, canonical_bytes_with, first_difference, sha256_hex};
+pub use canonical::{
+    canonical_bytes, canonical_bytes_with, canonical_ragged_bytes, first_difference,
+    first_difference_in, sha256_hex, CanonicalForm,
+};
 pub use elements::write_elements_json;
 pub use manifest::{Case, CaseKind, Expect, Manifest};
 pub use report::{summary_line, ArrayInfo, CaseResult, Report, Status};
-pub use runner::{metadata_round_trip, run_corpus_with, RunOptions};
+pub use runner::{array_canonical_bytes, metadata_round_trip, run_corpus_with, RunOptions};
 
 /// An error that stops a whole run (the manifest cannot be read).
 #[derive(Debug, thiserror::Error)]

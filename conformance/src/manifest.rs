@@ -21,9 +21,12 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// Parse manifest JSON.
+    /// Parse manifest JSON. Bare `NaN` / `Infinity` / `-Infinity` tokens (as Python's json
+    /// writes non-finite attributes, which the foreign-data corpus has) read as zarrkit's
+    /// marker strings ([`zarrkit_core::json::parse`]), exactly as the same tokens in a store's
+    /// `.zattrs` read, so expected and actual attributes compare equal.
     pub fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(bytes)
+        serde_json::from_value(zarrkit_core::json::parse(bytes)?)
     }
 
     /// Read `<dir>/manifest.json`.
@@ -190,4 +193,26 @@ pub struct Expect {
     /// Invalid/corrupt: why the case must be rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_non_finite_attributes_load() -> Result<(), serde_json::Error> {
+        let m = Manifest::from_json(
+            br#"{"format": 1, "cases": [{"id": "g", "store": "s", "zarr_format": 2, "kind": "group",
+                "expect": {"attributes": {"a": NaN, "b": [Infinity, -Infinity, 1.5]}, "fill_value": null}}]}"#,
+        )?;
+        let attrs = m.cases[0].expect.attributes.clone().unwrap_or_default();
+        assert_eq!(attrs["a"], Value::String(zarrkit_core::json::NAN.into()));
+        assert_eq!(
+            attrs["b"][1],
+            Value::String(zarrkit_core::json::NEG_INFINITY.into())
+        );
+        assert_eq!(m.cases[0].expect.fill_value, Some(Value::Null));
+        assert!(Manifest::from_json(br#"{"format": 1, "cases": [NaNx]}"#).is_err());
+        Ok(())
+    }
 }

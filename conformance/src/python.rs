@@ -70,24 +70,62 @@ fn run(cmd: &mut Command, what: &str) -> Result<(), String> {
 
 /// The pinned `name==version` lines of [`REQUIREMENTS`].
 pub fn pinned_versions() -> BTreeMap<String, String> {
-    REQUIREMENTS
+    pinned_versions_of(REQUIREMENTS)
+}
+
+/// The pinned `name==version` lines of a requirements text (`name[extra,...]==version`
+/// counts as `name`).
+pub fn pinned_versions_of(requirements: &str) -> BTreeMap<String, String> {
+    requirements
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| l.split_once("=="))
-        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .map(|(n, v)| {
+            let name = n.split_once('[').map_or(n, |(name, _)| name);
+            (name.trim().to_string(), v.trim().to_string())
+        })
         .collect()
 }
+
+/// A pinned Python environment: what to install and which script reports the installed
+/// versions (`SCRIPT --versions` prints a JSON object of name → version or null).
+#[derive(Debug, Clone, Copy)]
+pub struct VenvSpec<'a> {
+    /// The requirements file's text (`name==version` lines), installed with pip.
+    pub requirements: &'a str,
+    /// A Python script that supports `--versions`.
+    pub versions_script: &'a str,
+    /// What the packages are for, in progress lines (`the pinned peers (zarr, ...)`).
+    pub what: &'a str,
+}
+
+/// The write-back peers' environment: [`REQUIREMENTS`], versions from [`PEER_SCRIPT`].
+pub const PEER_VENV: VenvSpec<'static> = VenvSpec {
+    requirements: REQUIREMENTS,
+    versions_script: PEER_SCRIPT,
+    what: "the pinned peers with pip (zarr, tensorstore, numcodecs, numpy)",
+};
 
 /// Make sure the virtual environment in `dir` exists with the pinned packages: create it
 /// with `python3 -m venv` (or `$ZARRKIT_PYTHON`) and `pip install` the requirements if it
 /// is missing or was installed with other requirements; reuse it otherwise. `log` receives
 /// progress lines.
-pub fn ensure_venv(dir: &Path, mut log: impl FnMut(&str)) -> Result<PythonEnv, String> {
+pub fn ensure_venv(dir: &Path, log: impl FnMut(&str)) -> Result<PythonEnv, String> {
+    ensure_venv_with(dir, &PEER_VENV, log)
+}
+
+/// [`ensure_venv`] for any [`VenvSpec`]: the environment in `dir` is (re)installed when its
+/// marker file differs from `spec.requirements`, and every pinned version is checked.
+pub fn ensure_venv_with(
+    dir: &Path,
+    spec: &VenvSpec<'_>,
+    mut log: impl FnMut(&str),
+) -> Result<PythonEnv, String> {
     let python = venv_python(dir);
     let marker = dir.join(MARKER);
     let current = std::fs::read_to_string(&marker).ok();
-    if !python.is_file() || current.as_deref() != Some(REQUIREMENTS) {
+    if !python.is_file() || current.as_deref() != Some(spec.requirements) {
         if !python.is_file() {
             let base = std::env::var(PYTHON_ENV).unwrap_or_else(|_| "python3".into());
             log(&format!(
@@ -100,9 +138,9 @@ pub fn ensure_venv(dir: &Path, mut log: impl FnMut(&str)) -> Result<PythonEnv, S
             )?;
         }
         let req = dir.join("zarrkit-requirements.in");
-        std::fs::write(&req, REQUIREMENTS)
+        std::fs::write(&req, spec.requirements)
             .map_err(|e| format!("cannot write {}: {e}", req.display()))?;
-        log("installing the pinned peers with pip (zarr, tensorstore, numcodecs, numpy)");
+        log(&format!("installing {}", spec.what));
         run(
             Command::new(&python)
                 .args(["-m", "pip", "install", "--disable-pip-version-check"])
@@ -110,11 +148,11 @@ pub fn ensure_venv(dir: &Path, mut log: impl FnMut(&str)) -> Result<PythonEnv, S
                 .arg(&req),
             "pip install",
         )?;
-        std::fs::write(&marker, REQUIREMENTS)
+        std::fs::write(&marker, spec.requirements)
             .map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
     }
-    let versions = peer_versions(&python)?;
-    for (name, pinned) in pinned_versions() {
+    let versions = script_versions(&python, spec.versions_script)?;
+    for (name, pinned) in pinned_versions_of(spec.requirements) {
         let got = versions.get(&name).map(String::as_str).unwrap_or("none");
         if got != pinned {
             return Err(format!(
@@ -126,20 +164,30 @@ pub fn ensure_venv(dir: &Path, mut log: impl FnMut(&str)) -> Result<PythonEnv, S
     Ok(PythonEnv { python, versions })
 }
 
-fn script_file() -> Result<tempfile::NamedTempFile, String> {
+/// Write a Python script to a temporary file (kept while the handle lives).
+pub fn script_file(prefix: &str, text: &str) -> Result<tempfile::NamedTempFile, String> {
     let mut f = tempfile::Builder::new()
-        .prefix("zarrkit-peer-read-")
+        .prefix(prefix)
         .suffix(".py")
         .tempfile()
-        .map_err(|e| format!("cannot create the peer script file: {e}"))?;
-    f.write_all(PEER_SCRIPT.as_bytes())
-        .map_err(|e| format!("cannot write the peer script file: {e}"))?;
+        .map_err(|e| format!("cannot create the script file {prefix}*.py: {e}"))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write the script file {prefix}*.py: {e}"))?;
     Ok(f)
+}
+
+fn peer_script_file() -> Result<tempfile::NamedTempFile, String> {
+    script_file("zarrkit-peer-read-", PEER_SCRIPT)
 }
 
 /// The installed versions reported by the peer script.
 pub fn peer_versions(python: &Path) -> Result<BTreeMap<String, String>, String> {
-    let script = script_file()?;
+    script_versions(python, PEER_SCRIPT)
+}
+
+/// The installed versions reported by `script --versions` (`none` for a missing package).
+pub fn script_versions(python: &Path, script: &str) -> Result<BTreeMap<String, String>, String> {
+    let script = script_file("zarrkit-versions-", script)?;
     let out = Command::new(python)
         .arg(script.path())
         .arg("--versions")
@@ -196,7 +244,7 @@ pub fn run_peer(
     peer: &str,
     jobs: &[PeerJob],
 ) -> Result<BTreeMap<String, PeerRead>, String> {
-    let script = script_file()?;
+    let script = peer_script_file()?;
     let input = serde_json::to_vec(jobs).map_err(|e| format!("cannot encode the jobs: {e}"))?;
     let mut child = Command::new(python)
         .arg(script.path())
@@ -253,5 +301,14 @@ mod tests {
         assert_eq!(p.get("numcodecs").map(String::as_str), Some("0.16.6"));
         assert!(p.contains_key("numpy"));
         assert!(PEER_SCRIPT.contains("def canonical_bytes"));
+    }
+
+    #[test]
+    fn pins_with_extras() {
+        let p =
+            pinned_versions_of("# c\nnumcodecs[msgpack,zfpy]==0.15.1\n zarr == 2.18.6\nloose\n");
+        assert_eq!(p.get("numcodecs").map(String::as_str), Some("0.15.1"));
+        assert_eq!(p.get("zarr").map(String::as_str), Some("2.18.6"));
+        assert_eq!(p.len(), 2);
     }
 }

@@ -18,12 +18,12 @@ use serde_json::Value;
 use zarrkit::store_filesystem::FilesystemStore;
 use zarrkit::{Array, ArrayBytes, ArrayMetadata, ArraySubset};
 
-use crate::canonical::{canonical_bytes, first_difference, sha256_hex};
+use crate::canonical::{first_difference_in, sha256_hex};
 use crate::json::json_diff_exact;
 use crate::manifest::{Case, CaseKind, Manifest};
 use crate::python::{run_peer, PeerJob, PeerRead, PythonEnv, PEERS};
 use crate::report::{one_line, summary_line, ArrayInfo, Report, Status};
-use crate::runner::array_info;
+use crate::runner::{array_canonical_bytes, array_info, canonical_form};
 use crate::CorpusError;
 
 /// The readers of a write-back case, in report order: zarrkit's own read-back, the
@@ -228,7 +228,7 @@ fn read_whole<S: zarrkit::storage::ReadableStorageTraits + ?Sized + 'static>(
         .try_fold(1u64, |a, &d| a.checked_mul(d))
         .and_then(|n| usize::try_from(n).ok())
         .ok_or_else(|| format!("shape {:?} has too many elements", array.shape()))?;
-    let canonical = canonical_bytes(&bytes, array.data_type(), n)?;
+    let (canonical, _) = array_canonical_bytes(array, &bytes, n)?;
     Ok((bytes, canonical))
 }
 
@@ -349,7 +349,7 @@ fn write_case(
             if sha == expected {
                 check("zarrkit", WbStatus::Pass, "")
             } else {
-                let d = first_difference(&c, &canonical, a.data_type().size()).unwrap_or_default();
+                let d = first_difference_in(&c, &canonical, canonical_form(&a)).unwrap_or_default();
                 check(
                     "zarrkit",
                     WbStatus::Fail,

@@ -41,7 +41,8 @@
 //! may follow it (msgpack-python raises `ExtraData`), and the items must be nested exactly
 //! as the stored shape says. `string`: str values must be UTF-8; `nil` (Python `None`,
 //! left in partial chunks of arrays with `fill_value: null`) and the integer `0` (the default
-//! `fill_value: 0`) decode as the empty string, bin values are an error.
+//! `fill_value: 0`) decode as the empty string, bin values (Python `bytes` objects) are an
+//! unsupported-feature error (`CodecError::Unsupported`).
 //! `variable_length_bytes`: str and bin values, `nil` and `0` as empty. Numbers must fit the
 //! integer type; floats are read as float64 and rounded to the element type.
 //!
@@ -435,6 +436,17 @@ impl Output {
                     self.bytes.extend_from_slice(b);
                 }
                 Scalar::Bin(b) if kind == Kind::Bytes => self.bytes.extend_from_slice(b),
+                Scalar::Bin(b) => {
+                    // Valid data zarrkit has no type for: numcodecs packs Python `bytes` in
+                    // an object array as bin, and zarrkit binds every V2 `|O` msgpack2 array
+                    // as `string` (the data type is chosen before any chunk is read).
+                    return Err(unsupported(format!(
+                        "element {index}: a byte string (msgpack bin, {} bytes) in an array \
+                         read as `string`; zarrkit binds V2 `|O` msgpack2 arrays as strings and \
+                         has no data type for Python `bytes` objects in them",
+                        b.len()
+                    )));
+                }
                 Scalar::Nil | Scalar::Int(0) => {}
                 other => {
                     return Err(bad(format!(

@@ -313,6 +313,34 @@ fn corrupt_and_hostile_input_is_an_error() -> R {
     ] {
         assert!(c.decode(hex(&bad).into(), &r, &opts()).is_err(), "{bad}");
     }
+    // A bytes object (bin) in an array read as strings is valid data of a type zarrkit does
+    // not bind there: an unsupported-feature error naming the element, not corruption.
+    // numcodecs 0.15.1 `MsgPack().encode(np.array(["foo", b"\xff\x00a", "baz"], dtype=object))`.
+    match c.decode(
+        hex("95a3666f6fc403ff0061a362617aa27c4f9103").into(),
+        &r,
+        &opts(),
+    ) {
+        Err(CodecError::Unsupported { message, .. }) => {
+            assert!(message.contains("element 1"), "{message}");
+            assert!(message.contains("bytes"), "{message}");
+        }
+        other => return Err(format!("expected an unsupported error, got {other:?}").into()),
+    }
+    // The same chunk read as byte strings.
+    let rb = repr("bytes", vec![3])?;
+    let ArrayBytes::Variable { bytes, offsets } = c.decode(
+        hex("95a3666f6fc403ff0061a362617aa27c4f9103").into(),
+        &rb,
+        &opts(),
+    )?
+    else {
+        return Err("expected variable-size bytes".into());
+    };
+    assert_eq!(
+        (bytes, offsets),
+        (b"foo\xff\x00abaz".to_vec(), vec![0, 3, 6, 9])
+    );
     // A huge claimed shape: refused before allocating.
     let big = repr("<f8", vec![1 << 40])?;
     let doc = hex("9301a33c6638")
