@@ -176,7 +176,7 @@ pub fn output_metadata<S: ?Sized>(
     // The input's chunking: (chunk shape, shard shape, inner codec parts).
     let grid_chunk = regular_chunk_shape(&m.chunk_grid);
     let parts = split(&node, &m.codecs)?;
-    let (in_chunk, in_shard, in_parts) = if parts.a2b.name() == "sharding_indexed" {
+    let (in_chunk, in_shard, in_parts) = if is_codec(&parts.a2b, "sharding_indexed") {
         let cfg = parts.a2b.configuration().cloned().unwrap_or_default();
         let inner_shape: Option<Vec<u64>> = cfg
             .get("chunk_shape")
@@ -243,7 +243,7 @@ pub fn output_metadata<S: ?Sized>(
         None if encoding.data_type.is_some() || defaults.data_type.is_some() => {
             // A changed data type may not suit the input's array→bytes codec (pcodec, zfp):
             // keep it only when it is `bytes`.
-            if in_parts.a2b.name() == "bytes" {
+            if is_codec(&in_parts.a2b, "bytes") {
                 in_parts.a2b
             } else {
                 bytes_le()
@@ -344,4 +344,12 @@ fn cast_fill<S: ?Sized>(
     out_dt
         .fill_value_to_json(&fv)
         .map_err(|e| FilterError::Other(format!("fill value: {e}")))
+}
+
+/// Whether codec metadata names the codec registered as `canonical` (under that name or any
+/// alias: names resolve through the registry).
+fn is_codec(m: &MetadataV3, canonical: &str) -> bool {
+    zarrkit_core::registry::CODECS
+        .get(m.name())
+        .is_some_and(|p| zarrkit_core::registry::PluginEntry::name(p) == canonical)
 }
