@@ -234,3 +234,35 @@ fn variable_view_is_checked() -> R {
     assert!(ArrayBytes::Fixed(vec![1]).as_variable().is_none());
     Ok(())
 }
+
+#[test]
+fn variable_size_types_get_their_default_codec() -> R {
+    // A builder that names no codecs gives `string` zarr-python's `vlen-utf8` and
+    // `variable_length_bytes` `vlen-bytes` (not `bytes`, which cannot encode them).
+    for (dt, fill, codec) in [
+        ("string", json!(""), "vlen-utf8"),
+        ("variable_length_bytes", json!(""), "vlen-bytes"),
+    ] {
+        let store = Arc::new(MemoryStore::new());
+        let a = ArrayBuilder::new(vec![5], vec![2], dt, fill).build(store.clone(), "/v")?;
+        a.store_metadata()?;
+        let m: Value = zarrkit::serde_json::from_slice(&a.metadata_json())?;
+        assert_eq!(
+            m["codecs"],
+            json!([{"name": codec, "configuration": {}}]),
+            "{dt}"
+        );
+        let reopened = Array::open(store, "/v")?;
+        let all = ArraySubset::new_with_shape(vec![5]);
+        if dt == "string" {
+            let v: Vec<String> = (0..5).map(sample).collect();
+            reopened.write(&all, &v)?;
+            assert_eq!(reopened.read::<Vec<String>>(&all)?, v);
+        } else {
+            let v: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; i as usize]).collect();
+            reopened.write(&all, &v)?;
+            assert_eq!(reopened.read::<Vec<Vec<u8>>>(&all)?, v);
+        }
+    }
+    Ok(())
+}

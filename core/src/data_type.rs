@@ -96,6 +96,13 @@ pub trait DataTypeExtension: Send + Sync + Debug {
         None
     }
 
+    /// The array->bytes codec an array of this type gets when its builder names none.
+    /// `None` (the default): little-endian `bytes` for fixed-size types; a variable-size
+    /// type without one must be given a codec explicitly.
+    fn default_array_to_bytes_codec(&self) -> Option<crate::metadata::MetadataV3> {
+        None
+    }
+
     /// Validate decoded element bytes (e.g. that bools are 0 or 1). Called on data decoded
     /// from a store before it is handed out as typed elements.
     fn validate_elements(&self, _bytes: &[u8]) -> Result<(), String> {

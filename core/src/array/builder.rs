@@ -121,10 +121,31 @@ impl ArrayBuilder {
             let a2b = match &self.array_to_bytes {
                 Some(c) => c.clone(),
                 None => {
-                    let mut c = Map::new();
-                    c.insert("endian".into(), Value::String("little".into()));
-                    registry::create_codec(&MetadataV3::new_with_configuration("bytes", c))
-                        .map_err(|e| plugin_err(&node, e))?
+                    // The data type names its own default (variable-size types: `string`
+                    // gets `vlen-utf8`, as zarr-python writes); else little-endian `bytes`.
+                    let dt = registry::create_data_type(&self.data_type)
+                        .map_err(|e| plugin_err(&node, e))?;
+                    let default = match dt.default_array_to_bytes_codec() {
+                        Some(m) => m,
+                        None if dt.size().fixed().is_none() => {
+                            return Err(MetadataError::invalid(
+                                node.as_str(),
+                                format!(
+                                    "data type {} has variable-size elements and no default \
+                                     array-to-bytes codec: name one (ArrayBuilder::array_to_bytes_codec \
+                                     or codecs_metadata)",
+                                    dt.name()
+                                ),
+                            )
+                            .into())
+                        }
+                        None => {
+                            let mut c = Map::new();
+                            c.insert("endian".into(), Value::String("little".into()));
+                            MetadataV3::new_with_configuration("bytes", c)
+                        }
+                    };
+                    registry::create_codec(&default).map_err(|e| plugin_err(&node, e))?
                 }
             };
             let mut all = self.array_to_array.clone();

@@ -117,6 +117,11 @@ impl DataTypeExtension for BytesDataType {
         DataTypeSize::Variable
     }
 
+    /// zarr-python writes variable-length bytes with `vlen-bytes`.
+    fn default_array_to_bytes_codec(&self) -> Option<MetadataV3> {
+        Some(MetadataV3::new("vlen-bytes"))
+    }
+
     /// Capability for typed access: variable-length byte strings.
     fn element_kind(&self) -> Option<ElementKind> {
         Some(ElementKind::ByteString)

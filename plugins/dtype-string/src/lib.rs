@@ -44,6 +44,11 @@ impl DataTypeExtension for StringDataType {
         DataTypeSize::Variable
     }
 
+    /// zarr-python writes `string` arrays with `vlen-utf8`.
+    fn default_array_to_bytes_codec(&self) -> Option<MetadataV3> {
+        Some(MetadataV3::new("vlen-utf8"))
+    }
+
     /// Capability for typed access: variable-length UTF-8 strings.
     fn element_kind(&self) -> Option<ElementKind> {
         Some(ElementKind::Utf8String)
