@@ -572,12 +572,21 @@ fn integer_overflow_decodes_as_numpy_does() -> Result<(), Box<dyn std::error::Er
     // and decodes that to [-2147483648, -5] (float64 -2147495993.0 cast to int32: INT_MIN).
     let c = FixedScaleOffsetCodec::new(Value::from(-12345), Value::from(1), Some("<i4"), None)?;
     let r = repr("<i4", 2)?;
-    let b: Vec<u8> = [2147471303i32, -5].iter().flat_map(|x| x.to_ne_bytes()).collect();
+    let b: Vec<u8> = [2147471303i32, -5]
+        .iter()
+        .flat_map(|x| x.to_ne_bytes())
+        .collect();
     let e = c.encode(ArrayBytes::Fixed(b), &r, &opts())?;
-    let want_e: Vec<u8> = [i32::MIN, 12340].iter().flat_map(|x| x.to_ne_bytes()).collect();
+    let want_e: Vec<u8> = [i32::MIN, 12340]
+        .iter()
+        .flat_map(|x| x.to_ne_bytes())
+        .collect();
     assert_eq!(e, ArrayBytes::Fixed(want_e));
     let d = c.decode(e, &r, &opts())?;
-    let want_d: Vec<u8> = [i32::MIN, -5].iter().flat_map(|x| x.to_ne_bytes()).collect();
+    let want_d: Vec<u8> = [i32::MIN, -5]
+        .iter()
+        .flat_map(|x| x.to_ne_bytes())
+        .collect();
     assert_eq!(d, ArrayBytes::Fixed(want_d));
     Ok(())
 }
