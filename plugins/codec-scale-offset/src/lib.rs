@@ -565,9 +565,11 @@ impl ScaleOffsetCodec {
                             .ok()
                     })
                     .unwrap_or(Value::Null);
+                // zarr-python's wording ("outside the range of dtype ...") too.
+                let t = decoded.data_type.name();
                 Err(CodecError::InvalidElements(format!(
-                    "{NAME}: element {i} ({value}): (value - offset) * scale overflows {}",
-                    decoded.data_type.name()
+                    "{NAME}: element {i} ({value}): (value - offset) * scale overflows {t} \
+                     (the result is outside the range of dtype {t})"
                 )))
             }
         }

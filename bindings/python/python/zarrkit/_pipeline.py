@@ -1,0 +1,947 @@
+"""``ZarrkitCodecPipeline``: zarr-python 3.4's codec pipeline interface on zarrkit.
+
+What zarr-python hands a pipeline's ``read`` / ``write`` (per chunk: where the chunk is, its
+``ArraySpec``, the chunk and output selections, whether the chunk is written whole) is turned
+into plain values here, under the GIL, and handed to the extension (``zarrkit._native``),
+which does the rest on its own fork-safe thread pools without the GIL and completes an
+asyncio future when the whole request is done:
+
+- the ``ArraySpec`` with the pipeline's codecs becomes zarrkit metadata of a one-chunk array
+  (``zarr.json`` for V3, ``.zarray`` for V2), bound once per distinct spec;
+- where the chunk is: a ``LocalStore`` or read-mode ``ZipStore`` is read and written by
+  zarrkit's own stores (the store's current root, its ``read_only`` flag honoured); a
+  ``MemoryStore`` value is taken from its dict and written back through its own sync
+  methods; any other store (fsspec, obstore, wrapper, logging, latency stores, the sharding
+  codec's inner getters) is read and written with zarr's own async store methods on the
+  caller's event loop, and decoded / encoded in Rust;
+- selections (integers, slices of any step, integer and boolean arrays, ``numpy.ix_``
+  products) and the output or value array (any strides: C, F, views; non-native byte
+  orders) are described by value and pointer; zarrkit copies straight into / out of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+import threading
+import warnings
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from zarr.abc.codec import Codec, CodecPipeline, GetResult
+from zarr.core.chunk_utils import evolve_codecs, fill_value_or_default
+from zarr.core.codec_pipeline import BatchedCodecPipeline, codecs_from_list
+from zarr.core.config import config
+
+from zarrkit import _native
+from zarrkit._native import UnsupportedError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from typing import Self
+
+    from zarr.abc.store import ByteGetter, ByteSetter
+    from zarr.core.array_spec import ArraySpec
+    from zarr.core.buffer import Buffer, NDBuffer
+
+
+class ZarrkitFallbackWarning(UserWarning):
+    """A non-strict pipeline handed a request to zarr-python's own pipeline."""
+
+
+if hasattr(os, "register_at_fork"):
+    # The extension notices a fork by itself too (pthread_atfork, and the pid); this makes
+    # the child's first request start fresh pools without even looking.
+    os.register_at_fork(after_in_child=_native.after_fork)
+
+
+_LITTLE = sys.byteorder == "little"
+
+
+def _strict() -> bool:
+    return bool(config.get("codec_pipeline.strict", False))
+
+
+def _threads() -> int:
+    n = config.get("threading.max_workers", None)
+    try:
+        n = int(n) if n is not None else 0
+    except (TypeError, ValueError):
+        n = 0
+    return max(1, n or (os.cpu_count() or 1))
+
+
+def _io_threads() -> int:
+    try:
+        return max(1, int(config.get("async.concurrency", 10) or 10))
+    except (TypeError, ValueError):
+        return 10
+
+
+# --- selections -------------------------------------------------------------------------
+
+
+def _index(sel: Any) -> list[tuple]:
+    """A NumPy index (as zarr-python hands it over) as the extension's index tuples."""
+    if not isinstance(sel, tuple):
+        sel = (sel,)
+    out: list[tuple] = []
+    for e in sel:
+        if isinstance(e, slice):
+            out.append((1, _opt_int(e.start), _opt_int(e.stop), _opt_int(e.step)))
+        elif e is None:
+            out.append((4,))
+        elif e is Ellipsis:
+            out.append((5,))
+        elif isinstance(e, (int, np.integer)) and not isinstance(e, (bool, np.bool_)):
+            out.append((0, int(e)))
+        else:
+            a = np.asarray(e)
+            if a.dtype == np.bool_:
+                out.append((3, a.shape, np.ascontiguousarray(a, dtype=np.uint8).tobytes()))
+            elif a.dtype.kind in "iu":
+                if a.ndim == 0:
+                    out.append((0, int(a)))
+                else:
+                    out.append((2, a.shape, np.ascontiguousarray(a, dtype=np.int64).tobytes()))
+            else:
+                raise IndexError(f"unsupported index entry of type {type(e).__name__}: {e!r}")
+    return out
+
+
+def _opt_int(v: Any) -> int | None:
+    return None if v is None else int(v)
+
+
+# --- buffers ----------------------------------------------------------------------------
+
+
+def _swap_unit(dt: np.dtype) -> int | None:
+    """The byte-swap unit to reach native order (0: none), or None (not by units)."""
+    if dt.fields is not None:
+        native = all(_swap_unit(f[0]) == 0 for f in dt.fields.values())
+        return 0 if native else None
+    if dt.subdtype is not None:
+        return _swap_unit(dt.subdtype[0])
+    bo = dt.byteorder
+    if bo in ("=", "|") or (bo == "<") == _LITTLE:
+        return 0
+    if dt.kind in "iufmMb":
+        return dt.itemsize
+    if dt.kind == "c":
+        return dt.itemsize // 2
+    if dt.kind == "U":
+        return 4
+    return None
+
+
+def _describe(a: np.ndarray) -> tuple:
+    ptr = a.__array_interface__["data"][0]
+    return (a, ptr, tuple(a.shape), tuple(a.strides), a.dtype.itemsize, _swap_unit(a.dtype))
+
+
+def _native_dtype(dt: np.dtype) -> np.dtype:
+    return dt.newbyteorder("=")
+
+
+# --- specs ------------------------------------------------------------------------------
+
+
+def _is_v2(codecs: tuple[Codec, ...]) -> bool:
+    from zarr.codecs._v2 import V2Codec
+
+    return any(isinstance(c, V2Codec) for c in codecs)
+
+
+def _strings(spec: ArraySpec) -> bool:
+    """Variable-size elements are ``str`` (else ``bytes``)."""
+    from zarr.core.dtype import VariableLengthBytes
+
+    return not isinstance(spec.dtype, VariableLengthBytes)
+
+
+_GENERIC_TIME = re.compile(r"([<>|=]?)[Mm]8(?:\[\d*generic\])?")
+
+
+def _generic_time_v2(name: Any) -> Any:
+    """NumPy's unit-less ``M8`` / ``m8`` (stored as int64 counts) as the int64 it is."""
+    if isinstance(name, str):
+        # "M8", "<m8", ">M8[2generic]": unit-less (generic) with any scale factor
+        m = _GENERIC_TIME.fullmatch(name)
+        return f"{m.group(1)}i8" if m else name
+    if isinstance(name, list):
+        return [[f[0], _generic_time_v2(f[1]), *f[2:]] for f in name]
+    return name
+
+
+def _generic_time_v3(dt: Any) -> Any:
+    if (
+        isinstance(dt, dict)
+        and dt.get("name") in ("numpy.datetime64", "numpy.timedelta64")
+        and (dt.get("configuration") or {}).get("unit") == "generic"
+    ):
+        return "int64"  # NumPy's unit-less datetimes are int64 counts (fill values too)
+    return dt
+
+
+def _metadata(codecs: tuple[Codec, ...], spec: ArraySpec) -> str:
+    """zarrkit metadata of an array whose only chunk is a chunk of ``spec``."""
+    shape = [int(n) for n in spec.shape]
+    if _is_v2(codecs):
+        (v2,) = codecs
+        dt = spec.dtype.to_json(zarr_format=2)
+        fill = spec.fill_value
+        meta = {
+            "zarr_format": 2,
+            "shape": shape,
+            "chunks": shape,
+            "dtype": _generic_time_v2(dt["name"] if isinstance(dt, dict) else dt),
+            "fill_value": None if fill is None else spec.dtype.to_json_scalar(fill, zarr_format=2),
+            "order": spec.order,
+            "filters": [f.get_config() for f in v2.filters] if v2.filters else None,
+            "compressor": v2.compressor.get_config() if v2.compressor is not None else None,
+            "dimension_separator": ".",
+        }
+    else:
+        meta = {
+            "zarr_format": 3,
+            "node_type": "array",
+            "shape": shape,
+            "data_type": _generic_time_v3(spec.dtype.to_json(zarr_format=3)),
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": shape}},
+            "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
+            "fill_value": spec.dtype.to_json_scalar(fill_value_or_default(spec), zarr_format=3),
+            "codecs": [_codec_json(c) for c in codecs],
+            "attributes": {},
+        }
+    return json.dumps(meta, allow_nan=False, default=_json_default)
+
+
+def _codec_json(c: Codec) -> dict:
+    """A codec's metadata, with numcodecs' defaults spelled out (``numcodecs.blosc`` made
+    without arguments writes ``{}``; zarrkit wants every field)."""
+    d = c.to_dict()
+    name = d.get("name", "") if isinstance(d, dict) else ""
+    inner = getattr(c, "_codec", None) if name.startswith("numcodecs.") else None
+    if inner is not None and hasattr(inner, "get_config"):
+        cfg = dict(inner.get_config())
+        cfg.pop("id", None)
+        cfg.update(d.get("configuration") or {})
+        d = {"name": name, "configuration": cfg}
+    return d
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (bytes, bytearray)):
+        import base64
+
+        return base64.b64encode(o).decode()
+    raise TypeError(f"cannot describe {type(o).__name__} as JSON")
+
+
+class _State:
+    """What a pipeline keeps besides its codecs (not compared, not pickled)."""
+
+    def __init__(self, codecs: tuple[Codec, ...]) -> None:
+        self.lock = threading.Lock()
+        self.specs: dict[Any, Any] = {}
+        self.fallback: BatchedCodecPipeline | None = None
+        self.codecs = codecs
+        # Why a codec's own Python code must run (a subclass overriding how it codes), or "".
+        self.python_only: str | None = None
+
+    def spec(self, spec: ArraySpec) -> Any:
+        if self.python_only is None:
+            self.python_only = _python_only_codec(self.codecs)
+        if self.python_only:
+            raise UnsupportedError(self.python_only)
+        key = spec._key() if hasattr(spec, "_key") else spec
+        try:
+            got = self.specs.get(key)
+        except TypeError:  # an unhashable fill value
+            key, got = None, None
+        if got is not None:
+            if isinstance(got, BaseException):
+                raise got
+            return got
+        try:
+            meta = _metadata(self.codecs, spec)
+            got = _native.Spec(meta, _strings(spec))
+        except UnsupportedError as e:
+            got = e
+        except (TypeError, ValueError, AttributeError, NotImplementedError) as e:
+            if isinstance(e, _native.ZarrkitError):
+                raise
+            got = UnsupportedError(f"cannot describe the array to zarrkit: {e}")
+        if key is not None:
+            with self.lock:
+                self.specs[key] = got
+        if isinstance(got, BaseException):
+            raise got
+        return got
+
+    def fallback_pipeline(self) -> BatchedCodecPipeline:
+        if self.fallback is None:
+            self.fallback = BatchedCodecPipeline(
+                array_array_codecs=tuple(c for c in self.codecs if _kind(c) == "aa"),
+                array_bytes_codec=next(c for c in self.codecs if _kind(c) == "ab"),
+                bytes_bytes_codecs=tuple(c for c in self.codecs if _kind(c) == "bb"),
+                batch_size=config.get("codec_pipeline.batch_size"),
+            )
+        return self.fallback
+
+
+def _check_pickle_allowed(codecs: tuple[Codec, ...]) -> None:
+    """zarr's own check (``array.allow_unsafe_pickle_decode``) for V2 arrays with the pickle
+    codec: raises ``zarr.errors.PickleCodecDisabledError`` unless the user opted in."""
+    from zarr.codecs import _v2
+
+    check = getattr(_v2, "_check_pickle_allowed", None)
+    if check is None:
+        return
+    for c in codecs:
+        if isinstance(c, _v2.V2Codec):
+            check((c.compressor, *(c.filters or ())))
+
+
+# The methods through which a codec class codes data: a class outside zarr-python and
+# numcodecs that overrides one of them (e.g. a subclass registered with
+# `zarr.config.set({"codecs.blosc": ...})`) behaves as its Python code says, which zarrkit
+# cannot run; one that overrides none of them is the codec it derives from.
+_CODING_METHODS = (
+    "_encode_single", "_decode_single", "_encode_sync", "_decode_sync", "encode", "decode",
+    "_encode_partial_single", "_decode_partial_single", "encode_partial", "decode_partial",
+)
+
+
+def _python_only_codec(codecs: Iterable[Codec]) -> str:
+    for c in codecs:
+        cls = type(c)
+        for klass in cls.__mro__:
+            if klass.__module__.split(".")[0] in ("zarr", "numcodecs", "builtins", "abc"):
+                break
+            over = [m for m in _CODING_METHODS if m in vars(klass)]
+            if over:
+                return (
+                    f"codec {cls.__module__}.{cls.__qualname__} codes in Python "
+                    f"({klass.__qualname__} overrides {', '.join(over)})"
+                )
+        inner = [*(getattr(c, "codecs", None) or ()), *(getattr(c, "index_codecs", None) or ())]
+        if inner:
+            why = _python_only_codec(inner)
+            if why:
+                return why
+    return ""
+
+
+def _kind(c: Codec) -> str:
+    from zarr.abc.codec import ArrayArrayCodec, ArrayBytesCodec
+
+    if isinstance(c, ArrayArrayCodec):
+        return "aa"
+    if isinstance(c, ArrayBytesCodec):
+        return "ab"
+    return "bb"
+
+
+# --- stores -----------------------------------------------------------------------------
+
+_native_stores: dict[tuple, Any] = {}
+_native_lock = threading.Lock()
+
+
+def _native_store(kind: str, path: str) -> Any:
+    key: tuple = (kind, path, os.getpid())
+    if kind == "zip":
+        # an archive rewritten at the same path is another archive
+        st = os.stat(path)
+        key += (st.st_mtime_ns, st.st_size, st.st_ino)
+    s = _native_stores.get(key)
+    if s is None:
+        s = _native.NativeStore.filesystem(path) if kind == "fs" else _native.NativeStore.zip(path)
+        with _native_lock:
+            _native_stores[key] = s
+    return s
+
+
+_MEMORY = "memory"
+_LOCAL = "local"
+_ZIP = "zip"
+_OTHER = "other"
+
+
+def _classify(getter: Any) -> tuple[str, Any, str | None]:
+    """(how, store, key) for a chunk's byte getter."""
+    from zarr.storage import LocalStore, MemoryStore, StorePath, ZipStore
+
+    if not isinstance(getter, StorePath):
+        return _OTHER, None, None
+    store = getter.store
+    t = type(store)
+    if t is LocalStore:
+        return _LOCAL, store, getter.path
+    if t is MemoryStore:
+        return _MEMORY, store, getter.path
+    if t is ZipStore and store.read_only and getattr(store, "path", None) is not None:
+        return _ZIP, store, getter.path
+    return _OTHER, store, getter.path
+
+
+async def _ensure_open(store: Any) -> None:
+    if not getattr(store, "_is_open", True):
+        await store._open()
+
+
+def _np_bytes(buf: Buffer | None) -> Any:
+    if buf is None:
+        return None
+    return buf.as_numpy_array()
+
+
+# --- any other store, byte ranges on demand (the extension calls these on the loop) ------
+
+_UNKNOWN_SIZE = 1 << 62
+
+
+def _byte_request(kind: int, a: int, b: int) -> Any:
+    from zarr.abc.store import OffsetByteRequest, RangeByteRequest, SuffixByteRequest
+
+    if kind == 0:
+        return None
+    if kind == 1:
+        return RangeByteRequest(a, a + b)
+    if kind == 2:
+        return OffsetByteRequest(a)
+    if kind == 3:
+        return SuffixByteRequest(a)
+    return RangeByteRequest(0, a)
+
+
+def _bridge_reader(gap: int, most: int) -> Any:
+    seen: set[int] = set()
+
+    async def read(getter: Any, prototype: Any, ranges: list) -> Any:
+        """The extension's ranged read of one value: ``(parts, size)``, or None (absent).
+
+        A shard is read as zarr's sharding codec reads it: first its index (``get`` with a
+        byte range), then the inner chunks needed, in one coalescing ``get_ranges`` call of
+        the store (with the array's ``sharding_coalesce_*`` settings)."""
+        from zarr.storage import StorePath
+
+        reqs = [_byte_request(*r) for r in ranges]
+        first = id(getter) not in seen
+        seen.add(id(getter))
+        if isinstance(getter, StorePath) and not first:
+            bufs: list = [None] * len(reqs)
+            try:
+                async for group in getter.store.get_ranges(
+                    getter.path, reqs, prototype=prototype, max_gap_bytes=gap, max_coalesced_bytes=most
+                ):
+                    for i, buf in group:
+                        bufs[i] = buf
+            except BaseExceptionGroup as eg:
+                _, rest = eg.split(FileNotFoundError)
+                if rest is not None:
+                    raise rest from None
+                return None
+        else:
+            bufs = list(await asyncio.gather(*(getter.get(prototype=prototype, byte_range=r) for r in reqs)))
+        if any(b is None for b in bufs):
+            return None
+        parts = [b.as_numpy_array() for b in bufs]
+        for (kind, a, b), part in zip(ranges, parts, strict=True):
+            if kind == 1 and len(part) != b:
+                raise ValueError(
+                    f"the store returned {len(part)} bytes for the range {a}..{a + b} of {getter}"
+                )
+        return parts, _value_size(ranges, parts)
+
+    return read
+
+
+def _value_size(ranges: list, parts: list) -> int:
+    """The whole value's size, where a range tells it (else a bound that checks nothing)."""
+    for (kind, a, _), part in zip(ranges, parts, strict=True):
+        n = len(part)
+        if kind == 0:
+            return n
+        if kind == 2:
+            return a + n
+        if kind in (3, 4) and n < a:
+            return n
+    return _UNKNOWN_SIZE
+
+
+
+
+async def _bridge_set(setter: Any, prototype: Any, value: bytes) -> None:
+    await setter.set(prototype.buffer.from_bytes(value))
+
+
+async def _bridge_delete(setter: Any) -> None:
+    await setter.delete()
+
+
+def _bridge_context(spec: ArraySpec) -> tuple:
+    cfg = spec.config
+    gap = getattr(cfg, "sharding_coalesce_max_gap_bytes", 1 << 20)
+    most = getattr(cfg, "sharding_coalesce_max_bytes", 16 << 20)
+    return (
+        asyncio.get_running_loop(),
+        spec.prototype,
+        asyncio.run_coroutine_threadsafe,
+        _bridge_reader(gap, most),
+        _bridge_set,
+        _bridge_delete,
+    )
+
+
+def _sharded(codecs: tuple[Codec, ...]) -> bool:
+    from zarr.codecs.sharding import ShardingCodec
+
+    return any(isinstance(c, ShardingCodec) for c in codecs)
+
+
+# --- the pipeline -----------------------------------------------------------------------
+
+
+async def _run(start: Any, *args: Any) -> Any:
+    """Start a request of the extension and await its completion.
+
+    The request runs on the extension's threads without the GIL; when it is done, its
+    handle's descriptor becomes readable, and its result is taken on the event loop's
+    thread (the worker threads never call into Python)."""
+    pending = start(*args)
+    if pending.done():
+        return pending.result()
+    loop = asyncio.get_running_loop()
+    fut = loop.create_future()
+    fd = pending.fileno()
+
+    def ready() -> None:
+        if not pending.done():
+            return
+        loop.remove_reader(fd)
+        if fut.done():
+            return
+        try:
+            fut.set_result(pending.result())
+        except BaseException as e:  # noqa: BLE001 - handed to the awaiting task
+            fut.set_exception(e)
+
+    loop.add_reader(fd, ready)
+    try:
+        return await fut
+    finally:
+        loop.remove_reader(fd)
+
+
+async def _gather_limited(coros: list, limit: int) -> list:
+    if not coros:
+        return []
+    sem = asyncio.Semaphore(limit)
+
+    async def one(c: Any) -> Any:
+        async with sem:
+            return await c
+
+    return list(await asyncio.gather(*(one(c) for c in coros)))
+
+
+@dataclass(frozen=True)
+class ZarrkitCodecPipeline(CodecPipeline):
+    """A zarr-python codec pipeline whose chunk I/O, codecs and indexing are zarrkit's."""
+
+    codecs: tuple[Codec, ...]
+    _state: _State = field(init=False, compare=False, repr=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "codecs", tuple(self.codecs))
+        object.__setattr__(self, "_state", _State(self.codecs))
+
+    # pickling: the codecs only (the bound specs are the extension's, rebuilt on use)
+    def __getstate__(self) -> dict:
+        return {"codecs": self.codecs}
+
+    def __setstate__(self, state: dict) -> None:
+        object.__setattr__(self, "codecs", tuple(state["codecs"]))
+        object.__setattr__(self, "_state", _State(self.codecs))
+
+    @classmethod
+    def from_codecs(cls, codecs: Iterable[Codec], *, batch_size: int | None = None) -> Self:
+        codecs = tuple(codecs)
+        codecs_from_list(codecs)  # zarr's own validation of the order (and its warnings)
+        return cls(codecs=codecs)
+
+    def evolve_from_array_spec(self, array_spec: ArraySpec) -> Self:
+        return type(self)(codecs=evolve_codecs(self.codecs, array_spec))
+
+    def __iter__(self) -> Iterator[Codec]:
+        yield from self.codecs
+
+    @property
+    def supports_partial_decode(self) -> bool:
+        return True
+
+    @property
+    def supports_partial_encode(self) -> bool:
+        return True
+
+    def validate(self, *, shape: Any, dtype: Any, chunk_grid: Any) -> None:
+        for codec in self.codecs:
+            codec.validate(shape=shape, dtype=dtype, chunk_grid=chunk_grid)
+
+    def compute_encoded_size(self, byte_length: int, array_spec: ArraySpec) -> int:
+        for codec in self.codecs:
+            byte_length = codec.compute_encoded_size(byte_length, array_spec)
+            array_spec = codec.resolve_metadata(array_spec)
+        return byte_length
+
+    # -- fallback ---------------------------------------------------------------------
+
+    def _fallback(self, what: str, err: BaseException, *, decoding: bool = False) -> BatchedCodecPipeline:
+        if decoding:
+            # zarrkit has no pickle codec (it would unpickle Python objects); zarr's own
+            # gate on decoding it comes first, strict or not, with zarr's own error.
+            _check_pickle_allowed(self.codecs)
+        if _strict():
+            raise err
+        warnings.warn(
+            f"zarrkit cannot {what} ({err}); using zarr-python's own pipeline",
+            ZarrkitFallbackWarning,
+            stacklevel=4,
+        )
+        return self._state.fallback_pipeline()
+
+    # -- decode / encode (the batch codec API) ----------------------------------------
+
+    async def decode(
+        self, chunk_bytes_and_specs: Iterable[tuple[Buffer | None, ArraySpec]]
+    ) -> list[NDBuffer | None]:
+        batch = list(chunk_bytes_and_specs)
+        try:
+            specs = [self._state.spec(s) for _, s in batch]
+        except UnsupportedError as e:
+            return list(await self._fallback("decode these chunks", e, decoding=True).decode(batch))
+        out: list[NDBuffer | None] = []
+        for (buf, spec), zspec in zip(batch, specs, strict=True):
+            if buf is None:
+                out.append(None)
+                continue
+            arr = _new_chunk_array(spec)
+            full = (slice(None),) * len(spec.shape)
+            item = (zspec, _index(full), _index(full), (1, _np_bytes(buf)))
+            if zspec.variable:
+                (res,) = await _run(_native.read, [item], None, _threads(), _io_threads(), None)
+                _put_elements(arr, full, res, spec, ())
+            else:
+                await _run(_native.read, [item], _describe(arr), _threads(), _io_threads(), None)
+            out.append(spec.prototype.nd_buffer.from_ndarray_like(arr))
+        return out
+
+    async def encode(
+        self, chunk_arrays_and_specs: Iterable[tuple[NDBuffer | None, ArraySpec]]
+    ) -> list[Buffer | None]:
+        batch = list(chunk_arrays_and_specs)
+        try:
+            specs = [self._state.spec(s) for _, s in batch]
+        except UnsupportedError as e:
+            return list(await self._fallback("encode these chunks", e).encode(batch))
+        out: list[Buffer | None] = []
+        for (nd, spec), zspec in zip(batch, specs, strict=True):
+            if nd is None:
+                out.append(None)
+                continue
+            arr = nd.as_numpy_array()
+            full = (slice(None),) * len(spec.shape)
+            if zspec.variable:
+                elements = _elements(arr, full, spec, ())
+                item = (zspec, _index(full), _index(full), (1, None), True, elements)
+                (put,) = await _run(_native.write, [item], None, _threads(), _io_threads(), None)
+            else:
+                arr, desc = _value_desc(arr, zspec)
+                item = (zspec, _index(full), _index(full), (1, None), True, None)
+                (put,) = await _run(_native.write, [item], desc, _threads(), _io_threads(), None)
+            out.append(None if put is None or put is False else spec.prototype.buffer.from_bytes(put))
+        return out
+
+    # -- read ------------------------------------------------------------------------
+
+    async def read(
+        self,
+        batch_info: Iterable[tuple[ByteGetter, ArraySpec, Any, Any, bool]],
+        out: NDBuffer,
+        drop_axes: tuple[int, ...] = (),
+    ) -> tuple[GetResult, ...]:
+        batch = list(batch_info)
+        if not batch:
+            return ()
+        try:
+            plan = [self._state.spec(spec) for _, spec, *_ in batch]
+            out_arr = out.as_ndarray_like()
+            if not isinstance(out_arr, np.ndarray):
+                raise UnsupportedError(f"output buffers of type {type(out_arr).__name__}")
+        except UnsupportedError as e:
+            return await self._fallback("read this array", e, decoding=True).read(batch, out, drop_axes)
+
+        variable = plan[0].variable
+        items = []
+        for (getter, spec, chunk_sel, out_sel, _), zspec in zip(batch, plan, strict=True):
+            items.append([zspec, _index(chunk_sel), _index(out_sel), None, getter, spec, out_sel])
+        bridge = await self._sources(items, for_write=False)
+
+        tmp = None
+        if variable:
+            desc = None
+        else:
+            target = out_arr
+            want = _native_dtype(batch[0][1].dtype.to_native_dtype())
+            if _native_dtype(out_arr.dtype) != want:
+                # another data type than the array's (NumPy casts, as zarr's pipeline does)
+                tmp = out_arr.astype(want)
+                target = tmp
+            elif _swap_unit(out_arr.dtype) is None:
+                tmp = out_arr.astype(want)
+                target = tmp
+            desc = _describe(target)
+        res = await _run(
+            _native.read,
+            [(i[0], i[1], i[2], i[3]) for i in items],
+            desc,
+            _threads(),
+            _io_threads(),
+            bridge,
+        )
+        if tmp is not None:
+            out_arr[...] = tmp
+        results: list[GetResult] = []
+        for r, i in zip(res, items, strict=True):
+            spec, out_sel = i[5], i[6]
+            if r is False:
+                if variable:
+                    out_arr[out_sel] = fill_value_or_default(spec)
+                results.append(GetResult(status="missing"))
+            else:
+                if variable:
+                    _put_elements(out_arr, out_sel, r, spec, drop_axes)
+                results.append(GetResult(status="present"))
+        return tuple(results)
+
+    # -- write -----------------------------------------------------------------------
+
+    async def write(
+        self,
+        batch_info: Iterable[tuple[ByteSetter, ArraySpec, Any, Any, bool]],
+        value: NDBuffer,
+        drop_axes: tuple[int, ...] = (),
+    ) -> None:
+        batch = list(batch_info)
+        if not batch:
+            return
+        try:
+            plan = [self._state.spec(spec) for _, spec, *_ in batch]
+            val = value.as_ndarray_like()
+            if not isinstance(val, np.ndarray):
+                raise UnsupportedError(f"value buffers of type {type(val).__name__}")
+        except UnsupportedError as e:
+            return await self._fallback("write this array", e).write(batch, value, drop_axes)
+
+        variable = plan[0].variable
+        desc = None
+        if not variable:
+            want = _native_dtype(batch[0][1].dtype.to_native_dtype())
+            if _native_dtype(val.dtype) != want:
+                val = val.astype(want)  # NumPy's cast, as zarr's own pipeline does
+            val, desc = _value_desc(val, plan[0])
+
+        sharded = _sharded(self.codecs)
+        items = []
+        edges = []
+        for (setter, spec, chunk_sel, out_sel, complete), zspec in zip(batch, plan, strict=True):
+            if complete and not _covers(chunk_sel, spec.shape):
+                if sharded:
+                    # zarr keeps a shard's cells beyond the array's shape: merge into it
+                    complete = False
+                else:
+                    # zarr writes an edge chunk whole, with the fill value beyond the shape
+                    edges.append((setter, spec, chunk_sel, out_sel, zspec))
+                    continue
+            elements = _elements(val, out_sel, spec, drop_axes, chunk_sel) if variable else None
+            items.append(
+                [
+                    zspec,
+                    _index(chunk_sel),
+                    _index(out_sel) if val.ndim else [],
+                    None,
+                    setter,
+                    spec,
+                    complete,
+                    elements,
+                ]
+            )
+        # Edge chunks: merged into a whole chunk of fill values first (zarr's own merge), each
+        # written from its own buffer.
+        from zarr.core.chunk_utils import _merge_chunk_array
+
+        own: list[tuple] = []
+        for setter, spec, chunk_sel, out_sel, zspec in edges:
+            chunk = _merge_chunk_array(None, value, out_sel, spec, chunk_sel, True, drop_axes)
+            carr = np.asarray(chunk.as_ndarray_like())
+            full = (slice(None),) * len(spec.shape)
+            if variable:
+                elements = _elements(carr, full, spec, (), full)
+                cdesc = None
+                items.append([zspec, _index(full), [], None, setter, spec, True, elements])
+            else:
+                carr, cdesc = _value_desc(carr.astype(want, copy=False), zspec)
+                items.append([zspec, _index(full), _index(full), None, setter, spec, True, None])
+            own.append((items[-1], cdesc))
+        await self._sources(items, for_write=True)
+
+        def args(i: list) -> tuple:
+            return (i[0], i[1], i[2], i[3], bool(i[5].config.write_empty_chunks), i[7])
+
+        main = items[: len(items) - len(own)]
+        puts = []
+        if main:
+            puts = await _run(
+                _native.write, [args(i) for i in main], desc, _threads(), _io_threads(), None
+            )
+        for i, cdesc in own:
+            puts += await _run(_native.write, [args(i)], cdesc, _threads(), _io_threads(), None)
+        # Values of stores the extension does not write itself.
+        pending = []
+        for put, i in zip(puts, items, strict=True):
+            if put is None:
+                continue
+            setter, spec = i[4], i[5]
+            how, store, key = _classify(setter)
+            if how == _MEMORY:
+                if put is False:
+                    store.delete_sync(key)
+                else:
+                    store.set_sync(key, spec.prototype.buffer.from_bytes(put))
+            elif put is False:
+                pending.append(setter.delete())
+            else:
+                pending.append(setter.set(spec.prototype.buffer.from_bytes(put)))
+        await _gather_limited(pending, _io_threads())
+
+    # -- where chunks are ----------------------------------------------------------------
+
+    async def _sources(self, items: list[list], *, for_write: bool) -> tuple | None:
+        """Fill in each item's source (index 3) from its byte getter (index 4); the bridge
+        context if an item reads through zarr's store methods on demand."""
+        fetch: list[tuple[list, Any]] = []
+        bridge = None
+        ranged = not for_write and _sharded(self.codecs)
+        checked: set[int] = set()
+        for it in items:
+            getter, spec = it[4], it[5]
+            complete = it[6] if for_write else False
+            how, store, key = _classify(getter)
+            if store is not None and id(store) not in checked:
+                checked.add(id(store))
+                if for_write:
+                    store._check_writable()
+                if how in (_LOCAL, _MEMORY):
+                    await _ensure_open(store)
+            if how == _LOCAL:
+                it[3] = (0, _native_store("fs", str(store.root)), key)
+            elif how == _ZIP:
+                it[3] = (0, _native_store("zip", str(store.path)), key)
+            elif how == _MEMORY:
+                if for_write and complete is True:
+                    it[3] = (1, None)
+                else:
+                    it[3] = (1, _np_bytes(store._store_dict.get(key)))
+            elif for_write and complete is True:
+                it[3] = (1, None)
+            elif ranged:
+                # a shard: its index, then only the inner chunks needed, as zarr reads them
+                if bridge is None:
+                    bridge = _bridge_context(spec)
+                it[3] = (2, getter)
+            else:
+                fetch.append((it, getter.get(prototype=spec.prototype)))
+        if fetch:
+            got = await _gather_limited([c for _, c in fetch], _io_threads())
+            for (it, _), buf in zip(fetch, got, strict=True):
+                it[3] = (1, _np_bytes(buf))
+        return bridge
+
+
+def _covers(sel: Any, shape: tuple[int, ...]) -> bool:
+    """Whether a chunk selection is the whole chunk."""
+    if not isinstance(sel, tuple):
+        sel = (sel,)
+    if len(sel) != len(shape):
+        return False
+    for e, n in zip(sel, shape, strict=True):
+        if not isinstance(e, slice):
+            return False
+        start, stop, step = e.indices(n)
+        if start != 0 or stop != n or step != 1:
+            return False
+    return True
+
+
+def _new_chunk_array(spec: ArraySpec) -> np.ndarray:
+    dt = spec.dtype.to_native_dtype()
+    order = spec.order if spec.order in ("C", "F") else "C"
+    return np.empty(spec.shape, dtype=dt, order=order)
+
+
+def _value_desc(val: np.ndarray, zspec: Any) -> tuple[np.ndarray, tuple]:
+    if _swap_unit(val.dtype) is None:
+        val = np.ascontiguousarray(val, dtype=_native_dtype(val.dtype))
+    return val, _describe(val)
+
+
+def _put_elements(out_arr: np.ndarray, out_sel: Any, res: tuple, spec: ArraySpec, drop_axes: tuple) -> None:
+    elements, shape = res
+    a = np.empty(len(elements), dtype=out_arr.dtype)
+    a[:] = elements
+    a = a.reshape(tuple(shape))
+    if drop_axes:
+        a = a.squeeze(axis=drop_axes)
+    out_arr[out_sel] = a
+
+
+def _elements(
+    val: np.ndarray,
+    out_sel: Any,
+    spec: ArraySpec,
+    drop_axes: tuple,
+    chunk_sel: Any = None,
+) -> list:
+    """The elements to write (C order of the chunk selection), for variable-size data."""
+    if chunk_sel is None:
+        chunk_sel = (slice(None),) * len(spec.shape)
+    target = np.empty(spec.shape, dtype=np.bool_)[chunk_sel].shape
+    if val.ndim == 0:
+        v = val
+    else:
+        v = val[out_sel]
+        if drop_axes:
+            v = np.expand_dims(v, drop_axes)
+    v = np.broadcast_to(v, target)
+    return [_element(x) for x in v.reshape(-1).tolist()]
+
+
+def _element(x: Any) -> Any:
+    if isinstance(x, (str, bytes)):
+        return x
+    if isinstance(x, (bytearray, memoryview, np.bytes_)):
+        return bytes(x)
+    return str(x)
