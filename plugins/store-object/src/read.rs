@@ -276,7 +276,46 @@ impl Shared {
                 object_store::Error::Precondition { .. } | object_store::Error::NotModified { .. },
             ) => Ok(Outcome::Precondition),
             Err(e) if is_unsatisfiable(&e) => Ok(Outcome::Unsatisfiable),
+            // Azure Blob Storage has no suffix ranges (object_store refuses them before
+            // sending anything): the size from a HEAD, then a bounded GET.
+            Err(object_store::Error::NotSupported { .. }) if matches!(req, Req::Suffix(_)) => {
+                let Req::Suffix(n) = *req else {
+                    return Ok(Outcome::Unsatisfiable);
+                };
+                Box::pin(self.fetch_suffix(key, path, n, if_match)).await
+            }
             Err(e) => Err(crate::remote(key, e)),
+        }
+    }
+
+    /// The last `n` bytes without a suffix range: the size from a GET of the first byte (a
+    /// HEAD would do, but its answer has no body, so a missing container could not be told
+    /// from a missing blob), then a GET of the range it gives, with `If-Match` on the first
+    /// answer's ETag (a value replaced in between answers [`Outcome::Precondition`]: the
+    /// caller reads again or reports the change). An empty object answers `416` to the first
+    /// GET, as a server answers any range of it.
+    async fn fetch_suffix(
+        &self,
+        key: &StoreKey,
+        path: &Path,
+        n: u64,
+        if_match: Option<&str>,
+    ) -> Result<Outcome, StorageError> {
+        let first = match self.fetch(key, path, &Req::Bounded(0..1), if_match).await? {
+            Outcome::Found(h) => h,
+            other => return Ok(other),
+        };
+        let range = first.size.saturating_sub(n)..first.size;
+        if range.start >= first.range.start && range.end <= first.range.end {
+            return Ok(Outcome::Found(first));
+        }
+        let cond = first.version.e_tag.as_deref().or(if_match);
+        match self.fetch(key, path, &Req::Bounded(range), cond).await? {
+            Outcome::Found(f) if f.version != first.version || f.size != first.size => {
+                Ok(Outcome::Precondition)
+            }
+            Outcome::Absent | Outcome::Unsatisfiable => Ok(Outcome::Precondition),
+            other => Ok(other),
         }
     }
 

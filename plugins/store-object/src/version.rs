@@ -4,8 +4,10 @@
 //!
 //! S3 ETags of single-part uploads are the MD5 of the bytes, so writing the same bytes again
 //! gives the same ETag. The write ID (a random 128-bit value in the user metadata
-//! `zarrkit-write-id`, i.e. `x-amz-meta-zarrkit-write-id`) makes every write a new version,
-//! as the store contract asks. Servers compare only the ETag (or generation) in `If-Match`;
+//! `zarrkitwriteid`, i.e. `x-amz-meta-zarrkitwriteid`, `x-goog-meta-…`, `x-ms-meta-…`)
+//! makes every write a new version, as the store contract asks. The name is letters only:
+//! Azure takes only C# identifiers as metadata names (a `-` is `400 InvalidMetadata`), and
+//! proxies drop header names with `_`. Servers compare only the ETag (or generation) in `If-Match`;
 //! the rest is compared by this store on each response, so a read demanding a version never
 //! returns bytes of another write.
 //!
@@ -18,8 +20,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use object_store::{Attribute, AttributeValue, Attributes, ObjectMeta, UpdateVersion};
 use zarrkit_core::storage::Version;
 
-/// The user-metadata name of the write ID.
-pub(crate) const WRITE_ID: &str = "zarrkit-write-id";
+/// The user-metadata name of the write ID (valid on S3, GCS and Azure).
+pub(crate) const WRITE_ID: &str = "zarrkitwriteid";
 
 /// The parts of a version.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
