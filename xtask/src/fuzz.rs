@@ -1,5 +1,5 @@
-//! `cargo xtask fuzz [TARGET...] [--seconds N] [--report]`: run the libFuzzer targets in
-//! `fuzz/` (bodies in `zarrkit_conformance::fuzzing`).
+//! `cargo xtask fuzz [TARGET...] [--seconds N] [--jobs N] [--nice] [--report]`: run the
+//! libFuzzer targets in `fuzz/` (bodies in `zarrkit_conformance::fuzzing`).
 //!
 //! - Installs `cargo-fuzz` if it is missing, and runs it with `RUSTC_BOOTSTRAP=1` (this
 //!   toolchain is stable; cargo-fuzz passes `-Z` sanitizer flags) and AddressSanitizer.
@@ -8,10 +8,14 @@
 //!   `$ZARRKIT_CORPUS`): metadata documents, whole small stores, and the chunk files of
 //!   the cases that use each decoder's codec; plus `fuzz/seeds/<target>` and
 //!   `fuzz/regressions/<target>` (committed).
-//! - Runs each target for N seconds (default 60) with `-rss_limit_mb=2048`,
+//! - Builds the targets once (`cargo fuzz build`, cargo-fuzz's defaults: release,
+//!   debug assertions, AddressSanitizer), then runs each target's binary for N seconds
+//!   (default 60), `--jobs N` of them at once (default 1; `--nice` runs them under
+//!   `nice -n 19`), with `-rss_limit_mb=2048`,
 //!   `-malloc_limit_mb=1024` (an allocation the input alone decides is a finding) and
-//!   `-timeout=10` (a hang is a finding), and adds its executions to `fuzz/stats.tsv`
-//!   (committed: the README's table is `cargo xtask fuzz --report`).
+//!   `-timeout=10` (a hang is a finding), and adds its executions and the seconds it
+//!   really ran to `fuzz/stats.tsv` (committed: the README's table is
+//!   `cargo xtask fuzz --report`, which only prints it).
 //! - A crash leaves its input in `fuzz/artifacts/<target>/` and fails the task; fix it, then
 //!   keep the input in `fuzz/regressions/<target>/` so that `cargo test` replays it.
 
@@ -258,14 +262,80 @@ fn ensure_cargo_fuzz() -> Result<(), String> {
     super::cargo(&["install", "cargo-fuzz", "--locked"])
 }
 
+/// The libFuzzer options of every run: a hang, a crash, an allocation the input alone
+/// decides (`-malloc_limit_mb`) and a runaway resident set are findings.
+fn libfuzzer_args(t: &str, seconds: u64) -> Vec<String> {
+    vec![
+        format!("corpus/{t}"),
+        format!("-max_total_time={seconds}"),
+        "-rss_limit_mb=2048".into(),
+        "-malloc_limit_mb=1024".into(),
+        "-timeout=10".into(),
+        "-print_final_stats=1".into(),
+        format!("-artifact_prefix=artifacts/{t}/"),
+    ]
+}
+
+/// What one target's run came to.
+struct Outcome {
+    target: String,
+    executions: u64,
+    seconds: u64,
+    crashed: bool,
+    /// The tail of libFuzzer's report (printed on a crash).
+    tail: String,
+}
+
+/// Run the built binary of target `t` for `seconds` (in `fuzz/`, under `nice` if `nice`).
+fn run_one(fuzz: &Path, bin: &Path, t: &str, seconds: u64, nice: bool) -> Outcome {
+    let args = libfuzzer_args(t, seconds);
+    let mut cmd = if nice {
+        let mut c = Command::new("nice");
+        c.args(["-n", "19"]).arg(bin);
+        c
+    } else {
+        Command::new(bin)
+    };
+    cmd.current_dir(fuzz)
+        .args(&args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    eprintln!("+ (cd fuzz) {} {}", bin.display(), args.join(" "));
+    let started = std::time::Instant::now();
+    let out = cmd.output();
+    let elapsed = started.elapsed().as_secs();
+    let (err, crashed) = match out {
+        Ok(o) => (
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+            !o.status.success(),
+        ),
+        Err(e) => (format!("cannot run {}: {e}", bin.display()), true),
+    };
+    let executions = err
+        .lines()
+        .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let tail: Vec<&str> = err.lines().rev().take(60).collect();
+    Outcome {
+        target: t.to_string(),
+        executions,
+        seconds: elapsed,
+        crashed,
+        tail: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
+    }
+}
+
 /// The task.
 pub fn fuzz(args: &[&str]) -> Result<(), String> {
     let root = super::workspace_root();
     let fuzz = root.join("fuzz");
     let stats_path = fuzz.join("stats.tsv");
     let mut seconds = DEFAULT_SECONDS;
+    let mut jobs = 1usize;
     let mut chosen = Vec::new();
     let mut only_report = false;
+    let mut nice = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match *a {
@@ -275,7 +345,16 @@ pub fn fuzz(args: &[&str]) -> Result<(), String> {
                     .and_then(|s| s.parse().ok())
                     .ok_or("--seconds needs a number")?;
             }
+            "--jobs" => {
+                jobs = it
+                    .next()
+                    .and_then(|s| s.parse().ok())
+                    .filter(|&j| j > 0)
+                    .ok_or("--jobs needs a positive number")?;
+            }
+            "--nice" => nice = true,
             "--report" => only_report = true,
+            t if t.starts_with("--") => return Err(format!("unknown option {t}")),
             t => chosen.push(t.to_string()),
         }
     }
@@ -293,65 +372,98 @@ pub fn fuzz(args: &[&str]) -> Result<(), String> {
             ));
         }
     }
-    let run: Vec<String> = if chosen.is_empty() { all } else { chosen };
+    let everything = chosen.is_empty();
+    let run: Vec<String> = if everything { all } else { chosen };
     ensure_cargo_fuzz()?;
     let conformance = std::env::var_os("ZARRKIT_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("../shared/conformance"));
-    let mut failed = Vec::new();
     for t in &run {
         seed(t, &fuzz, &conformance)?;
-        let corpus = format!("corpus/{t}");
-        let artifacts = format!("-artifact_prefix=artifacts/{t}/");
         std::fs::create_dir_all(fuzz.join("artifacts").join(t)).map_err(|e| e.to_string())?;
-        let max_time = format!("-max_total_time={seconds}");
-        eprintln!("+ (cd fuzz) cargo fuzz run {t} {corpus} -- {max_time} ...");
-        let out = Command::new("cargo")
+    }
+    // One build (all targets, or each chosen one), with cargo-fuzz's defaults, so a later
+    // `cargo fuzz run TARGET` reuses it.
+    let builds: Vec<Option<&String>> = if everything {
+        vec![None]
+    } else {
+        run.iter().map(Some).collect()
+    };
+    for b in builds {
+        let mut a = vec!["fuzz", "build"];
+        a.extend(b.map(String::as_str));
+        eprintln!("+ (cd fuzz) RUSTC_BOOTSTRAP=1 cargo {}", a.join(" "));
+        let status = Command::new("cargo")
             .current_dir(&fuzz)
             .env("RUSTC_BOOTSTRAP", "1")
-            .args(["fuzz", "run", t, &corpus, "--"])
-            .args([
-                max_time.as_str(),
-                "-rss_limit_mb=2048",
-                "-malloc_limit_mb=1024",
-                "-timeout=10",
-                "-print_final_stats=1",
-                artifacts.as_str(),
-            ])
-            .stdout(std::process::Stdio::inherit())
-            .stderr(std::process::Stdio::piped())
-            .output()
+            .args(&a)
+            .status()
             .map_err(|e| format!("cannot run cargo fuzz: {e}"))?;
-        let err = String::from_utf8_lossy(&out.stderr);
-        let execs = err
-            .lines()
-            .find_map(|l| l.strip_prefix("stat::number_of_executed_units:"))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(0);
-        let crashed = !out.status.success();
-        if crashed {
-            // The tail of libFuzzer's report: the finding and where its input went.
-            let tail: Vec<&str> = err.lines().rev().take(60).collect();
-            eprintln!("{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
-            failed.push(t.clone());
+        if !status.success() {
+            return Err(format!("cargo {} failed ({status})", a.join(" ")));
         }
-        let e = stats.entry(t.clone()).or_insert([0; 4]);
-        e[0] += execs;
-        e[1] += seconds;
+    }
+    let bin_dir = fuzz.join("target/x86_64-unknown-linux-gnu/release");
+    // Up to `jobs` targets at once; stats are written as each one ends.
+    let (tx, rx) = std::sync::mpsc::channel::<Outcome>();
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(run.clone()));
+    let mut workers = Vec::new();
+    for _ in 0..jobs.min(run.len()) {
+        let (tx, queue, fuzz, bin_dir) = (tx.clone(), queue.clone(), fuzz.clone(), bin_dir.clone());
+        workers.push(std::thread::spawn(move || loop {
+            let next = queue.lock().ok().and_then(|mut q| {
+                if q.is_empty() {
+                    None
+                } else {
+                    Some(q.remove(0))
+                }
+            });
+            let Some(t) = next else { break };
+            if tx
+                .send(run_one(&fuzz, &bin_dir.join(&t), &t, seconds, nice))
+                .is_err()
+            {
+                break;
+            }
+        }));
+    }
+    drop(tx);
+    let mut failed = Vec::new();
+    let mut this_run = BTreeMap::new();
+    for o in rx {
+        if o.crashed {
+            eprintln!("{}", o.tail);
+            failed.push(o.target.clone());
+        }
+        let e = stats.entry(o.target.clone()).or_insert([0; 4]);
+        e[0] += o.executions;
+        e[1] += o.seconds;
         e[2] += 1;
-        e[3] += u64::from(crashed);
+        e[3] += u64::from(o.crashed);
         eprintln!(
-            "xtask fuzz: {t}: {execs} executions in {seconds} s{}",
-            if crashed { " — CRASH" } else { "" }
+            "xtask fuzz: {}: {} executions in {} s{}",
+            o.target,
+            o.executions,
+            o.seconds,
+            if o.crashed { " — CRASH" } else { "" }
         );
         write_stats(&stats_path, &stats)?;
+        this_run.insert(
+            o.target.clone(),
+            [o.executions, o.seconds, 1, u64::from(o.crashed)],
+        );
     }
-    print!("{}", report(&stats));
+    for w in workers {
+        let _ = w.join();
+    }
+    println!("This run:\n\n{}", report(&this_run));
+    println!("All runs (fuzz/stats.tsv):\n\n{}", report(&stats));
     if failed.is_empty() {
         Ok(())
     } else {
+        failed.sort();
         Err(format!(
-            "fuzz targets failed: {} (inputs under fuzz/artifacts/)",
+            "fuzz targets failed: {} (inputs under fuzz/artifacts/<target>/)",
             failed.join(", ")
         ))
     }

@@ -16,9 +16,10 @@
 //!   with `--setup`), builds `examples/bench_adapter.rs` in release mode and runs
 //!   `run.py --add-impl zarrkit=<adapter> HARNESS OPTIONS...`. The report is printed and
 //!   saved under `bench-work/harness/data/runs/`.
-//! - `fuzz [TARGET...] [--seconds N] [--report]`: the libFuzzer targets of `fuzz/` (see
-//!   `xtask/src/fuzz.rs`): seeds from the conformance corpus, N seconds each (default 60),
-//!   executions added to `fuzz/stats.tsv`; `--report` prints the table.
+//! - `fuzz [TARGET...] [--seconds N] [--jobs N] [--nice] [--report]`: the libFuzzer targets
+//!   of `fuzz/` (see `xtask/src/fuzz.rs`): seeds from the conformance corpus, one build, N
+//!   seconds each (default 60), N targets at once (default 1), executions added to
+//!   `fuzz/stats.tsv`; `--report` prints the table.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -73,7 +74,7 @@ fn run() -> Result<(), String> {
         Some("bench") => bench(&rest),
         Some("fuzz") => fuzz::fuzz(&rest),
         _ => Err(
-            "usage: cargo xtask ci | conformance [--corpus DIR] [--write-back] [--json FILE] [--markdown FILE] [--check-markdown FILE] | bench [--setup] [run.py options] | fuzz [TARGET...] [--seconds N] [--report]"
+            "usage: cargo xtask ci | conformance [--corpus DIR] [--write-back] [--json FILE] [--markdown FILE] [--check-markdown FILE] | bench [--setup] [run.py options] | fuzz [TARGET...] [--seconds N] [--jobs N] [--nice] [--report]"
                 .into(),
         ),
     }
