@@ -30,6 +30,43 @@ pub struct CodecOptions {
     /// `read_missing_chunks=False`. Chunks inside a shard that the shard's index marks
     /// empty are part of a stored shard and read as the fill value either way.
     pub fill_missing_chunks: bool,
+    /// The order in which a sharding codec lays out the inner chunks of a shard it writes
+    /// (the index is in C order either way; readers follow it and need no setting).
+    pub subchunk_write_order: SubchunkWriteOrder,
+}
+
+/// The physical order of the inner chunks in a shard's data section: a write-time choice that
+/// is not part of the metadata (zarr-python 3.4's `ShardingCodec(subchunk_write_order=)`).
+/// Morton order keeps inner chunks that are near each other in the array near each other in
+/// the shard, so a box-shaped partial read needs fewer, longer byte ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SubchunkWriteOrder {
+    /// C order of the inner chunk grid (the last dimension varies fastest), as zarrs and
+    /// tensorstore write; zarr-python's `lexicographic` and `unordered`.
+    #[default]
+    Lexicographic,
+    /// Fortran order (the first dimension varies fastest).
+    Colexicographic,
+    /// Compressed Morton (Z-order) code over the inner chunk grid, as zarr-python writes by
+    /// default and Neuroglancer defines it.
+    Morton,
+}
+
+impl std::str::FromStr for SubchunkWriteOrder {
+    type Err = String;
+    /// zarr-python's names: `lexicographic`, `unordered` (written lexicographically),
+    /// `colexicographic`, `morton`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "lexicographic" | "unordered" => Ok(Self::Lexicographic),
+            "colexicographic" => Ok(Self::Colexicographic),
+            "morton" => Ok(Self::Morton),
+            _ => Err(format!(
+                "unknown subchunk write order {s:?} (expected lexicographic, colexicographic, \
+                 morton or unordered)"
+            )),
+        }
+    }
 }
 
 impl Default for CodecOptions {
@@ -43,6 +80,7 @@ impl Default for CodecOptions {
             io_concurrency: c.io_concurrency,
             max_request_bytes: c.max_request_bytes,
             fill_missing_chunks: c.fill_missing_chunks,
+            subchunk_write_order: c.subchunk_write_order,
         }
     }
 }
@@ -101,6 +139,11 @@ impl CodecOptions {
         self.store_empty_chunks = v;
         self
     }
+    /// These options with another [`CodecOptions::subchunk_write_order`].
+    pub fn with_subchunk_write_order(mut self, order: SubchunkWriteOrder) -> Self {
+        self.subchunk_write_order = order;
+        self
+    }
 }
 
 /// Process-wide defaults.
@@ -128,6 +171,8 @@ pub struct Config {
     pub max_request_bytes: u64,
     /// Default [`CodecOptions::fill_missing_chunks`] (default: true).
     pub fill_missing_chunks: bool,
+    /// Default [`CodecOptions::subchunk_write_order`] (default: lexicographic).
+    pub subchunk_write_order: SubchunkWriteOrder,
     /// How groups use consolidated metadata when they are opened (default:
     /// [`ConsolidatedMetadata::Auto`]).
     pub consolidated_metadata: ConsolidatedMetadata,
@@ -172,6 +217,7 @@ fn defaults() -> &'static Config {
             .or_else(memory_limit)
             .unwrap_or(u64::MAX),
         fill_missing_chunks: true,
+        subchunk_write_order: SubchunkWriteOrder::Lexicographic,
         consolidated_metadata: ConsolidatedMetadata::Auto,
     })
 }

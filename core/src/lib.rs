@@ -40,7 +40,10 @@ pub mod subset;
 
 pub use array::{Array, ArrayBuilder, ChunkVisit, Region};
 pub use array_bytes::{ArrayBytes, ArrayBytesRef};
-pub use config::{global_config, set_global_config, CodecOptions, Config, ConsolidatedMetadata};
+pub use config::{
+    global_config, set_global_config, CodecOptions, Config, ConsolidatedMetadata,
+    SubchunkWriteOrder,
+};
 pub use data_type::{DataType, DataTypeSize};
 pub use element::{Element, ElementKind};
 pub use error::{ArrayError, CodecError, GroupError, MetadataError, PluginError, StorageError};

@@ -26,7 +26,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 use zarrkit::storage::{Bytes, ReadableStorageTraits, StoreKey, WritableStorageTraits};
-use zarrkit::ArrayBytes;
+use zarrkit::{ArrayBytes, SubchunkWriteOrder};
 
 pub mod bridge;
 pub mod index;
@@ -67,12 +67,26 @@ pub struct Spec {
 #[pymethods]
 impl Spec {
     /// Bind the metadata JSON (`zarr.json` or `.zarray` of an array whose shape is the
-    /// chunk's shape); `strings`: variable-size elements are `str` (else `bytes`).
+    /// chunk's shape); `strings`: variable-size elements are `str` (else `bytes`);
+    /// `subchunk_write_order`: how shards written through this spec order their inner chunks
+    /// (zarr-python's names; `None`: zarrkit's default, lexicographic).
     #[new]
-    fn new(py: Python<'_>, metadata: &str, strings: bool) -> PyResult<Self> {
+    #[pyo3(signature = (metadata, strings, subchunk_write_order=None))]
+    fn new(
+        py: Python<'_>,
+        metadata: &str,
+        strings: bool,
+        subchunk_write_order: Option<&str>,
+    ) -> PyResult<Self> {
         let m = metadata.to_string();
+        let order = match subchunk_write_order {
+            Some(o) => o
+                .parse::<SubchunkWriteOrder>()
+                .map_err(PyValueError::new_err)?,
+            None => SubchunkWriteOrder::default(),
+        };
         let t = py
-            .detach(move || Template::new(&m, strings))
+            .detach(move || Template::new(&m, strings, order))
             .map_err(failure_to_py)?;
         Ok(Self {
             template: Arc::new(t),

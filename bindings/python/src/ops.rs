@@ -16,7 +16,7 @@ use zarrkit::storage::asynchronous::{AsyncToSyncAdapter, FuturesBlockOn};
 use zarrkit::storage::{Bytes, ReadableWritableStorageTraits, StoreKey};
 use zarrkit::{
     Array, ArrayBytes, ArrayBytesRef, ArrayError, ArrayMetadata, ArrayMetadataV2, ArrayMetadataV3,
-    CodecOptions, DataTypeSize, Selection,
+    CodecOptions, DataTypeSize, Selection, SubchunkWriteOrder,
 };
 
 use crate::bridge::{Bridge, Context};
@@ -36,6 +36,8 @@ pub struct Template {
     pub elem: Option<usize>,
     /// Variable-size elements are strings (else byte strings).
     pub strings: bool,
+    /// The order in which shards written through this template lay out their inner chunks.
+    pub write_order: SubchunkWriteOrder,
 }
 
 /// Why a request failed.
@@ -63,7 +65,11 @@ impl Failure {
 
 impl Template {
     /// Bind metadata JSON (`zarr.json` or `.zarray`, with the chunk's shape as the shape).
-    pub fn new(json: &str, strings: bool) -> Result<Self, Failure> {
+    pub fn new(
+        json: &str,
+        strings: bool,
+        write_order: SubchunkWriteOrder,
+    ) -> Result<Self, Failure> {
         let v: serde_json::Value =
             serde_json::from_str(json).map_err(|e| Failure::Error(format!("metadata: {e}")))?;
         let metadata: ArrayMetadata = match v.get("zarr_format").and_then(|f| f.as_u64()) {
@@ -88,6 +94,7 @@ impl Template {
             metadata,
             elem,
             strings,
+            write_order,
         })
     }
 
@@ -317,7 +324,9 @@ fn write_one(
         .iter()
         .product();
     let n = usize::try_from(n).map_err(|_| Failure::Error("selection too large".into()))?;
-    let opts = opts.with_store_empty_chunks(it.write_empty);
+    let opts = opts
+        .with_store_empty_chunks(it.write_empty)
+        .with_subchunk_write_order(t.write_order);
     let r = match (&it.values, t.elem, value) {
         (Some(v), None, _) => array.write_selection_opt(&sel, v, &opts),
         (None, Some(_), Some(value)) => {

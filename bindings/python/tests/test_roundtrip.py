@@ -95,8 +95,7 @@ def _roundtrip(data, make_store=MemoryStore, deflate=False, inner=None, **kw):
     """``deflate``: the chunks are zlib/gzip streams, whose bytes depend on the deflate
     implementation (zarrkit's is miniz_oxide, zarr's is zlib): compare them inflated.
     ``inner``: chunks are shards of this many inner chunks, compared inner chunk by inner
-    chunk (zarr-python places them in Morton order, zarrkit in C order: see
-    ``test_shard_layout_matches_zarr_python``)."""
+    chunk (the layout itself is compared by ``test_subchunk_write_order_bytes_match``)."""
     s_def, _ = _write(DEFAULT, make_store, data, **dict(kw))
     s_zk, _ = _write(ZARRKIT, make_store, data, **dict(kw))
     got, want = store_bytes(s_zk), store_bytes(s_def)
@@ -190,14 +189,43 @@ def test_stores(kind, tmp_path):
     _roundtrip(data, make, chunks=(7, 8))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="zarrkit's sharding codec places inner chunks in C order, zarr-python 3.4 in Morton order "
-    "(both valid; shard bytes then differ in layout, not in content)",
-)
 def test_shard_layout_matches_zarr_python():
+    """zarr-python 3.4 writes inner chunks in Morton order by default; so does zarrkit
+    through this pipeline (it passes the codec's ``subchunk_write_order``): same bytes."""
     data = _data("float32", (20, 17), seed=2)
     _roundtrip(data, chunks=(5, 4), shards=(10, 8))
+
+
+@pytest.mark.parametrize("order", ["morton", "lexicographic", "colexicographic", "unordered"])
+@pytest.mark.parametrize("partial", [False, True], ids=["whole", "partial"])
+def test_subchunk_write_order_bytes_match(order, partial):
+    """Every ``subchunk_write_order``: the same shard bytes as zarr's own pipeline, for a
+    whole write and after a partial one (which re-assembles the shard)."""
+    from zarr.codecs.sharding import ShardingCodec
+
+    data = _data("uint16", (24, 12), seed=5)
+    stores = {}
+    for path in (DEFAULT, ZARRKIT):
+        store = MemoryStore()
+        with pipeline(path):
+            a = zarr.create_array(
+                store,
+                shape=data.shape,
+                dtype=data.dtype,
+                chunks=data.shape,
+                serializer=ShardingCodec(
+                    chunk_shape=(4, 4), codecs=[zc.BytesCodec()], subchunk_write_order=order
+                ),
+                compressors=None,
+                filters=None,
+            )
+            if path == ZARRKIT:
+                assert _is_zarrkit(a)
+            a[...] = data
+            if partial:
+                a[5:9, 2:7] = 7
+        stores[path] = store_bytes(store)
+    assert stores[ZARRKIT] == stores[DEFAULT]
 
 
 def test_zip_store_read_native(tmp_path):

@@ -3,6 +3,9 @@
 //! A shard holds inner chunks, each encoded with the inner `codecs`, plus an index of
 //! `(offset, nbytes)` u64 pairs (C order of the inner chunk grid; `(2^64-1, 2^64-1)` marks an
 //! empty inner chunk) encoded with `index_codecs` and stored at the `start` or `end`.
+//! The inner chunks themselves are written in the order
+//! [`CodecOptions::subchunk_write_order`] names (C order by default; Morton as zarr-python
+//! writes, or Fortran order): a write-time choice that readers never need to know.
 //! Inner codecs and index codecs are resolved through the registry, so any codec (even
 //! another sharding codec) can be nested without this crate naming it.
 //!
@@ -480,7 +483,8 @@ impl ShardingCodec {
         Ok(out)
     }
 
-    /// Encode a shard from per-inner-chunk encodings (`None`: empty).
+    /// Encode a shard from per-inner-chunk encodings (`None`: empty), in C order of the
+    /// inner chunk grid; the data section follows `options.subchunk_write_order`.
     fn assemble(
         &self,
         grid: &[u64],
@@ -489,23 +493,29 @@ impl ShardingCodec {
     ) -> Result<Vec<u8>, CodecError> {
         let index_size = self.index_size(grid)?;
         let data_len: u64 = chunks.iter().flatten().map(|c| c.len() as u64).sum();
+        let order = order::write_order(grid, options.subchunk_write_order)?;
+        if order.len() != chunks.len() {
+            return Err(CodecError::Internal(format!(
+                "sharding: {} inner chunks encoded for a grid of {}",
+                chunks.len(),
+                order.len()
+            )));
+        }
+        let mut entries = vec![(EMPTY, EMPTY); chunks.len()];
         let mut offset = match self.config.index_location {
             IndexLocation::Start => index_size,
             IndexLocation::End => 0,
         };
-        let mut index = Vec::with_capacity(chunks.len() * 16);
-        for c in chunks {
-            match c {
-                None => {
-                    index.extend_from_slice(&EMPTY.to_ne_bytes());
-                    index.extend_from_slice(&EMPTY.to_ne_bytes());
-                }
-                Some(c) => {
-                    index.extend_from_slice(&offset.to_ne_bytes());
-                    index.extend_from_slice(&(c.len() as u64).to_ne_bytes());
-                    offset += c.len() as u64;
-                }
+        for &i in &order {
+            if let Some(c) = &chunks[i] {
+                entries[i] = (offset, c.len() as u64);
+                offset += c.len() as u64;
             }
+        }
+        let mut index = Vec::with_capacity(chunks.len() * 16);
+        for (o, n) in entries {
+            index.extend_from_slice(&o.to_ne_bytes());
+            index.extend_from_slice(&n.to_ne_bytes());
         }
         let encoded_index =
             self.index
@@ -517,8 +527,10 @@ impl ShardingCodec {
         if self.config.index_location == IndexLocation::Start {
             out.extend_from_slice(&encoded_index);
         }
-        for c in chunks.iter().flatten() {
-            out.extend_from_slice(c);
+        for &i in &order {
+            if let Some(c) = &chunks[i] {
+                out.extend_from_slice(c);
+            }
         }
         if self.config.index_location == IndexLocation::End {
             out.extend_from_slice(&encoded_index);
@@ -1045,5 +1057,6 @@ zarrkit_core::inventory::submit! {
     CodecPlugin::new(NAME, create)
 }
 
+mod order;
 #[cfg(test)]
 mod tests;

@@ -330,6 +330,80 @@ fn layout_is_spec_exact() -> R {
     Ok(())
 }
 
+/// The inner chunk coordinates of a 12 x 8 shard of 4 x 4 inner chunks (index at the end)
+/// in the order their bytes appear in the data section.
+fn physical_order(shard: &[u8]) -> Result<Vec<[u64; 2]>, Box<dyn std::error::Error>> {
+    let index = &shard[shard.len() - (6 * 16 + 4)..];
+    let mut by_offset = Vec::new();
+    for i in 0..6 {
+        let o = u64::from_le_bytes(index[i * 16..i * 16 + 8].try_into()?);
+        by_offset.push((o, [i as u64 / 2, i as u64 % 2]));
+    }
+    by_offset.sort_unstable();
+    Ok(by_offset.into_iter().map(|(_, c)| c).collect())
+}
+
+#[test]
+fn subchunk_write_order_lays_out_the_data_section() -> R {
+    use zarrkit_core::config::SubchunkWriteOrder as O;
+    // zarr-python 3.4.2's test_encoded_subchunk_write_order: a (3, 2) grid of inner chunks,
+    // whose expected orders are its `_subchunk_order_iter` for each setting.
+    let cases = [
+        (
+            O::Lexicographic,
+            [[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1]],
+        ),
+        (
+            O::Colexicographic,
+            [[0, 0], [1, 0], [2, 0], [0, 1], [1, 1], [2, 1]],
+        ),
+        (O::Morton, [[0, 0], [1, 0], [0, 1], [1, 1], [2, 0], [2, 1]]),
+    ];
+    let data: Vec<u16> = (1..=96).collect();
+    let all = ArraySubset::new_with_shape(vec![12, 8]);
+    for (order, expected) in cases {
+        let store = Arc::new(MemoryStore::new());
+        let a = sharded_u16(
+            store.clone(),
+            vec![12, 8],
+            vec![12, 8],
+            &[4, 4],
+            bytes_le(),
+            "end",
+        )?;
+        let opts = CodecOptions::default().with_subchunk_write_order(order);
+        a.store_array_subset_elements_opt(&all, &data, &opts)?;
+        let shard = store.get(&StoreKey::new("c/0/0")?)?.ok_or("no shard")?;
+        assert_eq!(physical_order(&shard)?, expected, "{order:?}");
+        assert_eq!(
+            a.retrieve_array_subset_elements::<u16>(&all)?,
+            data,
+            "{order:?}"
+        );
+        // A partial write re-assembles the shard in the same order and keeps the rest.
+        let part = ArraySubset::new_with_ranges(&[4..8, 0..4])?;
+        a.store_array_subset_elements_opt(&part, &[7u16; 16], &opts)?;
+        let shard = store.get(&StoreKey::new("c/0/0")?)?.ok_or("no shard")?;
+        assert_eq!(
+            physical_order(&shard)?,
+            expected,
+            "{order:?} after a partial write"
+        );
+        let mut want = data.clone();
+        for r in 4..8 {
+            for c in 0..4 {
+                want[r * 8 + c] = 7;
+            }
+        }
+        assert_eq!(
+            a.retrieve_array_subset_elements::<u16>(&all)?,
+            want,
+            "{order:?}"
+        );
+    }
+    Ok(())
+}
+
 #[test]
 fn all_fill_shard_is_not_stored_and_partial_write_keeps_other_inner_chunks() -> R {
     let store = Arc::new(MemoryStore::new());

@@ -221,6 +221,19 @@ def _metadata(codecs: tuple[Codec, ...], spec: ArraySpec) -> str:
     return json.dumps(meta, allow_nan=False, default=_json_default)
 
 
+def _subchunk_write_order(codecs: tuple[Codec, ...]) -> str | None:
+    """The sharding codec's ``subchunk_write_order`` (zarr-python 3.4: a write-time setting,
+    not in the metadata; ``morton`` by default), or ``None`` without sharding. zarrkit applies
+    it to every level of nested sharding."""
+    from zarr.codecs.sharding import ShardingCodec
+
+    for c in codecs:
+        if isinstance(c, ShardingCodec):
+            order = getattr(c, "subchunk_write_order", None)
+            return str(order) if order is not None else None
+    return None
+
+
 def _codec_json(c: Codec) -> dict:
     """A codec's metadata, with numcodecs' defaults spelled out (``numcodecs.blosc`` made
     without arguments writes ``{}``; zarrkit wants every field)."""
@@ -276,7 +289,7 @@ class _State:
             return got
         try:
             meta = _metadata(self.codecs, spec)
-            got = _native.Spec(meta, _strings(spec))
+            got = _native.Spec(meta, _strings(spec), _subchunk_write_order(self.codecs))
         except UnsupportedError as e:
             got = e
         except (TypeError, ValueError, AttributeError, NotImplementedError) as e:
