@@ -132,6 +132,11 @@ pub trait Prim:
     const TYPE: NumericType;
     /// Wrapping (integers) or rounding (floats) addition.
     fn add(self, other: Self) -> Self;
+    /// The value as `f64` (`as`).
+    #[inline]
+    fn as_f64(self) -> f64 {
+        AsPrimitive::<f64>::as_(self)
+    }
 }
 
 macro_rules! prim_int {
