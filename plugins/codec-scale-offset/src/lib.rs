@@ -22,17 +22,14 @@
 //! which gives the correctly rounded result of the type (f32 has more than twice their
 //! precision), as numpy's float16 arithmetic does. Infinities and NaN are valid results.
 //!
-//! **Integers: where zarrs and zarr-python disagree.** zarrs uses checked arithmetic (an
-//! overflow is an error) and Rust's truncating division; zarr-python uses numpy, whose
-//! integer decode is floor division (`arr // scale`) and whose arithmetic wraps silently.
-//! The two decode the same bytes differently when a stored value is not a multiple of
-//! `scale` and the quotient is negative (`-7 // 2 = -4`, `-7 / 2 = -3`), and on overflow.
-//! zarrkit follows each where it is the one that can have written the data:
-//! - decoding uses **floor division and wrapping addition**, as zarr-python: every value
-//!   zarrs writes is an exact multiple of `scale` whose decode does not overflow, so both
-//!   readings agree on it, and values only zarr-python can write (wrapped products) read as
-//!   zarr-python reads them. `scale == 0` is an error when decoding (it cannot be inverted;
-//!   numpy would return 0 with a warning).
+//! **Integers** use exact arithmetic, as zarr-python 3.4 (the reference implementation) and
+//! zarrs agree where both are defined:
+//! - decoding: a stored value that is not a multiple of `scale` is an error ("non-zero
+//!   remainder", as zarr-python 3.4 raises; zarrs would truncate), and so is a decoded value
+//!   outside the data type ("outside the range of dtype ...", as zarr-python; zarrs errors
+//!   too). Every value either writes decodes to the same element. `scale == 0` is an error
+//!   (it cannot be inverted). (Before zarr-python 3.4.2, numpy's floor division and wrapping
+//!   addition decoded such values silently; no implementation encodes them.)
 //! - encoding uses **checked arithmetic**, as zarrs: an element whose `(in - offset) *
 //!   scale` overflows is an error naming the element (numpy would store a wrapped value that
 //!   no implementation decodes back to the input), and so is `scale == 0`.
@@ -118,8 +115,10 @@ impl Num {
 /// What went wrong with one element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Failure {
-    /// Integer overflow when encoding.
+    /// Integer overflow (encoding), or a decoded value outside the type (decoding).
     Overflow,
+    /// Decoding: a stored integer that is not a multiple of `scale`.
+    Inexact,
     /// Integer scale 0.
     ZeroScale,
 }
@@ -148,24 +147,21 @@ macro_rules! int_ops {
             if s == 0 {
                 return Err((0, Failure::ZeroScale));
             }
-            // `MIN / -1` wraps, as in numpy.
-            let zero: $t = 0;
-            let s_negative = $signed && s < zero;
+            // Exact arithmetic (i128 holds every quotient and sum of these types): a stored
+            // value that is not a multiple of `scale`, or whose decoded value does not fit
+            // the type, is an error, never a rounded or wrapped element.
+            let (o, s) = (o as i128, s as i128);
             for (i, c) in bytes
                 .chunks_exact_mut(std::mem::size_of::<$t>())
                 .enumerate()
             {
                 let x = <$t>::from_ne_bytes(c.try_into().map_err(|_| (i, Failure::Overflow))?);
-                let q = x.wrapping_div(s);
-                // Floor division (numpy's `//`): truncation moves up when the quotient is
-                // negative and inexact.
-                let x_negative = $signed && x < zero;
-                let q = if x.wrapping_rem(s) != 0 && x_negative != s_negative {
-                    q.wrapping_sub(1)
-                } else {
-                    q
-                };
-                c.copy_from_slice(&q.wrapping_add(o).to_ne_bytes());
+                let x = x as i128;
+                if x % s != 0 {
+                    return Err((i, Failure::Inexact));
+                }
+                let y = <$t>::try_from(x / s + o).map_err(|_| (i, Failure::Overflow))?;
+                c.copy_from_slice(&y.to_ne_bytes());
             }
             Ok(())
         }
@@ -529,49 +525,53 @@ impl ScaleOffsetCodec {
     ) -> Result<ArrayBytes, CodecError> {
         let bound = self.bind(decoded)?;
         let mut b = Self::checked_input(input, decoded)?;
-        let keep = if encode && !bound.is_float() {
-            // For the error message: the value of the failing element.
-            Some(b.clone())
-        } else {
-            None
+        let value_at = |b: &[u8], i: usize| {
+            let s = bound.num.size();
+            b.get(i * s..(i + 1) * s)
+                .and_then(|e| {
+                    decoded
+                        .data_type
+                        .fill_value_to_json(&FillValue::new(e.to_vec()))
+                        .ok()
+                })
+                .unwrap_or(Value::Null)
         };
+        let t = decoded.data_type.name();
+        // A failing element is left as it was (elements are written only once computed).
         match bound.apply(&mut b, encode).map_err(CodecError::Internal)? {
             Ok(()) => Ok(ArrayBytes::Fixed(b)),
             Err((_, Failure::ZeroScale)) => Err(if encode {
                 CodecError::InvalidElements(format!(
-                    "{NAME}: scale is 0 for integer data type {}: encoding could not be decoded",
-                    decoded.data_type.name()
+                    "{NAME}: scale is 0 for integer data type {t}: encoding could not be decoded"
                 ))
             } else {
                 CodecError::new(
                     NAME,
-                    format!(
-                        "scale is 0 for integer data type {}: the data cannot be decoded",
-                        decoded.data_type.name()
-                    ),
+                    format!("scale is 0 for integer data type {t}: the data cannot be decoded"),
                 )
             }),
-            Err((i, Failure::Overflow)) => {
-                let value = keep
-                    .as_deref()
-                    .and_then(|k| {
-                        let s = bound.num.size();
-                        k.get(i * s..(i + 1) * s)
-                    })
-                    .and_then(|e| {
-                        decoded
-                            .data_type
-                            .fill_value_to_json(&FillValue::new(e.to_vec()))
-                            .ok()
-                    })
-                    .unwrap_or(Value::Null);
-                // zarr-python's wording ("outside the range of dtype ...") too.
-                let t = decoded.data_type.name();
-                Err(CodecError::InvalidElements(format!(
-                    "{NAME}: element {i} ({value}): (value - offset) * scale overflows {t} \
-                     (the result is outside the range of dtype {t})"
-                )))
-            }
+            // zarr-python's wording ("outside the range of dtype ...") too.
+            Err((i, Failure::Overflow)) if encode => Err(CodecError::InvalidElements(format!(
+                "{NAME}: element {i} ({}): (value - offset) * scale overflows {t} (the result \
+                 is outside the range of dtype {t})",
+                value_at(&b, i)
+            ))),
+            Err((i, Failure::Overflow)) => Err(CodecError::new(
+                NAME,
+                format!(
+                    "element {i} (stored {}): value / scale + offset is outside the range of \
+                     dtype {t}",
+                    value_at(&b, i)
+                ),
+            )),
+            Err((i, Failure::Inexact)) => Err(CodecError::new(
+                NAME,
+                format!(
+                    "element {i} (stored {}): dividing by scale leaves a non-zero remainder, so \
+                     it is not a value this codec encodes",
+                    value_at(&b, i)
+                ),
+            )),
         }
     }
 }
