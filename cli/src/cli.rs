@@ -312,6 +312,12 @@ pub struct ReencodeArgs {
     #[arg(long, value_delimiter = ',', value_name = "N,N,...")]
     pub write_shape: Option<Vec<u64>>,
 
+    /// The order of the inner chunks inside each shard written (a layout choice, not
+    /// metadata: any reader reads any order). `morton` keeps neighbouring inner chunks close
+    /// in the file, as zarr-python 3.4 writes by default.
+    #[arg(long, value_enum, default_value_t = WriteOrder::Lexicographic)]
+    pub subchunk_write_order: WriteOrder,
+
     /// Erase everything under the output first (otherwise a non-empty output is an error).
     #[arg(long)]
     pub overwrite: bool,
@@ -319,6 +325,28 @@ pub struct ReencodeArgs {
     /// Accepted for zarrs_reencode compatibility; ignored (no direct I/O mode).
     #[arg(long, hide = true)]
     pub direct_io: bool,
+}
+
+/// `--subchunk-write-order`: [`zarrkit::SubchunkWriteOrder`] by zarr-python's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WriteOrder {
+    /// C order of the inner chunk grid (the last dimension varies fastest), as zarrs and
+    /// tensorstore write.
+    Lexicographic,
+    /// Fortran order (the first dimension varies fastest).
+    Colexicographic,
+    /// Z-order (compressed Morton code), zarr-python's default.
+    Morton,
+}
+
+impl From<WriteOrder> for zarrkit::SubchunkWriteOrder {
+    fn from(o: WriteOrder) -> Self {
+        match o {
+            WriteOrder::Lexicographic => Self::Lexicographic,
+            WriteOrder::Colexicographic => Self::Colexicographic,
+            WriteOrder::Morton => Self::Morton,
+        }
+    }
 }
 
 /// Notes printed after `zarrkit reencode --help`.

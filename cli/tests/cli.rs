@@ -561,6 +561,79 @@ fn reencode_v2_to_v3_and_back() {
     assert!(a.iter().zip(&e).all(|(x, y)| x.to_bits() == y.to_bits()));
 }
 
+/// The inner chunk coordinates of shard `c/0/0` (a 4 x 3 grid of inner chunks, index of
+/// `bytes` + `crc32c` at `location`) in the order their bytes appear in the file.
+fn inner_chunk_order(shard: &Path, location: &str) -> Vec<(u64, u64)> {
+    let b = std::fs::read(shard.join("c/0/0")).unwrap();
+    let n = 12 * 16 + 4;
+    let index = if location == "end" {
+        &b[b.len() - n..]
+    } else {
+        &b[..n]
+    };
+    let mut by_offset: Vec<(u64, (u64, u64))> = (0..12)
+        .map(|i| {
+            let o = u64::from_le_bytes(index[i * 16..i * 16 + 8].try_into().unwrap());
+            (o, (i as u64 / 3, i as u64 % 3))
+        })
+        .collect();
+    by_offset.sort_unstable();
+    by_offset.into_iter().map(|(_, c)| c).collect()
+}
+
+#[test]
+fn reencode_subchunk_write_order() {
+    let d = tmp();
+    let input = v3_u16(d.path());
+    let lex: Vec<(u64, u64)> = (0..4).flat_map(|r| (0..3).map(move |c| (r, c))).collect();
+    let colex: Vec<(u64, u64)> = (0..3).flat_map(|c| (0..4).map(move |r| (r, c))).collect();
+    // Compressed Morton code of a 4 x 3 grid (2 bits each), out-of-range codes skipped.
+    let morton = vec![
+        (0, 0),
+        (1, 0),
+        (0, 1),
+        (1, 1),
+        (2, 0),
+        (3, 0),
+        (2, 1),
+        (3, 1),
+        (0, 2),
+        (1, 2),
+        (2, 2),
+        (3, 2),
+    ];
+    for (flag, want) in [
+        (None, &lex),
+        (Some("lexicographic"), &lex),
+        (Some("colexicographic"), &colex),
+        (Some("morton"), &morton),
+    ] {
+        let out = d
+            .path()
+            .join(format!("order-{}", flag.unwrap_or("default")));
+        let mut args = vec!["--shard-shape", "20,30", "--chunk-shape", "5,10"];
+        if let Some(f) = flag {
+            args.extend(["--subchunk-write-order", f]);
+        }
+        let j = reencode_validated(&input, &out, &args);
+        let location = j["metadata"]["codecs"][0]["configuration"]["index_location"]
+            .as_str()
+            .unwrap_or("end")
+            .to_string();
+        assert_eq!(&inner_chunk_order(&out, &location), want, "{flag:?}");
+    }
+    let o = run(&[
+        "reencode",
+        &s(&input),
+        &s(&d.path().join("bad")),
+        "--subchunk-write-order",
+        "spiral",
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("spiral"), "{}", stderr(&o));
+    assert!(!d.path().join("bad").exists());
+}
+
 #[test]
 fn reencode_sharded_with_write_shape_and_back() {
     let d = tmp();
