@@ -11,51 +11,17 @@
 #   cli/bench/ome.sh            # REPS=3; work files in target/cli-bench (removed after)
 #   REPS=5 KEEP=1 cli/bench/ome.sh
 #
-# zarrs_tools (with its `ome` feature) is installed as cli/bench/reencode.sh does; the input
-# comes from the side-by-side harness's data directory when it is there, else from
-# cli/bench/generate.py (needs Python with numpy: $PYTHON).
-set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
-cd "$root"
-reps="${REPS:-3}"
-zt_version="${ZARRS_TOOLS_VERSION:-0.8.1}"
-zt_root="$root/target/zarrs-tools"
-work="${ZARRKIT_BENCH_DIR:-$root/target/cli-bench}"
-mkdir -p "$work"
-
-if [ ! -x "$zt_root/bin/zarrs_ome" ]; then
-  echo "== cargo install zarrs_tools $zt_version --features ome (once, -j 1)" >&2
-  cargo install zarrs_tools --version "$zt_version" --locked --features ome --root "$zt_root" \
-    --target-dir "$zt_root/build" -j 1
-  rm -rf "$zt_root/build"
-fi
+# Tools and input: see cli/bench/common.sh (zarrs_tools installed once from crates.io into
+# target/zarrs-tools; zarrkit built with `cargo build --release -p zarrkit-cli`).
+source "$(dirname "$0")/common.sh"
 zarrs="$zt_root/bin/zarrs_ome"
-echo "== cargo build --release -p zarrkit-cli" >&2
-cargo build --release -p zarrkit-cli
-zk="$root/target/release/zarrkit"
 
-raw="$root/bench-work/harness/data/input_256x1024x1024_seed0_v1.u16"
-if [ ! -f "$raw" ]; then
-  raw="$work/input_256x1024x1024_seed0_v1.u16"
-  if [ ! -f "$raw" ]; then
-    echo "== generating $raw" >&2
-    "${PYTHON:-python3}" cli/bench/generate.py 256 1024 1024 0 "$raw"
-  fi
-fi
 in="$work/in_v3_zstd.zarr"
 if [ ! -f "$in/zarr.json" ]; then
   echo "== binary2zarr -> $in (V3, zstd 3, chunks 64x256x256)" >&2
   "$zk" binary2zarr "$in" -i "$raw" -d uint16 -a 256,1024,1024 -c 64,256,256 \
     --bytes-to-bytes-codecs zstd:3 --overwrite >&2
 fi
-
-timed() {
-  local out="$1"; shift
-  rm -rf "$out"; sync
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" > "$work/stdout.txt" 2> "$work/stderr.txt" || {
-    cat "$work/stderr.txt" >&2; exit 1; }
-  cat "$work/time.txt"
-}
 
 declare -a zs_t zs_m zk_t zk_m
 for i in $(seq 1 "$reps"); do
@@ -67,7 +33,6 @@ for i in $(seq 1 "$reps"); do
   echo "run $i zarrkit ome: ${t} s, peak RSS $((m / 1024)) MiB" >&2
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 zs_tm=$(median "${zs_t[@]}"); zk_tm=$(median "${zk_t[@]}")
 zs_mm=$(median "${zs_m[@]}"); zk_mm=$(median "${zk_m[@]}")
 

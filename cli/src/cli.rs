@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Zarr V3 and V2 arrays and groups from the command line: inspect, compare, re-encode and
@@ -313,10 +314,16 @@ pub struct ReencodeArgs {
     pub write_shape: Option<Vec<u64>>,
 
     /// The order of the inner chunks inside each shard written (a layout choice, not
-    /// metadata: any reader reads any order). `morton` keeps neighbouring inner chunks close
-    /// in the file, as zarr-python 3.4 writes by default.
-    #[arg(long, value_enum, default_value_t = WriteOrder::Lexicographic)]
-    pub subchunk_write_order: WriteOrder,
+    /// metadata: any reader reads any order): `lexicographic` (C order, as zarrs and
+    /// tensorstore write), `colexicographic` (Fortran order) or `morton` (Z-order, as
+    /// zarr-python 3.4 writes by default: neighbouring inner chunks stay close in the file).
+    #[arg(
+        long,
+        default_value = "lexicographic",
+        value_parser = PossibleValuesParser::new(["lexicographic", "colexicographic", "morton"])
+            .try_map(|s| s.parse::<zarrkit::SubchunkWriteOrder>()),
+    )]
+    pub subchunk_write_order: zarrkit::SubchunkWriteOrder,
 
     /// Erase everything under the output first (otherwise a non-empty output is an error).
     #[arg(long)]
@@ -325,28 +332,6 @@ pub struct ReencodeArgs {
     /// Accepted for zarrs_reencode compatibility; ignored (no direct I/O mode).
     #[arg(long, hide = true)]
     pub direct_io: bool,
-}
-
-/// `--subchunk-write-order`: [`zarrkit::SubchunkWriteOrder`] by zarr-python's names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum WriteOrder {
-    /// C order of the inner chunk grid (the last dimension varies fastest), as zarrs and
-    /// tensorstore write.
-    Lexicographic,
-    /// Fortran order (the first dimension varies fastest).
-    Colexicographic,
-    /// Z-order (compressed Morton code), zarr-python's default.
-    Morton,
-}
-
-impl From<WriteOrder> for zarrkit::SubchunkWriteOrder {
-    fn from(o: WriteOrder) -> Self {
-        match o {
-            WriteOrder::Lexicographic => Self::Lexicographic,
-            WriteOrder::Colexicographic => Self::Colexicographic,
-            WriteOrder::Morton => Self::Morton,
-        }
-    }
 }
 
 /// Notes printed after `zarrkit reencode --help`.

@@ -322,7 +322,7 @@ fn reencode(args: &ReencodeArgs, cx: &Ctx) -> Result<Outcome, CliError> {
         opts_in = opts_in.with_io_concurrency(n);
     }
     let opts_out =
-        blocks::options(codec, true).with_subchunk_write_order(args.subchunk_write_order.into());
+        blocks::options(codec, true).with_subchunk_write_order(args.subchunk_write_order);
     let decoded_total = b.data_type().size().fixed().map_or(0, |s| {
         b.shape().iter().product::<u64>().saturating_mul(s as u64)
     });

@@ -124,7 +124,7 @@ enum Failure {
 }
 
 macro_rules! int_ops {
-    ($t:ty, $signed:expr, $enc:ident, $dec:ident, $encw:ident) => {
+    ($t:ty, $enc:ident, $dec:ident, $encw:ident) => {
         fn $enc(bytes: &mut [u8], o: $t, s: $t) -> Result<(), (usize, Failure)> {
             if s == 0 {
                 return Err((0, Failure::ZeroScale));
@@ -147,20 +147,24 @@ macro_rules! int_ops {
             if s == 0 {
                 return Err((0, Failure::ZeroScale));
             }
-            // Exact arithmetic (i128 holds every quotient and sum of these types): a stored
-            // value that is not a multiple of `scale`, or whose decoded value does not fit
-            // the type, is an error, never a rounded or wrapped element.
-            let (o, s) = (o as i128, s as i128);
+            // Exact arithmetic: a stored value that is not a multiple of `scale`, or whose
+            // decoded value does not fit the type, is an error, never a rounded or wrapped
+            // element. The type's own checked operations decide it, except `MIN / -1`, whose
+            // quotient leaves the type while `quotient + offset` may not (i128 holds it).
             for (i, c) in bytes
                 .chunks_exact_mut(std::mem::size_of::<$t>())
                 .enumerate()
             {
                 let x = <$t>::from_ne_bytes(c.try_into().map_err(|_| (i, Failure::Overflow))?);
-                let x = x as i128;
-                if x % s != 0 {
+                // `MIN % -1` is `None`: the division is exact.
+                if x.checked_rem(s).is_some_and(|r| r != 0) {
                     return Err((i, Failure::Inexact));
                 }
-                let y = <$t>::try_from(x / s + o).map_err(|_| (i, Failure::Overflow))?;
+                let y = match x.checked_div(s) {
+                    Some(q) => q.checked_add(o),
+                    None => <$t>::try_from(x as i128 / s as i128 + o as i128).ok(),
+                }
+                .ok_or((i, Failure::Overflow))?;
                 c.copy_from_slice(&y.to_ne_bytes());
             }
             Ok(())
@@ -172,14 +176,14 @@ macro_rules! int_ops {
     };
 }
 
-int_ops!(i8, true, enc_i8, dec_i8, encw_i8);
-int_ops!(i16, true, enc_i16, dec_i16, encw_i16);
-int_ops!(i32, true, enc_i32, dec_i32, encw_i32);
-int_ops!(i64, true, enc_i64, dec_i64, encw_i64);
-int_ops!(u8, false, enc_u8, dec_u8, encw_u8);
-int_ops!(u16, false, enc_u16, dec_u16, encw_u16);
-int_ops!(u32, false, enc_u32, dec_u32, encw_u32);
-int_ops!(u64, false, enc_u64, dec_u64, encw_u64);
+int_ops!(i8, enc_i8, dec_i8, encw_i8);
+int_ops!(i16, enc_i16, dec_i16, encw_i16);
+int_ops!(i32, enc_i32, dec_i32, encw_i32);
+int_ops!(i64, enc_i64, dec_i64, encw_i64);
+int_ops!(u8, enc_u8, dec_u8, encw_u8);
+int_ops!(u16, enc_u16, dec_u16, encw_u16);
+int_ops!(u32, enc_u32, dec_u32, encw_u32);
+int_ops!(u64, enc_u64, dec_u64, encw_u64);
 
 macro_rules! float_ops {
     ($t:ty, $enc:ident, $dec:ident) => {

@@ -355,12 +355,7 @@ impl ShardingCodec {
 
     /// The subset (in shard coordinates) of inner chunk `i` (C order).
     fn inner_subset(&self, grid: &[u64], i: usize) -> ArraySubset {
-        let mut rem = i as u64;
-        let mut idx = vec![0u64; grid.len()];
-        for d in (0..grid.len()).rev() {
-            idx[d] = rem % grid[d];
-            rem /= grid[d];
-        }
+        let idx = order::coords(grid, i);
         let start: Vec<u64> = idx
             .iter()
             .zip(&self.config.chunk_shape)

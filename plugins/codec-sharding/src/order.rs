@@ -6,25 +6,27 @@
 use zarrkit_core::config::SubchunkWriteOrder;
 use zarrkit_core::error::CodecError;
 
+use crate::ShardingCodec;
+
 /// The C-order linear indices of the inner chunks of `grid`, in the order `order` writes them.
 pub(crate) fn write_order(
     grid: &[u64],
     order: SubchunkWriteOrder,
 ) -> Result<Vec<usize>, CodecError> {
-    let n = grid
-        .iter()
-        .try_fold(1usize, |a, &g| a.checked_mul(usize::try_from(g).ok()?))
-        .ok_or_else(|| {
-            CodecError::unsupported(
-                crate::NAME,
-                format!("a shard grid of {grid:?} inner chunks is too large"),
-            )
-        })?;
-    let mut idx: Vec<usize> = (0..n).collect();
-    match order {
-        SubchunkWriteOrder::Lexicographic => {}
+    let n = ShardingCodec::num_inner(grid)?;
+    Ok(match order {
+        SubchunkWriteOrder::Lexicographic => (0..n).collect(),
         SubchunkWriteOrder::Colexicographic => {
-            idx.sort_unstable_by_key(|&i| colex_key(grid, i));
+            // Position `p` of Fortran order is the chunk whose coordinates are `p` unravelled
+            // with the first dimension fastest: the reversed grid's C order, reversed back.
+            let reversed: Vec<u64> = grid.iter().rev().copied().collect();
+            (0..n)
+                .map(|p| {
+                    let mut c = coords(&reversed, p);
+                    c.reverse();
+                    ravel(grid, &c)
+                })
+                .collect()
         }
         SubchunkWriteOrder::Morton => {
             let bits: Vec<u32> = grid.iter().map(|&g| bits_for(g)).collect();
@@ -32,15 +34,16 @@ pub(crate) fn write_order(
                 return Err(CodecError::unsupported(
                     crate::NAME,
                     format!(
-                        "a shard grid of {grid:?} inner chunks has too many dimensions for Morton \
-                     order (more than 128 bits of coordinates)"
+                        "a shard grid of {grid:?} inner chunks has too many dimensions for \
+                         Morton order (more than 128 bits of coordinates)"
                     ),
                 ));
             }
-            idx.sort_unstable_by_key(|&i| morton_code(&coords(grid, i), &bits));
+            let mut idx: Vec<usize> = (0..n).collect();
+            idx.sort_by_cached_key(|&i| morton_code(&coords(grid, i), &bits));
+            idx
         }
-    }
-    Ok(idx)
+    })
 }
 
 /// Bits needed to index `g` values (0 for a dimension of one chunk).
@@ -48,22 +51,20 @@ fn bits_for(g: u64) -> u32 {
     u64::BITS - g.saturating_sub(1).leading_zeros()
 }
 
-/// The coordinates of C-order linear index `i` in `grid`.
-fn coords(grid: &[u64], mut i: usize) -> Vec<u64> {
+/// The coordinates of C-order linear index `i` in `grid` (every extent non-zero).
+pub(crate) fn coords(grid: &[u64], i: usize) -> Vec<u64> {
+    let mut rem = i as u64;
     let mut c = vec![0u64; grid.len()];
     for d in (0..grid.len()).rev() {
-        let g = grid[d].max(1) as usize;
-        c[d] = (i % g) as u64;
-        i /= g;
+        c[d] = rem % grid[d];
+        rem /= grid[d];
     }
     c
 }
 
-/// Sort key of colexicographic order: the last dimension varies slowest.
-fn colex_key(grid: &[u64], i: usize) -> Vec<u64> {
-    let mut c = coords(grid, i);
-    c.reverse();
-    c
+/// The C-order linear index of coordinates `c` in `grid`.
+fn ravel(grid: &[u64], c: &[u64]) -> usize {
+    grid.iter().zip(c).fold(0u64, |a, (&g, &x)| a * g + x) as usize
 }
 
 /// The compressed Morton code of `c` (as Neuroglancer and zarr-python define it): bit `k` of
