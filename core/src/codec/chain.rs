@@ -668,6 +668,23 @@ impl ArrayToBytesCodecTraits for CodecChain {
         options: &CodecOptions,
     ) -> Result<(), CodecError> {
         if self.array_to_array.is_empty() {
+            // One compressor before verbatim elements, the whole chunk contiguous in the
+            // output: decompress straight into the output (no buffer, no copy).
+            if let ([b2b], Some(elem)) = (&self.bytes_to_bytes[..], decoded.element_size()) {
+                if chunk_subset.shape() == decoded.shape.as_slice()
+                    && self.array_to_bytes.encodes_elements_verbatim(decoded)
+                {
+                    let whole = decoded.fixed_size();
+                    if let Some(out) = output
+                        .contiguous_mut(elem)
+                        .filter(|o| Some(o.len() as u64) == whole)
+                    {
+                        if b2b.decode_into_slice(&input, out, options)? {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
             let (_, bytes_reprs) = self.representations(decoded)?;
             let b = self.decode_bytes(input, &bytes_reprs, options)?;
             self.array_to_bytes

@@ -325,6 +325,14 @@ pub trait ArrayToBytesCodecTraits: CodecTraits {
         output.write_array_bytes(&bytes, &decoded.shape, chunk_subset, decoded)
     }
 
+    /// Capability: the encoded bytes are exactly the decoded elements as they lie in memory
+    /// (C order, native byte order, fixed-size elements), as for the `bytes` codec when no
+    /// byte swap is needed — so a bytes→bytes codec before it may decode straight into the
+    /// output ([`BytesToBytesCodecTraits::decode_into_slice`]). The default: `false`.
+    fn encodes_elements_verbatim(&self, _decoded: &ChunkRepresentation) -> bool {
+        false
+    }
+
     /// Capability: a partial decode of `regions` of a chunk that reads only the byte ranges
     /// it needs — a sans-I/O state machine ([`PartialDecode`]) that asks for ranges of its
     /// input and is handed them. `reuse` is state an earlier decode of the same stored value
@@ -425,6 +433,20 @@ pub trait BytesToBytesCodecTraits: CodecTraits {
     /// decode only when it can; otherwise a whole decode and one strided copy is cheaper.
     fn decodes_ranges_cheaply(&self, _decoded: &BytesRepresentation) -> bool {
         false
+    }
+
+    /// Capability: decode the whole `input` straight into `output`, whose length is the
+    /// exact decoded size (the chain uses it when the decoded bytes are the chunk's elements
+    /// and the chunk is contiguous in the read's output, so no intermediate buffer or copy
+    /// is needed). Must error if the input decodes to any other size; `output` may hold
+    /// anything after an error. `Ok(false)` (the default): not supported, nothing written.
+    fn decode_into_slice(
+        &self,
+        _input: &[u8],
+        _output: &mut [u8],
+        _options: &CodecOptions,
+    ) -> Result<bool, CodecError> {
+        Ok(false)
     }
 }
 
@@ -555,6 +577,39 @@ impl<'a> ArrayOutputView<'a> {
         self.shape
     }
 
+    /// The view's bytes as one slice, when its subset is one contiguous run of the output
+    /// buffer (`elem` bytes per element), e.g. a chunk spanning the trailing dimensions of
+    /// the output; `None` otherwise or if the subset does not fit the buffer.
+    pub fn contiguous_mut(&mut self, elem: usize) -> Option<&mut [u8]> {
+        let (shape, sub) = (self.shape, self.subset.shape());
+        if sub.len() != shape.len() || !self.subset.inbounds(shape) {
+            return None;
+        }
+        // From the innermost dimension outwards: whole extents, then at most one partial
+        // dimension, then extents of one.
+        let mut i = shape.len();
+        while i > 0 && sub[i - 1] == shape[i - 1] {
+            i -= 1;
+        }
+        if i > 1 && sub[..i - 1].iter().any(|&n| n != 1) {
+            return None;
+        }
+        let mut start = 0u64;
+        for (&s, &n) in self.subset.start().iter().zip(shape) {
+            start = start.checked_mul(n)?.checked_add(s)?;
+        }
+        let start = usize::try_from(start.checked_mul(elem as u64)?).ok()?;
+        let n =
+            usize::try_from(sub.iter().try_fold(elem as u64, |a, &b| a.checked_mul(b))?).ok()?;
+        if start.checked_add(n)? > self.len {
+            return None;
+        }
+        // SAFETY: `start..start + n` lies inside the buffer (checked above) and is exactly
+        // this view's subset, to which the constructor's contract gives exclusive access;
+        // the borrow of `self` keeps the view from being used meanwhile.
+        Some(unsafe { std::slice::from_raw_parts_mut(self.ptr.add(start), n) })
+    }
+
     /// Copy a decoded region (`src` of shape `src_shape`, region `src_subset`, same shape
     /// as this view's subset) into the view.
     pub fn write_region(
@@ -654,5 +709,46 @@ impl<'a> ArrayOutputView<'a> {
             crate::subset::fill_run(run, value);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod output_view_tests {
+    use super::ArrayOutputView;
+    use crate::subset::ArraySubset;
+
+    fn run(shape: &[u64], ranges: &[std::ops::Range<u64>], elem: usize) -> Option<(usize, usize)> {
+        let n = shape.iter().product::<u64>() as usize * elem;
+        let mut buf = vec![0u8; n];
+        let base = buf.as_ptr() as usize;
+        let sub = ArraySubset::new_with_ranges(ranges).ok()?;
+        let mut v = ArrayOutputView::new(&mut buf, shape, sub);
+        v.contiguous_mut(elem)
+            .map(|s| (s.as_ptr() as usize - base, s.len()))
+    }
+
+    #[test]
+    fn contiguous_views_are_found_and_others_refused() {
+        // The whole buffer; a slab of whole trailing dimensions; one partial row.
+        assert_eq!(run(&[4, 5, 6], &[0..4, 0..5, 0..6], 2), Some((0, 240)));
+        assert_eq!(run(&[4, 5, 6], &[1..3, 0..5, 0..6], 2), Some((60, 120)));
+        assert_eq!(run(&[4, 5, 6], &[2..3, 1..4, 0..6], 1), Some((66, 18)));
+        assert_eq!(run(&[4, 5, 6], &[3..4, 4..5, 2..5], 4), Some((4 * 116, 12)));
+        let one = vec![2..5; 1];
+        assert_eq!(run(&[7], &one, 8), Some((16, 24)));
+        // Strided: a partial dimension inside another partial or full one.
+        assert_eq!(run(&[4, 5, 6], &[0..2, 1..3, 0..6], 1), None);
+        assert_eq!(run(&[4, 5, 6], &[0..4, 0..5, 0..3], 1), None);
+        assert_eq!(run(&[4, 5, 6], &[1..2, 0..2, 1..6], 1), None);
+        // Outside the output.
+        assert_eq!(run(&[4, 5, 6], &[3..5, 0..5, 0..6], 1), None);
+    }
+
+    #[test]
+    fn a_view_larger_than_its_buffer_is_refused() {
+        let mut buf = vec![0u8; 10];
+        let shape = [4u64, 5];
+        let mut v = ArrayOutputView::new(&mut buf, &shape, ArraySubset::new_with_shape(vec![4, 5]));
+        assert!(v.contiguous_mut(1).is_none());
     }
 }

@@ -400,6 +400,34 @@ impl BytesToBytesCodecTraits for BloscCodec {
         Ok(out.into())
     }
 
+    fn decode_into_slice(
+        &self,
+        input: &[u8],
+        output: &mut [u8],
+        _options: &CodecOptions,
+    ) -> Result<bool, CodecError> {
+        // Errors unless the header declares exactly the output's size.
+        let nbytes = checked_decoded_size(input, &BytesRepresentation::Fixed(output.len() as u64))?;
+        // SAFETY: the header was validated against the input length (so c-blosc reads
+        // within `input`), and `output` is writable for its `nbytes` bytes, which c-blosc
+        // never writes past.
+        let n = unsafe {
+            blosc_src::blosc_decompress_ctx(
+                input.as_ptr().cast::<c_void>(),
+                output.as_mut_ptr().cast::<c_void>(),
+                nbytes,
+                1,
+            )
+        };
+        if n < 0 || (n == 0 && nbytes != 0) || usize::try_from(n).ok() != Some(nbytes) {
+            return Err(CodecError::new(
+                BLOSC,
+                format!("corrupt data (c-blosc returned {n} for {nbytes} bytes)"),
+            ));
+        }
+        Ok(true)
+    }
+
     /// A small chunk is one or two blosc blocks: nothing to skip.
     fn decodes_ranges_cheaply(&self, decoded: &BytesRepresentation) -> bool {
         decoded.bound().is_some_and(|n| n >= 256 << 10)

@@ -456,6 +456,39 @@ impl BytesToBytesCodecTraits for ZstdCodec {
         Ok(out.into())
     }
 
+    /// One-shot decoding of every frame straight into the output (exactly its size: zstd
+    /// writes no further and errors if the frames need more room).
+    fn decode_into_slice(
+        &self,
+        input: &[u8],
+        output: &mut [u8],
+        options: &CodecOptions,
+    ) -> Result<bool, CodecError> {
+        // Checks magic numbers and truncation up front, and refuses legacy frames.
+        scan_frames(input)?;
+        let mut dctx = Pooled::<DCtx<'static>>::take("decompression")?;
+        dctx.set_parameter(DParameter::ForceIgnoreChecksum(!options.validate_checksums))
+            .map_err(|c| zerr("checksum option", c))?;
+        let n = dctx.decompress(output, input).map_err(|c| {
+            if c == DST_SIZE_TOO_SMALL {
+                CodecError::new(
+                    ZSTD,
+                    format!("the decoded data is larger than {} bytes", output.len()),
+                )
+            } else {
+                zerr("corrupt data", c)
+            }
+        })?;
+        if n != output.len() {
+            return Err(CodecError::UnexpectedSize {
+                codec: ZSTD.into(),
+                expected: output.len() as u64,
+                actual: n as u64,
+            });
+        }
+        Ok(true)
+    }
+
     /// A frame decodes in blocks of up to 128 KiB: a prefix saves work only when at least
     /// one whole block can lie after it.
     fn decodes_ranges_cheaply(&self, decoded: &BytesRepresentation) -> bool {
