@@ -401,3 +401,156 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+fn u16s(b: &zarrkit::ArrayBytes) -> Vec<u16> {
+    b.as_fixed()
+        .unwrap_or(&[])
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect()
+}
+
+/// A compressed chunk that lies contiguous in a read's output (it spans the trailing
+/// dimensions) is decompressed straight into it: same values as the copying path (a region
+/// whose chunks are not contiguous, big-endian elements), and a chunk decoding to any other
+/// size is an error naming it.
+#[test]
+fn compressed_chunks_decode_straight_into_the_output() -> R {
+    let shape = vec![6u64, 8, 10];
+    let all = ArraySubset::new_with_shape(shape.clone());
+    let vals: Vec<u16> = (0..480u32).map(|i| (i * 7 % 1000) as u16).collect();
+    let compressors = [
+        json!({"name": "zstd", "configuration": {"level": 3, "checksum": true}}),
+        json!({"name": "blosc", "configuration": {"cname": "lz4", "clevel": 5, "shuffle": "shuffle", "typesize": 2, "blocksize": 0}}),
+    ];
+    for comp in &compressors {
+        for endian in ["little", "big"] {
+            let codecs: Vec<MetadataV3> = serde_json::from_value(json!([
+                {"name": "bytes", "configuration": {"endian": endian}},
+                comp
+            ]))?;
+            let store = Arc::new(MemoryStore::new());
+            let a = ArrayBuilder::new(shape.clone(), vec![2, 8, 10], "uint16", 0)
+                .codecs_metadata(codecs.clone())
+                .build(store.clone(), "/z")?;
+            a.store_array_subset_elements(&all, &vals)?;
+            let what = format!("{} {endian}", comp["name"]);
+            assert_eq!(u16s(&a.retrieve_array_subset(&all)?), vals, "{what}");
+            // Chunks not contiguous in the output: the copying path.
+            let part = ArraySubset::new_with_ranges(&[1..5, 2..7, 0..10])?;
+            let expect: Vec<u16> = part
+                .indices()
+                .map(|i| vals[((i[0] * 8 + i[1]) * 10 + i[2]) as usize])
+                .collect();
+            assert_eq!(u16s(&a.retrieve_array_subset(&part)?), expect, "{what}");
+            // A stored chunk of another array's chunk shape decodes to the wrong size.
+            for other in [vec![1u64, 8, 10], vec![3, 8, 10]] {
+                let b = ArrayBuilder::new(shape.clone(), other.clone(), "uint16", 0)
+                    .codecs_metadata(codecs.clone())
+                    .build(Arc::new(MemoryStore::new()), "/o")?;
+                b.store_array_subset_elements(&all, &vals)?;
+                let enc = b.retrieve_encoded_chunk(&[0, 0, 0])?.ok_or("missing")?;
+                a.store_encoded_chunk(&[1, 0, 0], &enc)?;
+                let e = a
+                    .retrieve_array_subset(&all)
+                    .err()
+                    .ok_or_else(|| format!("{what}: chunk of shape {other:?} read"))?;
+                assert!(e.to_string().contains("z/c/1/0/0"), "{what}: {e}");
+            }
+        }
+    }
+    // Garbage after a valid zstd frame is refused too.
+    let codecs: Vec<MetadataV3> = serde_json::from_value(json!([
+        {"name": "bytes", "configuration": {"endian": "little"}},
+        {"name": "zstd", "configuration": {"level": 1, "checksum": false}}
+    ]))?;
+    let a = ArrayBuilder::new(shape.clone(), vec![2, 8, 10], "uint16", 0)
+        .codecs_metadata(codecs)
+        .build(Arc::new(MemoryStore::new()), "/g")?;
+    a.store_array_subset_elements(&all, &vals)?;
+    let mut enc = a.retrieve_encoded_chunk(&[2, 0, 0])?.ok_or("missing")?;
+    enc.extend_from_slice(&[1, 2, 3]);
+    a.store_encoded_chunk(&[2, 0, 0], &enc)?;
+    assert!(a.retrieve_array_subset(&all).is_err());
+    Ok(())
+}
+
+/// `write_owned` encodes a whole chunk from the caller's buffer and otherwise writes as
+/// `write`: the same stored chunks, fill chunks erased, wrong sizes refused.
+#[test]
+fn owned_writes_store_what_borrowed_writes_store() -> R {
+    use zarrkit::{ArrayBytes, Region};
+    let shape = vec![10u64, 12];
+    let codecs: Vec<MetadataV3> = serde_json::from_value(json!([
+        {"name": "bytes", "configuration": {"endian": "little"}},
+        {"name": "zstd", "configuration": {"level": 1, "checksum": false}}
+    ]))?;
+    let make = |p: &str| -> Result<Array<MemoryStore>, ArrayError> {
+        ArrayBuilder::new(shape.clone(), vec![4, 6], "uint16", 9)
+            .codecs_metadata(codecs.clone())
+            .build(Arc::new(MemoryStore::new()), p)
+    };
+    let (owned, borrowed) = (make("/o")?, make("/b")?);
+    let bytes_of = |s: &ArraySubset, k: u64| -> ArrayBytes {
+        let v: Vec<u8> = (0..s.num_elements())
+            .flat_map(|i| ((i * 5 + k) as u16).to_le_bytes())
+            .collect();
+        ArrayBytes::Fixed(v)
+    };
+    let regions: Vec<(Region, ArraySubset)> = vec![
+        // one whole chunk, as a subset and as a chunk
+        (
+            ArraySubset::new_with_ranges(&[4..8, 6..12])?.into(),
+            ArraySubset::new_with_ranges(&[4..8, 6..12])?,
+        ),
+        (
+            Region::Chunk(vec![0, 0]),
+            ArraySubset::new_with_ranges(&[0..4, 0..6])?,
+        ),
+        // part of a chunk, several chunks, an edge chunk clipped by the array
+        (
+            ArraySubset::new_with_ranges(&[1..3, 2..5])?.into(),
+            ArraySubset::new_with_ranges(&[1..3, 2..5])?,
+        ),
+        (
+            ArraySubset::new_with_ranges(&[2..10, 3..12])?.into(),
+            ArraySubset::new_with_ranges(&[2..10, 3..12])?,
+        ),
+        (
+            ArraySubset::new_with_ranges(&[8..10, 0..6])?.into(),
+            ArraySubset::new_with_ranges(&[8..10, 0..6])?,
+        ),
+    ];
+    for (k, (region, subset)) in regions.into_iter().enumerate() {
+        let data = bytes_of(&subset, k as u64);
+        borrowed.write(region.clone(), &data)?;
+        owned.write_owned(region, data)?;
+        let all = ArraySubset::new_with_shape(shape.clone());
+        assert_eq!(
+            owned.retrieve_array_subset(&all)?.as_fixed(),
+            borrowed.retrieve_array_subset(&all)?.as_fixed(),
+            "after write {k}"
+        );
+        for i in 0..3u64 {
+            for j in 0..2u64 {
+                assert_eq!(
+                    owned.retrieve_encoded_chunk(&[i, j])?,
+                    borrowed.retrieve_encoded_chunk(&[i, j])?,
+                    "chunk {i},{j} after write {k}"
+                );
+            }
+        }
+    }
+    // An all-fill whole chunk is erased.
+    let fill = ArrayBytes::Fixed([9u16; 24].iter().flat_map(|v| v.to_le_bytes()).collect());
+    owned.write_owned(Region::Chunk(vec![0, 0]), fill)?;
+    assert_eq!(owned.retrieve_encoded_chunk(&[0, 0])?, None);
+    // The wrong number of elements is an error, and nothing is written.
+    let before = owned.retrieve_encoded_chunk(&[1, 1])?;
+    let short = ArrayBytes::Fixed(vec![0u8; 46]);
+    assert!(owned
+        .write_owned(ArraySubset::new_with_ranges(&[4..8, 6..12])?, short)
+        .is_err());
+    assert_eq!(owned.retrieve_encoded_chunk(&[1, 1])?, before);
+    Ok(())
+}

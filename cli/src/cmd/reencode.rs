@@ -360,7 +360,7 @@ fn reencode(args: &ReencodeArgs, cx: &Ctx) -> Result<Outcome, CliError> {
             let t2 = Instant::now();
             read_ns.fetch_add((t2 - t).as_nanos() as u64, Ordering::Relaxed);
             let n = data.size() as u64;
-            b.write_opt(&p, &data, &opts_out)
+            b.write_owned_opt(&p, data, &opts_out)
                 .ctx(|| format!("cannot write region {p} of the output"))?;
             write_ns.fetch_add(t2.elapsed().as_nanos() as u64, Ordering::Relaxed);
             decoded.fetch_add(n, Ordering::Relaxed);

@@ -608,6 +608,43 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         self.write_resolved(&region, bytes.as_ref(), options)
     }
 
+    /// [`Array::write`] taking the elements by value (see [`Array::write_owned_opt`]).
+    pub fn write_owned(
+        &self,
+        region: impl Into<Region>,
+        bytes: impl Into<ArrayBytes>,
+    ) -> Result<(), ArrayError> {
+        self.write_owned_opt(region, bytes, &CodecOptions::default())
+    }
+
+    /// [`Array::write_opt`] taking the elements by value. A borrowed write copies each chunk's
+    /// elements out of the input, since codecs encode owned buffers (the `bytes` codec hands
+    /// its input on as the encoded value); here a region that is exactly one whole chunk
+    /// inside the array is encoded from `bytes` itself, without that copy — what a
+    /// chunk-by-chunk copy (`zarrkit reencode`) does. Any other region is written as by
+    /// [`Array::write_opt`].
+    pub fn write_owned_opt(
+        &self,
+        region: impl Into<Region>,
+        bytes: impl Into<ArrayBytes>,
+        options: &CodecOptions,
+    ) -> Result<(), ArrayError> {
+        let (region, bytes) = (region.into(), bytes.into());
+        if matches!(region, Region::Selection(_)) {
+            return self.write_opt(region, &bytes, options);
+        }
+        let resolved = self.resolve(&region)?;
+        match self.whole_chunk_of(&resolved)? {
+            Some(indices) => {
+                let repr = self.chunk_representation(&indices)?;
+                self.check_bytes(bytes.as_bytes_ref(), repr.num_elements())?;
+                let key = self.chunk_key(&indices)?;
+                self.store_whole_chunk(&key, &repr, bytes, options)
+            }
+            None => self.write_resolved(&resolved, bytes.as_bytes_ref(), options),
+        }
+    }
+
     // ----- zarrs-named wrappers -----
 
     /// Store a whole chunk from typed elements.

@@ -281,6 +281,33 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         }
     }
 
+    /// The chunk a resolved region is exactly, whole (`None`: any other region, e.g. part of
+    /// a chunk, several chunks, or an array region that an edge chunk overhangs).
+    pub(crate) fn whole_chunk_of(&self, region: &Resolved) -> Result<Option<Vec<u64>>, ArrayError> {
+        match region {
+            // A region of a chunk's full shape (an edge chunk's elements past the array
+            // included, as `write_resolved` stores them).
+            Resolved::InChunk { indices, subset } => {
+                let repr = self.chunk_representation(indices)?;
+                Ok((subset.shape() == repr.shape.as_slice()).then(|| indices.clone()))
+            }
+            Resolved::Array(subset) => {
+                let mut parts = self.chunk_parts(subset)?;
+                if parts.count() != 1 {
+                    return Ok(None);
+                }
+                let batch = parts.next_batch()?;
+                let [p] = &batch[..] else {
+                    return Ok(None);
+                };
+                let repr = self.chunk_representation(&p.indices)?;
+                Ok((p.in_chunk.shape() == repr.shape.as_slice()
+                    && p.in_request.shape() == subset.shape())
+                .then(|| p.indices.clone()))
+            }
+        }
+    }
+
     /// Write a resolved region from `input` (its elements in C order).
     pub(crate) fn write_resolved(
         &self,
