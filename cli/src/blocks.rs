@@ -36,16 +36,18 @@ pub fn concurrency(concurrent_chunks: Option<usize>, blocks: u64) -> (usize, usi
 }
 
 /// Run `work` on every item with `workers` threads, taking items in order. The first error
-/// stops the others (each finishes its block) and is returned.
+/// stops the others from taking new items (each finishes its block); of the errors, the one
+/// of the earliest item is returned, so which error is reported does not depend on timing
+/// (every item before it was taken, and finished, before the run ends).
 pub fn run<T, I, F>(items: I, workers: usize, work: F) -> Result<(), CliError>
 where
     I: Iterator<Item = T> + Send,
     T: Send,
     F: Fn(T) -> Result<Flow, CliError> + Sync,
 {
-    let items = Mutex::new(items);
+    let items = Mutex::new(items.enumerate());
     let stop = AtomicBool::new(false);
-    let error: Mutex<Option<CliError>> = Mutex::new(None);
+    let error: Mutex<Option<(usize, CliError)>> = Mutex::new(None);
     std::thread::scope(|s| {
         for _ in 0..workers.max(1) {
             s.spawn(|| loop {
@@ -56,7 +58,7 @@ where
                     Ok(mut it) => it.next(),
                     Err(_) => None,
                 };
-                let Some(item) = next else { break };
+                let Some((seq, item)) = next else { break };
                 match work(item) {
                     Ok(Flow::Continue) => {}
                     Ok(Flow::Stop) => {
@@ -65,7 +67,9 @@ where
                     }
                     Err(e) => {
                         if let Ok(mut slot) = error.lock() {
-                            slot.get_or_insert(e);
+                            if slot.as_ref().is_none_or(|(first, _)| seq < *first) {
+                                *slot = Some((seq, e));
+                            }
                         }
                         stop.store(true, Ordering::Release);
                         break;
@@ -75,7 +79,7 @@ where
         }
     });
     match error.into_inner() {
-        Ok(Some(e)) => Err(e),
+        Ok(Some((_, e))) => Err(e),
         Ok(None) => Ok(()),
         Err(_) => Err(CliError::new("a worker thread panicked")),
     }
@@ -227,6 +231,24 @@ mod tests {
         });
         assert_eq!(r.unwrap_err().message, "boom");
         assert!(seen.load(Ordering::Relaxed) < 1000);
+    }
+
+    #[test]
+    fn run_reports_the_error_of_the_earliest_item() {
+        // Item 3 fails slowly, later items fail at once: item 3's error is the one returned.
+        for workers in [2, 4] {
+            let r = run(0..100, workers, |i| {
+                if i == 3 {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                if i >= 3 {
+                    Err(CliError::new(format!("item {i}")))
+                } else {
+                    Ok(Flow::Continue)
+                }
+            });
+            assert_eq!(r.unwrap_err().message, "item 3", "{workers} workers");
+        }
     }
 
     #[test]
