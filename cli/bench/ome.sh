@@ -23,18 +23,11 @@ if [ ! -f "$in/zarr.json" ]; then
     --bytes-to-bytes-codecs zstd:3 --overwrite >&2
 fi
 
-declare -a zs_t zs_m zk_t zk_m
-for i in $(seq 1 "$reps"); do
-  read -r t m < <(timed "$work/ome_zarrs.zarr" "$zarrs" "$in" "$work/ome_zarrs.zarr" --max-levels 4)
-  zs_t+=("$t"); zs_m+=("$m")
-  echo "run $i zarrs_ome: ${t} s, peak RSS $((m / 1024)) MiB" >&2
-  read -r t m < <(timed "$work/ome_zarrkit.zarr" "$zk" ome "$in" "$work/ome_zarrkit.zarr" --max-levels 4)
-  zk_t+=("$t"); zk_m+=("$m")
-  echo "run $i zarrkit ome: ${t} s, peak RSS $((m / 1024)) MiB" >&2
-done
-
-zs_tm=$(median "${zs_t[@]}"); zk_tm=$(median "${zk_t[@]}")
-zs_mm=$(median "${zs_m[@]}"); zk_mm=$(median "${zk_m[@]}")
+run_zarrs() { record zs "$work/ome_zarrs.zarr" "$zarrs" "$in" "$work/ome_zarrs.zarr" --max-levels 4; }
+run_zarrkit() {
+  record zk "$work/ome_zarrkit.zarr" "$zk" ome "$in" "$work/ome_zarrkit.zarr" --max-levels 4
+}
+pairs
 
 "$zk" validate "$in" "$work/ome_zarrs.zarr/0" >&2
 "$zk" validate "$in" "$work/ome_zarrkit.zarr/0" >&2
@@ -45,13 +38,8 @@ done
 
 echo
 echo "OME-Zarr 0.5 pyramid, 5 levels, block means: V3 zstd(3) 64x256x256, 512 MiB uint16"
-echo "machine: $(nproc) CPUs; $reps runs each, alternating, medians"
-printf '%-26s %10s %14s\n' tool "seconds" "peak RSS MiB"
-printf '%-26s %10s %14s\n' "zarrs_ome $zt_version" "$zs_tm" "$((zs_mm / 1024))"
-printf '%-26s %10s %14s\n' "zarrkit ome" "$zk_tm" "$((zk_mm / 1024))"
-awk -v a="$zk_tm" -v b="$zs_tm" -v c="$zk_mm" -v d="$zs_mm" \
-  'BEGIN { printf "time ratio zarrkit/zarrs: %.2fx   peak RSS ratio: %.2fx\n", a / b, c / d }'
-echo "all runs: zarrs ${zs_t[*]} s, zarrkit ${zk_t[*]} s"
+echo "machine: $(nproc) CPUs; $reps pairs, order swapped each pair, medians"
+summary ome zarrs_ome
 
 if [ -z "${KEEP:-}" ]; then
   rm -rf "$work/ome_zarrs.zarr" "$work/ome_zarrkit.zarr"

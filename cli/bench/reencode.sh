@@ -3,8 +3,9 @@
 # a Zarr V2 array (256 x 1024 x 1024 uint16 = 512 MiB, chunks 32 x 256 x 256, zstd level 3)
 # into Zarr V3 with sharding (shards 64 x 256 x 256 of inner chunks 32 x 64 x 64: a rechunk),
 # zstd replaced by blosc (lz4, level 5, byte shuffle). Same flags for both tools (zarrkit
-# takes zarrs_reencode's). Reports the median wall time and peak RSS (/usr/bin/time -f %M)
-# of REPS alternating runs, the time ratio, and checks both outputs against the input with
+# takes zarrs_reencode's). Reports the medians of wall time, user and system CPU time and
+# peak RSS (/usr/bin/time) of REPS pairs of runs (order swapped each pair), the ratios, and
+# checks both outputs against the input with
 # `zarrkit validate` (so zarrkit also reads what zarrs wrote).
 #
 #   cli/bench/reencode.sh            # REPS=3; work files in target/cli-bench (removed after)
@@ -36,19 +37,12 @@ blosc='[{"name":"blosc","configuration":{"cname":"lz4","clevel":5,"shuffle":"shu
 flags=(--chunk-shape 32,64,64 --shard-shape 64,256,256 --bytes-to-bytes-codecs "$blosc")
 
 
-declare -a zs_t zs_m zk_t zk_m
-for i in $(seq 1 "$reps"); do
-  read -r t m < <(timed "$work/out_zarrs.zarr" "$zarrs" "${flags[@]}" "$in" "$work/out_zarrs.zarr")
-  zs_t+=("$t"); zs_m+=("$m")
-  echo "run $i zarrs_reencode: ${t} s, peak RSS $((m / 1024)) MiB" >&2
-  read -r t m < <(timed "$work/out_zarrkit.zarr" "$zk" reencode "$in" "$work/out_zarrkit.zarr" "${flags[@]}")
-  zk_t+=("$t"); zk_m+=("$m")
-  echo "run $i zarrkit reencode: ${t} s, peak RSS $((m / 1024)) MiB" >&2
+run_zarrs() { record zs "$work/out_zarrs.zarr" "$zarrs" "${flags[@]}" "$in" "$work/out_zarrs.zarr"; }
+run_zarrkit() {
+  record zk "$work/out_zarrkit.zarr" "$zk" reencode "$in" "$work/out_zarrkit.zarr" "${flags[@]}"
   echo "  $(tail -1 "$work/stdout.txt")" >&2
-done
-
-zs_tm=$(median "${zs_t[@]}"); zk_tm=$(median "${zk_t[@]}")
-zs_mm=$(median "${zs_m[@]}"); zk_mm=$(median "${zk_m[@]}")
+}
+pairs
 
 # 3. Both outputs hold the input's elements.
 "$zk" validate "$in" "$work/out_zarrs.zarr" >&2
@@ -57,13 +51,10 @@ size() { du -sb "$1" | cut -f1; }
 
 echo
 echo "reencode V2 zstd(3) 32x256x256 -> V3 sharded 64x256x256 / 32x64x64 blosc(lz4,5,shuffle), 512 MiB uint16"
-echo "machine: $(nproc) CPUs, shared with other work (noisy); $reps runs each, alternating, medians"
-printf '%-26s %10s %14s %14s\n' tool "seconds" "peak RSS MiB" "output MiB"
-printf '%-26s %10s %14s %14s\n' "zarrs_reencode $zt_version" "$zs_tm" "$((zs_mm / 1024))" "$(( $(size "$work/out_zarrs.zarr") >> 20 ))"
-printf '%-26s %10s %14s %14s\n' "zarrkit reencode" "$zk_tm" "$((zk_mm / 1024))" "$(( $(size "$work/out_zarrkit.zarr") >> 20 ))"
-awk -v a="$zk_tm" -v b="$zs_tm" -v c="$zk_mm" -v d="$zs_mm" \
-  'BEGIN { printf "time ratio zarrkit/zarrs: %.2fx   peak RSS ratio: %.2fx\n", a / b, c / d }'
-echo "input $(( $(size "$in") >> 20 )) MiB; all runs: zarrs ${zs_t[*]} s, zarrkit ${zk_t[*]} s"
+echo "machine: $(nproc) CPUs, shared with other work (noisy); $reps pairs, order swapped each pair, medians"
+summary reencode zarrs_reencode
+echo "output MiB: zarrs $(( $(size "$work/out_zarrs.zarr") >> 20 )), zarrkit $(( $(size "$work/out_zarrkit.zarr") >> 20 ))"
+echo "input $(( $(size "$in") >> 20 )) MiB"
 
 if [ -z "${KEEP:-}" ]; then
   rm -rf "$work/out_zarrs.zarr" "$work/out_zarrkit.zarr" "$work/in_v2.zarr"
