@@ -28,17 +28,7 @@ WORK="$ROOT/target/python-ci"
 mkdir -p "$WORK"
 export PIP_CACHE_DIR="${PIP_CACHE_DIR:-/tmp/pip-cache}" PIP_DISABLE_PIP_VERSION_CHECK=1
 
-ok_python() { "$1" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' > /dev/null 2>&1; }
-PY=""
-for c in "${ZARRKIT_PYTHON:-}" python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 python3.13 /root/.pyenv/versions/3.1[3-9]*/bin/python3.1[3-9]; do
-  [ -n "$c" ] || continue
-  if command -v "$c" > /dev/null 2>&1 && ok_python "$c"; then PY="$(command -v "$c")"; break; fi
-done
-if [ -z "$PY" ]; then
-  echo "python.sh: no CPython >= 3.12 found (zarr-python 3.4.2 requires it; python3 is" \
-    "$(python3 --version 2>&1 || echo missing)); set ZARRKIT_PYTHON" >&2
-  exit 1
-fi
+source "$ROOT/scripts/ci/find-python.sh"
 echo "== python: $PY ($("$PY" --version 2>&1))"
 
 # A venv with exactly these requirements (recreated when they or the interpreter change).

@@ -15,7 +15,10 @@
 //!   crates.io) when the harness's set-up files changed since the last set-up (or always
 //!   with `--setup`), builds `examples/bench_adapter.rs` in release mode and runs
 //!   `run.py --add-impl zarrkit=<adapter> HARNESS OPTIONS...`. The report is printed and
-//!   saved under `bench-work/harness/data/runs/`.
+//!   saved under `bench-work/harness/data/runs/`. With `--python`, also zarr-python 3.4.2
+//!   (default pipeline), zarrs-python and zarrkit's pipeline (`zarrkit.ZarrkitCodecPipeline`,
+//!   the wheel built from this checkout) in a Python >= 3.12 venv made by
+//!   `scripts/bench_python.sh` (impls `zarr_python_34`, `zarrs_python_34`, `zarrkit_python`).
 //! - `fuzz [TARGET...] [--seconds N] [--jobs N] [--nice] [--report]`: the libFuzzer targets
 //!   of `fuzz/` (see `xtask/src/fuzz.rs`): seeds from the conformance corpus, one build, N
 //!   seconds each (default 60), N targets at once (default 1), executions added to
@@ -150,6 +153,10 @@ fn bench(args: &[&str]) -> Result<(), String> {
     // Set up when forced, or when what set-up depends on changed since the last set-up.
     let force = args.first() == Some(&"--setup");
     let args = if force { &args[1..] } else { args };
+    // `--python`: also zarr-python 3.4.2 with its default pipeline, zarrs-python's and
+    // zarrkit's (the wheel built from this checkout), all in one venv (scripts/bench_python.sh).
+    let python = args.contains(&"--python");
+    let args: Vec<&str> = args.iter().copied().filter(|a| *a != "--python").collect();
     let stamp_path = work.join(".zarrkit-setup-stamp");
     let mut stamp = Vec::new();
     for f in [
@@ -187,8 +194,33 @@ fn bench(args: &[&str]) -> Result<(), String> {
             adapter.display()
         ));
     }
-    let add = format!("zarrkit={}", adapter.display());
-    let mut run_args = vec!["run.py", "--add-impl", add.as_str()];
+    let mut impls = vec![format!("zarrkit={}", adapter.display())];
+    if python {
+        let out = Command::new("bash")
+            .arg(root.join("scripts/bench_python.sh"))
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .map_err(|e| format!("cannot run scripts/bench_python.sh: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("scripts/bench_python.sh failed ({})", out.status));
+        }
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let py = stdout
+            .lines()
+            .last()
+            .filter(|l| !l.is_empty())
+            .ok_or("scripts/bench_python.sh printed no python path")?;
+        let adapter = format!("{py} adapters/zarr_python_adapter.py");
+        impls.push(format!("zarr_python_34={adapter}"));
+        impls.push(format!("zarrs_python_34={adapter} --pipeline zarrs"));
+        impls.push(format!(
+            "zarrkit_python={adapter} --pipeline-class zarrkit.ZarrkitCodecPipeline"
+        ));
+    }
+    let mut run_args = vec!["run.py"];
+    for i in &impls {
+        run_args.extend(["--add-impl", i.as_str()]);
+    }
     run_args.extend(args);
     run_in(&work, ".venv/bin/python", &run_args)
 }
