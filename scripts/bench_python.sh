@@ -16,29 +16,10 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 WORK="$ROOT/target/python-bench"
 mkdir -p "$WORK"
-export PIP_CACHE_DIR="${PIP_CACHE_DIR:-/tmp/pip-cache}" PIP_DISABLE_PIP_VERSION_CHECK=1
-source scripts/ci/find-python.sh
-echo "== bench python: $PY ($("$PY" --version 2>&1))" >&2
-
-REQS=("maturin>=1.9.4,<2" "zarr==3.4.2" "zarrs==0.2.3" "numcodecs==0.16.6" "google-crc32c==1.9.0" "obstore==0.12.1")
+source scripts/ci/python-env.sh
 VENV="$WORK/venv"
-STAMP="$("$PY" --version 2>&1) ${REQS[*]}"
-if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.zarrkit-stamp" 2>/dev/null)" != "$STAMP" ]; then
-  echo "== venv $VENV (pip: ${REQS[*]})" >&2
-  rm -rf "$VENV"
-  "$PY" -m venv "$VENV"
-  timeout 900 "$VENV/bin/pip" install -q "${REQS[@]}" >&2
-  echo "$STAMP" > "$VENV/.zarrkit-stamp"
-fi
-
-if [ -n "${ZARRKIT_PYTHON_WHEEL:-}" ]; then
-  WHEEL="$ZARRKIT_PYTHON_WHEEL"
-else
-  echo "== build the wheel (maturin build --release)" >&2
-  rm -rf "$WORK/wheels"
-  (cd bindings/python && timeout 2400 "$VENV/bin/maturin" build --release -o "$WORK/wheels") >&2
-  WHEEL="$(ls "$WORK"/wheels/zarrkit-*.whl)"
-fi
-"$VENV/bin/pip" install -q --force-reinstall --no-deps "$WHEEL" >&2
+venv_with "$VENV" "maturin>=1.9.4,<2" "zarr==3.4.2" "zarrs==0.2.3" "numcodecs==0.16.6" \
+  "google-crc32c==1.9.0" "obstore==0.12.1"
+install_wheel "$VENV"
 "$VENV/bin/python" -c 'import zarr, zarrs, zarrkit; from importlib.metadata import version as v; print("zarr", v("zarr"), "zarrs", v("zarrs"), "zarrkit", v("zarrkit"))' >&2
 echo "$VENV/bin/python"

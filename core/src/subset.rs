@@ -356,6 +356,32 @@ fn plan_copy(
     })
 }
 
+/// The byte range of `subset` in a C-order buffer of `len` bytes and `shape` (`elem` bytes
+/// per element) when the subset is one contiguous run of it (see [`runs`]), e.g. a block
+/// spanning the trailing dimensions; `None` otherwise, or if the subset or the shape does
+/// not fit the buffer.
+pub(crate) fn contiguous_range(
+    len: usize,
+    shape: &[u64],
+    subset: &ArraySubset,
+    elem: usize,
+) -> Option<std::ops::Range<usize>> {
+    // The whole shape fits the buffer, so no stride or offset below overflows.
+    let bytes = shape
+        .iter()
+        .try_fold(elem as u64, |a, &b| a.checked_mul(b))?;
+    if shape.len() != subset.shape.len() || !subset.inbounds(shape) || bytes > len as u64 {
+        return None;
+    }
+    let (outer, run, strides) = runs(shape, subset);
+    if outer.iter().any(|&o| o != 1) {
+        return None;
+    }
+    let first: u64 = subset.start.iter().zip(&strides).map(|(s, t)| s * t).sum();
+    let start = usize::try_from(first * elem as u64).ok()?;
+    Some(start..start + usize::try_from(run * elem as u64).ok()?)
+}
+
 /// The byte offsets of the contiguous runs of `subset` in a C-order buffer of `len` bytes and
 /// shape `shape`, in C order, and the run length in bytes; `None` if the subset (or the
 /// arithmetic) does not fit the buffer. An empty subset has no runs.

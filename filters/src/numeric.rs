@@ -417,7 +417,7 @@ impl Buf {
 
     /// The elements as `f64` (`as`).
     pub fn to_f64(&self) -> Vec<f64> {
-        with_buf!(self, v => v.iter().map(|&x| AsPrimitive::<f64>::as_(x)).collect())
+        with_buf!(self, v => v.iter().map(|&x| x.as_f64()).collect())
     }
 
     /// The elements as `f32` (`as`).
@@ -437,7 +437,7 @@ impl Buf {
 
     /// Element `i` as `f64`.
     pub fn get_f64(&self, i: usize) -> Option<f64> {
-        with_buf!(self, v => v.get(i).map(|&x| AsPrimitive::<f64>::as_(x)))
+        with_buf!(self, v => v.get(i).map(|&x| x.as_f64()))
     }
 }
 

@@ -26,34 +26,10 @@ cd "$(dirname "$0")/../.."
 ROOT="$(pwd)"
 WORK="$ROOT/target/python-ci"
 mkdir -p "$WORK"
-export PIP_CACHE_DIR="${PIP_CACHE_DIR:-/tmp/pip-cache}" PIP_DISABLE_PIP_VERSION_CHECK=1
-
-source "$ROOT/scripts/ci/find-python.sh"
-echo "== python: $PY ($("$PY" --version 2>&1))"
-
-# A venv with exactly these requirements (recreated when they or the interpreter change).
-REQS=("maturin>=1.9.4,<2" "zarr==3.4.2" "pytest>=8,<10" "dask[array,distributed]>=2025.1" "xarray>=2025.1")
+source "$ROOT/scripts/ci/python-env.sh"
 VENV="$WORK/venv"
-STAMP="$("$PY" --version 2>&1) ${REQS[*]}"
-if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.zarrkit-stamp" 2>/dev/null)" != "$STAMP" ]; then
-  echo "== venv $VENV (pip: ${REQS[*]})"
-  rm -rf "$VENV"
-  "$PY" -m venv "$VENV"
-  timeout 600 "$VENV/bin/pip" install -q "${REQS[@]}"
-  echo "$STAMP" > "$VENV/.zarrkit-stamp"
-fi
-
-if [ -n "${ZARRKIT_PYTHON_WHEEL:-}" ]; then
-  WHEEL="$(cd "$(dirname "$ZARRKIT_PYTHON_WHEEL")" && pwd)/$(basename "$ZARRKIT_PYTHON_WHEEL")"
-  echo "== ZARRKIT_PYTHON_WHEEL: using $WHEEL (not built here)"
-else
-  echo "== build the wheel (maturin build --release, workspace target/)"
-  rm -rf "$WORK/wheels"
-  (cd bindings/python && timeout 2400 "$VENV/bin/maturin" build --release -o "$WORK/wheels")
-  WHEEL="$(ls "$WORK"/wheels/zarrkit-*.whl)"
-fi
-echo "wheel: $WHEEL ($(du -h "$WHEEL" | cut -f1))"
-"$VENV/bin/pip" install -q --force-reinstall --no-deps "$WHEEL"
+venv_with "$VENV" "maturin>=1.9.4,<2" "zarr==3.4.2" "pytest>=8,<10" "dask[array,distributed]>=2025.1" "xarray>=2025.1"
+install_wheel "$VENV"
 
 echo "== bindings/python tests (pytest)"
 (cd bindings/python && ZARRKIT_REQUIRE_DASK=1 timeout 600 "$VENV/bin/python" -m pytest tests -q \

@@ -945,7 +945,11 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         let n: u64 = plan.shape().iter().product();
         self.check_bytes(input, n)?;
         if let Plan::Subset(s, _) = &plan {
-            return self.write_resolved(&super::region::Resolved::Array(s.clone()), input, options);
+            return self.write_resolved(
+                &super::region::Resolved::Array(s.clone()),
+                super::InputBytes::Borrowed(input),
+                options,
+            );
         }
         let elem = match self.data_type.size() {
             DataTypeSize::Fixed(n) => Some(n),

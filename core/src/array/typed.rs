@@ -187,6 +187,14 @@ impl InputBytes<'_> {
             Self::Owned(b) => b.as_bytes_ref(),
         }
     }
+
+    /// The bytes, owned (a copy only if borrowed).
+    pub fn into_owned(self) -> Result<ArrayBytes, String> {
+        match self {
+            Self::Borrowed(b) => b.to_owned_bytes(),
+            Self::Owned(b) => Ok(b),
+        }
+    }
 }
 
 /// A type a write takes: [`ArrayBytes`] (raw element bytes), `&[T]` / `Vec<T>` of
@@ -605,7 +613,7 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         }
         let region = self.resolve(&region)?;
         let bytes = input.input_bytes(&self.data_type)?;
-        self.write_resolved(&region, bytes.as_ref(), options)
+        self.write_resolved(&region, bytes, options)
     }
 
     /// [`Array::write`] taking the elements by value (see [`Array::write_owned_opt`]).
@@ -620,7 +628,7 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
     /// [`Array::write_opt`] taking the elements by value. A borrowed write copies each chunk's
     /// elements out of the input, since codecs encode owned buffers (the `bytes` codec hands
     /// its input on as the encoded value); here a region that is exactly one whole chunk
-    /// inside the array is encoded from `bytes` itself, without that copy — what a
+    /// (inside the array) is encoded from `bytes` itself, without that copy — what a
     /// chunk-by-chunk copy (`zarrkit reencode`) does. Any other region is written as by
     /// [`Array::write_opt`].
     pub fn write_owned_opt(
@@ -630,19 +638,11 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         options: &CodecOptions,
     ) -> Result<(), ArrayError> {
         let (region, bytes) = (region.into(), bytes.into());
-        if matches!(region, Region::Selection(_)) {
-            return self.write_opt(region, &bytes, options);
+        if let Region::Selection(sel) = &region {
+            return self.write_selection_opt(sel, &bytes, options);
         }
-        let resolved = self.resolve(&region)?;
-        match self.whole_chunk_of(&resolved)? {
-            Some(indices) => {
-                let repr = self.chunk_representation(&indices)?;
-                self.check_bytes(bytes.as_bytes_ref(), repr.num_elements())?;
-                let key = self.chunk_key(&indices)?;
-                self.store_whole_chunk(&key, &repr, bytes, options)
-            }
-            None => self.write_resolved(&resolved, bytes.as_bytes_ref(), options),
-        }
+        let region = self.resolve(&region)?;
+        self.write_resolved(&region, InputBytes::Owned(bytes), options)
     }
 
     // ----- zarrs-named wrappers -----

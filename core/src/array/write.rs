@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use super::layout::ChunkPart;
 use super::region::Resolved;
 use super::Array;
+use super::InputBytes;
 use crate::array_bytes::{extract_subset, update_subset, ArrayBytes, ArrayBytesRef};
 use crate::codec::{
     take_whole_value, whole_value_range, ArrayToBytesCodecTraits, ChunkRepresentation,
@@ -281,58 +282,55 @@ impl<S: ReadableStorageTraits + WritableStorageTraits + ?Sized + 'static> Array<
         }
     }
 
-    /// The chunk a resolved region is exactly, whole (`None`: any other region, e.g. part of
-    /// a chunk, several chunks, or an array region that an edge chunk overhangs).
-    pub(crate) fn whole_chunk_of(&self, region: &Resolved) -> Result<Option<Vec<u64>>, ArrayError> {
-        match region {
-            // A region of a chunk's full shape (an edge chunk's elements past the array
-            // included, as `write_resolved` stores them).
-            Resolved::InChunk { indices, subset } => {
-                let repr = self.chunk_representation(indices)?;
-                Ok((subset.shape() == repr.shape.as_slice()).then(|| indices.clone()))
-            }
-            Resolved::Array(subset) => {
-                let mut parts = self.chunk_parts(subset)?;
-                if parts.count() != 1 {
-                    return Ok(None);
-                }
-                let batch = parts.next_batch()?;
-                let [p] = &batch[..] else {
-                    return Ok(None);
-                };
-                let repr = self.chunk_representation(&p.indices)?;
-                Ok((p.in_chunk.shape() == repr.shape.as_slice()
-                    && p.in_request.shape() == subset.shape())
-                .then(|| p.indices.clone()))
-            }
+    /// The chunk whose subset `subset` is exactly (`None`: part of a chunk, several chunks, or
+    /// an edge chunk that overhangs the array).
+    fn whole_chunk_at(&self, subset: &ArraySubset) -> Result<Option<Vec<u64>>, ArrayError> {
+        let chunks = self.chunks_in_array_subset(subset)?;
+        if chunks.num_elements() != 1 {
+            return Ok(None);
         }
+        let indices = chunks.start().to_vec();
+        Ok((self.chunk_subset(&indices)? == *subset).then_some(indices))
     }
 
-    /// Write a resolved region from `input` (its elements in C order).
+    /// Write a resolved region from `input` (its elements in C order). Owned input that is
+    /// exactly one whole chunk is encoded as it is; anything else is copied chunk by chunk.
     pub(crate) fn write_resolved(
         &self,
         region: &Resolved,
-        input: ArrayBytesRef<'_>,
+        input: InputBytes<'_>,
         options: &CodecOptions,
     ) -> Result<(), ArrayError> {
         let shape = region.shape().to_vec();
         let n = ArraySubset::new_with_shape(shape.clone()).num_elements();
-        self.check_bytes(input, n)?;
+        self.check_bytes(input.as_ref(), n)?;
         if n == 0 {
             return Ok(());
         }
-        match region {
-            Resolved::InChunk { indices, subset } => {
+        match (region, input) {
+            (Resolved::InChunk { indices, subset }, input) => {
                 let repr = self.chunk_representation(indices)?;
                 let key = self.chunk_key(indices)?;
-                let bytes = input.to_owned_bytes().map_err(ArrayError::InvalidInput)?;
+                let bytes = input.into_owned().map_err(ArrayError::InvalidInput)?;
                 if subset.shape() == repr.shape.as_slice() {
                     self.store_whole_chunk(&key, &repr, bytes, options)
                 } else {
                     self.update_chunk(&key, &repr, &[(subset.clone(), bytes)], options)
                 }
             }
-            Resolved::Array(subset) => self.write_subset(subset, input, options),
+            (Resolved::Array(subset), InputBytes::Owned(bytes)) => {
+                match self.whole_chunk_at(subset)? {
+                    Some(indices) => {
+                        let repr = self.chunk_representation(&indices)?;
+                        let key = self.chunk_key(&indices)?;
+                        self.store_whole_chunk(&key, &repr, bytes, options)
+                    }
+                    None => self.write_subset(subset, bytes.as_bytes_ref(), options),
+                }
+            }
+            (Resolved::Array(subset), InputBytes::Borrowed(b)) => {
+                self.write_subset(subset, b, options)
+            }
         }
     }
 

@@ -206,6 +206,35 @@ impl CodecChain {
         Ok(bytes)
     }
 
+    /// Decompress a whole chunk straight into the output, when the chain is one bytes→bytes
+    /// codec before an identity array→bytes codec (`bytes` in the machine's byte order) and
+    /// the chunk is one contiguous run of the output (it spans the output's trailing
+    /// dimensions): no chunk buffer, no copy. `Ok(false)`: not applicable, nothing written.
+    fn decode_direct(
+        &self,
+        input: &[u8],
+        decoded: &ChunkRepresentation,
+        chunk_subset: &ArraySubset,
+        output: &mut ArrayOutputView<'_>,
+        options: &CodecOptions,
+    ) -> Result<bool, CodecError> {
+        let ([b2b], Some(elem)) = (&self.bytes_to_bytes[..], decoded.element_size()) else {
+            return Ok(false);
+        };
+        if !self.array_to_array.is_empty()
+            || chunk_subset.shape() != decoded.shape.as_slice()
+            || !self.array_to_bytes.is_identity(decoded)
+        {
+            return Ok(false);
+        }
+        match output.contiguous_mut(elem) {
+            Some(out) if Some(out.len() as u64) == decoded.fixed_size() => {
+                b2b.decode_into_slice(input, out, options)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// The most bytes a stored chunk of `decoded` can hold: its exact encoded size when the
     /// chain has one, else (a bound, or unknown) the decode memory limit. A reader asks for
     /// one byte more and refuses a value that has it, so an oversized stored value is never
@@ -668,22 +697,8 @@ impl ArrayToBytesCodecTraits for CodecChain {
         options: &CodecOptions,
     ) -> Result<(), CodecError> {
         if self.array_to_array.is_empty() {
-            // One compressor before verbatim elements, the whole chunk contiguous in the
-            // output: decompress straight into the output (no buffer, no copy).
-            if let ([b2b], Some(elem)) = (&self.bytes_to_bytes[..], decoded.element_size()) {
-                if chunk_subset.shape() == decoded.shape.as_slice()
-                    && self.array_to_bytes.encodes_elements_verbatim(decoded)
-                {
-                    let whole = decoded.fixed_size();
-                    if let Some(out) = output
-                        .contiguous_mut(elem)
-                        .filter(|o| Some(o.len() as u64) == whole)
-                    {
-                        if b2b.decode_into_slice(&input, out, options)? {
-                            return Ok(());
-                        }
-                    }
-                }
+            if self.decode_direct(&input, decoded, chunk_subset, output, options)? {
+                return Ok(());
             }
             let (_, bytes_reprs) = self.representations(decoded)?;
             let b = self.decode_bytes(input, &bytes_reprs, options)?;

@@ -325,14 +325,6 @@ pub trait ArrayToBytesCodecTraits: CodecTraits {
         output.write_array_bytes(&bytes, &decoded.shape, chunk_subset, decoded)
     }
 
-    /// Capability: the encoded bytes are exactly the decoded elements as they lie in memory
-    /// (C order, native byte order, fixed-size elements), as for the `bytes` codec when no
-    /// byte swap is needed — so a bytes→bytes codec before it may decode straight into the
-    /// output ([`BytesToBytesCodecTraits::decode_into_slice`]). The default: `false`.
-    fn encodes_elements_verbatim(&self, _decoded: &ChunkRepresentation) -> bool {
-        false
-    }
-
     /// Capability: a partial decode of `regions` of a chunk that reads only the byte ranges
     /// it needs — a sans-I/O state machine ([`PartialDecode`]) that asks for ranges of its
     /// input and is handed them. `reuse` is state an earlier decode of the same stored value
@@ -436,9 +428,9 @@ pub trait BytesToBytesCodecTraits: CodecTraits {
     }
 
     /// Capability: decode the whole `input` straight into `output`, whose length is the
-    /// exact decoded size (the chain uses it when the decoded bytes are the chunk's elements
-    /// and the chunk is contiguous in the read's output, so no intermediate buffer or copy
-    /// is needed). Must error if the input decodes to any other size; `output` may hold
+    /// exact decoded size (the chain uses it when the array→bytes codec after it
+    /// [`is_identity`](ArrayToBytesCodecTraits::is_identity) and the chunk is contiguous in the
+    /// read's output, so no intermediate buffer or copy is needed). Must error if the input decodes to any other size; `output` may hold
     /// anything after an error. `Ok(false)` (the default): not supported, nothing written.
     fn decode_into_slice(
         &self,
@@ -581,33 +573,11 @@ impl<'a> ArrayOutputView<'a> {
     /// buffer (`elem` bytes per element), e.g. a chunk spanning the trailing dimensions of
     /// the output; `None` otherwise or if the subset does not fit the buffer.
     pub fn contiguous_mut(&mut self, elem: usize) -> Option<&mut [u8]> {
-        let (shape, sub) = (self.shape, self.subset.shape());
-        if sub.len() != shape.len() || !self.subset.inbounds(shape) {
-            return None;
-        }
-        // From the innermost dimension outwards: whole extents, then at most one partial
-        // dimension, then extents of one.
-        let mut i = shape.len();
-        while i > 0 && sub[i - 1] == shape[i - 1] {
-            i -= 1;
-        }
-        if i > 1 && sub[..i - 1].iter().any(|&n| n != 1) {
-            return None;
-        }
-        let mut start = 0u64;
-        for (&s, &n) in self.subset.start().iter().zip(shape) {
-            start = start.checked_mul(n)?.checked_add(s)?;
-        }
-        let start = usize::try_from(start.checked_mul(elem as u64)?).ok()?;
-        let n =
-            usize::try_from(sub.iter().try_fold(elem as u64, |a, &b| a.checked_mul(b))?).ok()?;
-        if start.checked_add(n)? > self.len {
-            return None;
-        }
-        // SAFETY: `start..start + n` lies inside the buffer (checked above) and is exactly
+        let r = crate::subset::contiguous_range(self.len, self.shape, &self.subset, elem)?;
+        // SAFETY: `r` lies inside the buffer (checked by `contiguous_range`) and is exactly
         // this view's subset, to which the constructor's contract gives exclusive access;
         // the borrow of `self` keeps the view from being used meanwhile.
-        Some(unsafe { std::slice::from_raw_parts_mut(self.ptr.add(start), n) })
+        Some(unsafe { std::slice::from_raw_parts_mut(self.ptr.add(r.start), r.len()) })
     }
 
     /// Copy a decoded region (`src` of shape `src_shape`, region `src_subset`, same shape

@@ -371,32 +371,13 @@ impl BytesToBytesCodecTraits for BloscCodec {
         let mut out: Vec<u8> = Vec::new();
         out.try_reserve_exact(nbytes)
             .map_err(|e| CodecError::new(BLOSC, format!("cannot allocate {nbytes} bytes: {e}")))?;
-        // SAFETY: the header was validated against the input length (so c-blosc reads
-        // within `input`), and `out` is writable for `nbytes` bytes, which c-blosc never
-        // writes past.
-        let n = unsafe {
-            blosc_src::blosc_decompress_ctx(
-                input.as_ptr().cast::<c_void>(),
-                out.as_mut_ptr().cast::<c_void>(),
-                nbytes,
-                1,
-            )
-        };
-        if n < 0 || (n == 0 && nbytes != 0) {
-            return Err(CodecError::new(
-                BLOSC,
-                format!("corrupt data (c-blosc returned {n})"),
-            ));
+        // SAFETY: `checked_decoded_size` validated the header, and `out` is writable for
+        // `nbytes` bytes (its capacity); `decompress_into` returns only once c-blosc wrote
+        // exactly that many.
+        unsafe {
+            decompress_into(&input, out.as_mut_ptr(), nbytes)?;
+            out.set_len(nbytes);
         }
-        let n = usize::try_from(n).unwrap_or(usize::MAX);
-        if n != nbytes {
-            return Err(CodecError::new(
-                BLOSC,
-                format!("decoded {n} bytes but the header declares {nbytes}"),
-            ));
-        }
-        // SAFETY: c-blosc wrote exactly `nbytes` bytes (its return value).
-        unsafe { out.set_len(n) };
         Ok(out.into())
     }
 
@@ -408,23 +389,8 @@ impl BytesToBytesCodecTraits for BloscCodec {
     ) -> Result<bool, CodecError> {
         // Errors unless the header declares exactly the output's size.
         let nbytes = checked_decoded_size(input, &BytesRepresentation::Fixed(output.len() as u64))?;
-        // SAFETY: the header was validated against the input length (so c-blosc reads
-        // within `input`), and `output` is writable for its `nbytes` bytes, which c-blosc
-        // never writes past.
-        let n = unsafe {
-            blosc_src::blosc_decompress_ctx(
-                input.as_ptr().cast::<c_void>(),
-                output.as_mut_ptr().cast::<c_void>(),
-                nbytes,
-                1,
-            )
-        };
-        if n < 0 || (n == 0 && nbytes != 0) || usize::try_from(n).ok() != Some(nbytes) {
-            return Err(CodecError::new(
-                BLOSC,
-                format!("corrupt data (c-blosc returned {n} for {nbytes} bytes)"),
-            ));
-        }
+        // SAFETY: the header was validated; `output` is writable for its `nbytes` bytes.
+        unsafe { decompress_into(input, output.as_mut_ptr(), nbytes)? };
         Ok(true)
     }
 
@@ -534,6 +500,39 @@ fn checked_decoded_size(
         )),
         _ => Ok(nbytes),
     }
+}
+
+/// Decompress `input` into the `nbytes` bytes at `out` (single-threaded, `blosc_decompress_ctx`);
+/// an error unless c-blosc decodes exactly `nbytes`.
+///
+/// # Safety
+/// `input`'s header must have been validated against its length and declare `nbytes`
+/// ([`checked_decoded_size`]), so c-blosc reads within `input`; `out` must be valid for
+/// writes of `nbytes` bytes, which c-blosc never writes past.
+unsafe fn decompress_into(input: &[u8], out: *mut u8, nbytes: usize) -> Result<(), CodecError> {
+    // SAFETY: the caller's contract.
+    let n = unsafe {
+        blosc_src::blosc_decompress_ctx(
+            input.as_ptr().cast::<c_void>(),
+            out.cast::<c_void>(),
+            nbytes,
+            1,
+        )
+    };
+    if n < 0 || (n == 0 && nbytes != 0) {
+        return Err(CodecError::new(
+            BLOSC,
+            format!("corrupt data (c-blosc returned {n})"),
+        ));
+    }
+    let n = usize::try_from(n).unwrap_or(usize::MAX);
+    if n != nbytes {
+        return Err(CodecError::new(
+            BLOSC,
+            format!("decoded {n} bytes but the header declares {nbytes}"),
+        ));
+    }
+    Ok(())
 }
 
 /// The decoded size a blosc buffer's header declares, once the header is checked against

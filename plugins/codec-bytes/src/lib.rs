@@ -288,10 +288,6 @@ impl ArrayToBytesCodecTraits for BytesCodec {
         }
     }
 
-    fn encodes_elements_verbatim(&self, decoded: &ChunkRepresentation) -> bool {
-        decoded.element_size().is_some() && matches!(self.swap_unit(decoded), Ok(None))
-    }
-
     fn partial_decode(
         &self,
         decoded: &ChunkRepresentation,

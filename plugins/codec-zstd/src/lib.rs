@@ -320,9 +320,28 @@ impl ZstdCodec {
             .map_err(|_| CodecError::new(ZSTD, format!("{limit} bytes do not fit in memory")))?;
         let mut out: Vec<u8> = Vec::new();
         out.try_reserve_exact(cap).map_err(|e| alloc_err(cap, e))?;
-        // One-shot decoding into a buffer of `cap` bytes: zstd writes no further, and
-        // errors if the frames need more room.
-        let n = dctx.decompress(&mut out, input).map_err(|c| {
+        let n = Self::one_shot(dctx, &mut out, input, limit)?;
+        out.truncate(n);
+        Ok(out)
+    }
+
+    /// This thread's decompression context, set up for `options`.
+    fn dctx(options: &CodecOptions) -> Result<Pooled<DCtx<'static>>, CodecError> {
+        let mut dctx = Pooled::<DCtx<'static>>::take("decompression")?;
+        dctx.set_parameter(DParameter::ForceIgnoreChecksum(!options.validate_checksums))
+            .map_err(|c| zerr("checksum option", c))?;
+        Ok(dctx)
+    }
+
+    /// One-shot decoding of every frame into `out` (its capacity, at most `limit` bytes):
+    /// zstd writes no further, and errors if the frames need more room. The decoded size.
+    fn one_shot<C: zstd_safe::WriteBuf + ?Sized>(
+        dctx: &mut DCtx<'_>,
+        out: &mut C,
+        input: &[u8],
+        limit: u64,
+    ) -> Result<usize, CodecError> {
+        dctx.decompress(out, input).map_err(|c| {
             if c == DST_SIZE_TOO_SMALL {
                 CodecError::new(
                     ZSTD,
@@ -331,9 +350,7 @@ impl ZstdCodec {
             } else {
                 zerr("corrupt data", c)
             }
-        })?;
-        out.truncate(n);
-        Ok(out)
+        })
     }
 
     fn decode_streaming(
@@ -424,9 +441,7 @@ impl BytesToBytesCodecTraits for ZstdCodec {
         decoded: &BytesRepresentation,
         options: &CodecOptions,
     ) -> Result<Bytes, CodecError> {
-        let mut dctx = Pooled::<DCtx<'static>>::take("decompression")?;
-        dctx.set_parameter(DParameter::ForceIgnoreChecksum(!options.validate_checksums))
-            .map_err(|c| zerr("checksum option", c))?;
+        let mut dctx = Self::dctx(options)?;
         // An exact size, or a bound close to the input size: decode in one shot into a
         // buffer of that size. A loose bound (variable-size data): stream, growing the
         // buffer with the real output, and stop at the bound.
@@ -456,8 +471,7 @@ impl BytesToBytesCodecTraits for ZstdCodec {
         Ok(out.into())
     }
 
-    /// One-shot decoding of every frame straight into the output (exactly its size: zstd
-    /// writes no further and errors if the frames need more room).
+    /// One-shot decoding of every frame straight into the output (exactly its size).
     fn decode_into_slice(
         &self,
         input: &[u8],
@@ -466,23 +480,13 @@ impl BytesToBytesCodecTraits for ZstdCodec {
     ) -> Result<bool, CodecError> {
         // Checks magic numbers and truncation up front, and refuses legacy frames.
         scan_frames(input)?;
-        let mut dctx = Pooled::<DCtx<'static>>::take("decompression")?;
-        dctx.set_parameter(DParameter::ForceIgnoreChecksum(!options.validate_checksums))
-            .map_err(|c| zerr("checksum option", c))?;
-        let n = dctx.decompress(output, input).map_err(|c| {
-            if c == DST_SIZE_TOO_SMALL {
-                CodecError::new(
-                    ZSTD,
-                    format!("the decoded data is larger than {} bytes", output.len()),
-                )
-            } else {
-                zerr("corrupt data", c)
-            }
-        })?;
-        if n != output.len() {
+        let len = output.len();
+        let mut dctx = Self::dctx(options)?;
+        let n = Self::one_shot(&mut dctx, output, input, len as u64)?;
+        if n != len {
             return Err(CodecError::UnexpectedSize {
                 codec: ZSTD.into(),
-                expected: output.len() as u64,
+                expected: len as u64,
                 actual: n as u64,
             });
         }
