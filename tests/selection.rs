@@ -414,3 +414,61 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// An int32 arange array of shape [7, 9, 5] on a rectilinear grid (uneven chunks in every
+/// dimension, one dimension regular), compressed, optionally sharded.
+fn rectilinear_array(sharded: bool) -> Result<Array<MemoryStore>, Box<dyn std::error::Error>> {
+    let store = Arc::new(MemoryStore::new());
+    let grid = md(
+        "rectilinear",
+        json!({"kind": "inline", "chunk_shapes": [[1, 4, 2], [[2, 2], 5], 5]}),
+    );
+    let mut codecs = vec![
+        md("bytes", json!({"endian": "little"})),
+        md("zstd", json!({"level": 1, "checksum": false})),
+    ];
+    if sharded {
+        codecs = vec![ShardingCodecBuilder::new(vec![1, 1, 5])
+            .inner_codecs(codecs)
+            .build_metadata()?];
+    }
+    let a = ArrayBuilder::new(vec![7, 9, 5], vec![7, 9, 5], "int32", -1)
+        .chunk_grid(grid)
+        .codecs_metadata(codecs)
+        .build(store, "/a")?;
+    let data: Vec<i32> = (0..315).collect();
+    a.write(ArraySubset::new_with_shape(vec![7, 9, 5]), &data)?;
+    Ok(a)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    /// Points (repeated, unsorted) on a rectilinear grid read what NumPy's fancy indexing
+    /// reads, and writing through them leaves what NumPy's assignment leaves (the last of
+    /// repeated points wins).
+    #[test]
+    fn points_on_a_rectilinear_grid(
+        points in proptest::collection::vec((0i64..7, 0i64..9, 0i64..5), 1..40),
+        sharded in any::<bool>(),
+    ) {
+        let fail = |e: Box<dyn std::error::Error>| TestCaseError::fail(e.to_string());
+        let a = rectilinear_array(sharded).map_err(fail)?;
+        let (x, (y, z)): (Vec<i64>, (Vec<i64>, Vec<i64>)) =
+            points.iter().map(|&(a, b, c)| (a, (b, c))).unzip();
+        let sel = Selection::points(vec![x.clone(), y.clone(), z.clone()]);
+        let lin: Vec<usize> = points.iter().map(|&(a, b, c)| (a * 45 + b * 5 + c) as usize).collect();
+        let got: Vec<i32> = a.read_selection(&sel).map_err(|e| fail(e.into()))?;
+        let want: Vec<i32> = lin.iter().map(|&l| l as i32).collect();
+        prop_assert_eq!(got, want);
+        let vals: Vec<i32> = (0..points.len() as i32).map(|v| 1000 + v).collect();
+        a.write_selection(&sel, &vals).map_err(|e| fail(e.into()))?;
+        let mut reference: Vec<i32> = (0..315).collect();
+        for (l, v) in lin.iter().zip(&vals) {
+            reference[*l] = *v;
+        }
+        let all: Vec<i32> = a
+            .read(ArraySubset::new_with_shape(vec![7, 9, 5]))
+            .map_err(|e| fail(e.into()))?;
+        prop_assert_eq!(all, reference);
+    }
+}

@@ -172,10 +172,22 @@ impl Task {
     /// Call `f(region, element offset in the region, result position)` for every selected
     /// element of the chunk.
     fn for_each_pick(&self, mut f: impl FnMut(usize, u64, u64)) {
+        self.for_each_run(|r, o, p, n| {
+            for i in 0..n {
+                f(r, o + i, p + i);
+            }
+        });
+    }
+
+    /// Call `f(region, element offset in the region, result position, count)` for every
+    /// run of selected elements that are consecutive both in their region and in the
+    /// result (an orthogonal selection's consecutive positions along the last dimension;
+    /// points are runs of one).
+    fn for_each_run(&self, mut f: impl FnMut(usize, u64, u64, u64)) {
         match self {
             Self::Points { picks, .. } => {
                 for &(r, o, p) in picks {
-                    f(r as usize, o, p);
+                    f(r as usize, o, p, 1);
                 }
             }
             Self::Orthogonal {
@@ -185,27 +197,52 @@ impl Task {
                 if dims.iter().any(|d| d.entries.is_empty()) {
                     return;
                 }
+                if rank == 0 {
+                    f(0, 0, 0, 1);
+                    return;
+                }
+                let last = rank - 1;
+                // Runs `(first entry, count)` of the last dimension.
+                let dl = &dims[last];
+                let mut runs: Vec<(usize, u64)> = Vec::new();
+                let mut i = 0;
+                while i < dl.entries.len() {
+                    let mut n = 1;
+                    while out_strides[last] == 1
+                        && i + n < dl.entries.len()
+                        && dl.entry_interval[i + n] == dl.entry_interval[i]
+                        && dl.entries[i + n].0 == dl.entries[i].0 + n as u64
+                        && dl.entries[i + n].1 == dl.entries[i].1 + n as u64
+                    {
+                        n += 1;
+                    }
+                    runs.push((i, n as u64));
+                    i += n;
+                }
                 // Region id strides (mixed radix over the interval counts).
                 let mut rstride = vec![1usize; rank];
-                for k in (0..rank.saturating_sub(1)).rev() {
+                for k in (0..last).rev() {
                     rstride[k] = rstride[k + 1] * dims[k + 1].intervals.len();
                 }
+                // Entry per dimension; for the last one, the run.
                 let mut e = vec![0usize; rank];
                 loop {
+                    let (first, count) = runs[e[last]];
                     let mut region = 0usize;
                     let mut offset = 0u64;
                     let mut pos = 0u64;
                     let mut inner = 1u64;
                     for k in (0..rank).rev() {
                         let d = &dims[k];
-                        let iv = d.entry_interval[e[k]] as usize;
+                        let ek = if k == last { first } else { e[k] };
+                        let iv = d.entry_interval[ek] as usize;
                         let (s, end) = d.intervals[iv];
                         region += iv * rstride[k];
-                        offset += (d.entries[e[k]].0 - s) * inner;
+                        offset += (d.entries[ek].0 - s) * inner;
                         inner *= end - s;
-                        pos += d.entries[e[k]].1 * out_strides[k];
+                        pos += d.entries[ek].1 * out_strides[k];
                     }
-                    f(region, offset, pos);
+                    f(region, offset, pos, count);
                     let mut k = rank;
                     loop {
                         if k == 0 {
@@ -213,13 +250,15 @@ impl Task {
                         }
                         k -= 1;
                         e[k] += 1;
-                        if e[k] < dims[k].entries.len() {
+                        let limit = if k == last {
+                            runs.len()
+                        } else {
+                            dims[k].entries.len()
+                        };
+                        if e[k] < limit {
                             break;
                         }
                         e[k] = 0;
-                    }
-                    if rank == 0 {
-                        return;
                     }
                 }
             }
@@ -414,49 +453,79 @@ impl<S: ?Sized> Array<S> {
         let rank = p.rank;
         let n = p.count();
         let grouping = self.grouping(write);
-        // (chunk indices, in-chunk coordinates, result position) sorted by chunk.
-        let mut keyed: Vec<(Vec<u64>, Vec<u64>, u64)> = Vec::new();
-        keyed
-            .try_reserve_exact(n)
-            .map_err(|_| ArrayError::TooLarge(n as u128 * 64))?;
-        let mut caches = vec![None; rank];
-        for i in 0..n {
-            let c = &p.coordinates[i * rank..(i + 1) * rank];
-            let mut chunk = Vec::with_capacity(rank);
-            let mut off = Vec::with_capacity(rank);
+        // Each point's chunk indices and in-chunk offsets, flat (`n × rank` each).
+        let mut maps = (0..rank)
+            .map(|d| DimMap::new(self, d, n))
+            .collect::<Vec<_>>();
+        let cells = n.checked_mul(rank).ok_or(ArrayError::TooLarge(u128::MAX))?;
+        let mut chunk = fallible_vec::<u64>(cells)?;
+        let mut off = fallible_vec::<u64>(cells)?;
+        for (i, c) in p.coordinates.chunks_exact(rank.max(1)).take(n).enumerate() {
             for d in 0..rank {
-                let (k, o) = self.dim_chunk(d, c[d], &mut caches[d])?;
-                chunk.push(k);
-                off.push(o);
+                let (k, o) = maps[d].locate(self, d, c[d])?;
+                chunk[i * rank + d] = k;
+                off[i * rank + d] = o;
             }
-            keyed.push((chunk, off, i as u64));
         }
-        if rank == 0 && n == 1 {
-            keyed.push((Vec::new(), Vec::new(), 0));
+        // The points in chunk order (C order of the chunk indices), by result position
+        // within a chunk: a linear chunk key when the grid's size fits in u64.
+        let mut order = fallible_vec::<usize>(n)?;
+        for (i, o) in order.iter_mut().enumerate() {
+            *o = i;
         }
-        keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
+        let grid = self.chunk_grid.grid_shape(self.shape());
+        let ck = |i: usize| &chunk[i * rank..(i + 1) * rank];
+        // Row-major strides of the grid, if its number of chunks fits in u64.
+        let mut strides = vec![1u64; rank];
+        let mut fits = grid.len() == rank;
+        let mut acc = 1u64;
+        for d in (0..rank).rev() {
+            if !fits {
+                break;
+            }
+            strides[d] = acc;
+            match acc.checked_mul(grid[d].max(1)) {
+                Some(a) => acc = a,
+                None => fits = false,
+            }
+        }
+        if fits {
+            let mut keyed = fallible_vec::<(u64, usize)>(n)?;
+            for (i, e) in keyed.iter_mut().enumerate() {
+                let key = ck(i).iter().zip(&strides).map(|(k, s)| k * s).sum();
+                *e = (key, i);
+            }
+            keyed.sort_unstable();
+            for (o, (_, i)) in order.iter_mut().zip(keyed) {
+                *o = i;
+            }
+        } else {
+            order.sort_by(|&a, &b| ck(a).cmp(ck(b)).then(a.cmp(&b)));
+        }
         let mut tasks = Vec::new();
         let mut i = 0;
-        while i < keyed.len() {
-            let mut j = i;
-            while j < keyed.len() && keyed[j].0 == keyed[i].0 {
+        while i < order.len() {
+            let mut j = i + 1;
+            while j < order.len() && ck(order[j]) == ck(order[i]) {
                 j += 1;
             }
-            let mut group: Vec<(Vec<u64>, u64)> = keyed[i..j]
-                .iter()
-                .map(|(_, off, pos)| (off.clone(), *pos))
-                .collect();
+            let mut members = order[i..j].to_vec();
             if write {
-                // The last write of a position wins.
-                let mut last: BTreeMap<Vec<u64>, u64> = BTreeMap::new();
-                for (off, pos) in group {
-                    last.insert(off, pos);
+                // The last write of a position wins; the survivors in offset order.
+                let oo = |x: usize| &off[x * rank..(x + 1) * rank];
+                members.sort_by(|&a, &b| oo(a).cmp(oo(b)).then(a.cmp(&b)));
+                let mut kept: Vec<usize> = Vec::with_capacity(members.len());
+                for m in members {
+                    match kept.last_mut() {
+                        Some(last) if oo(*last) == oo(m) => *last = m,
+                        _ => kept.push(m),
+                    }
                 }
-                group = last.into_iter().collect();
+                members = kept;
             }
-            let (regions, picks) = point_regions(&group, &grouping, rank)?;
+            let (regions, picks) = point_regions(&members, &off, &grouping, rank)?;
             tasks.push(Task::Points {
-                indices: keyed[i].0.clone(),
+                indices: ck(order[i]).to_vec(),
                 regions,
                 picks,
             });
@@ -466,54 +535,182 @@ impl<S: ?Sized> Array<S> {
     }
 }
 
+/// A vector of `n` default values, or a "too large" error instead of an abort.
+fn fallible_vec<T: Default + Clone>(n: usize) -> Result<Vec<T>, ArrayError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| ArrayError::TooLarge(n as u128 * std::mem::size_of::<T>() as u128))?;
+    v.resize(n, T::default());
+    Ok(v)
+}
+
+/// Where the positions of one dimension fall in the chunk grid: the chunk boundaries
+/// along it, queried from the grid once (a division when they are regular), or the grid
+/// asked per position when the dimension has more chunks than are worth tabulating.
+enum DimMap {
+    /// Chunks of `size` elements (the last one may be shorter).
+    Regular { size: u64 },
+    /// The start of each chunk, ascending.
+    Starts(Vec<u64>),
+    /// The grid per position, with the last chunk's extent cached.
+    Grid(Option<(u64, u64, u64)>),
+}
+
+impl DimMap {
+    /// The map of dimension `d` for a selection of `points` points: a table only when
+    /// the dimension has at most `4 × points + 64` chunks (and at most 2^20).
+    fn new<S: ?Sized>(array: &Array<S>, d: usize, points: usize) -> Self {
+        let shape = array.shape();
+        let grid = array.chunk_grid.grid_shape(shape);
+        let Some(&count) = grid.get(d) else {
+            return Self::Grid(None);
+        };
+        let limit = (points as u64)
+            .saturating_mul(4)
+            .saturating_add(64)
+            .min(1 << 20);
+        if count == 0 || count > limit {
+            return Self::Grid(None);
+        }
+        let mut starts: Vec<u64> = Vec::with_capacity(count as usize);
+        let mut idx = vec![0u64; shape.len()];
+        for k in 0..count {
+            idx[d] = k;
+            match array.chunk_grid.chunk_origin(&idx, shape) {
+                Some(o) if starts.last().map_or(o[d] == 0, |&l| o[d] > l) => starts.push(o[d]),
+                _ => return Self::Grid(None),
+            }
+        }
+        let size = starts.get(1).copied().unwrap_or(u64::MAX);
+        // Regular: equal starts, and the last chunk no longer than the others.
+        let regular = starts
+            .iter()
+            .enumerate()
+            .all(|(k, &s)| (k as u64).checked_mul(size) == Some(s))
+            && count.checked_mul(size).is_none_or(|end| shape[d] <= end);
+        if regular {
+            Self::Regular { size }
+        } else {
+            Self::Starts(starts)
+        }
+    }
+
+    /// The chunk index and in-chunk offset of position `c` (in bounds of the array).
+    fn locate<S: ?Sized>(
+        &mut self,
+        array: &Array<S>,
+        d: usize,
+        c: u64,
+    ) -> Result<(u64, u64), ArrayError> {
+        match self {
+            Self::Regular { size } => Ok((c / *size, c % *size)),
+            Self::Starts(starts) => {
+                let k = starts.partition_point(|&s| s <= c).saturating_sub(1);
+                Ok((k as u64, c - starts[k]))
+            }
+            Self::Grid(cache) => array.dim_chunk(d, c, cache),
+        }
+    }
+}
+
 /// The regions of a chunk's points and each point's `(region, offset, result position)`:
 /// one region per inner chunk (bounding box of its points) in shards, one per point where
 /// reads are exact (uncompressed) or for writes, one bounding box otherwise.
 /// A point's `(region, offset in the region, result position)`.
 type Pick = (u32, u64, u64);
 
+/// `members` are point numbers (their result positions); their in-chunk offsets are at
+/// `off[m × rank..]`. Regions come in C order of their cells; picks in `members` order.
 fn point_regions(
-    group: &[(Vec<u64>, u64)],
+    members: &[usize],
+    off: &[u64],
     grouping: &[Grouping],
     rank: usize,
 ) -> Result<(Vec<ArraySubset>, Vec<Pick>), ArrayError> {
-    // A key per point naming its region cell.
-    let cell = |off: &[u64]| -> Vec<u64> {
-        off.iter()
-            .zip(grouping)
-            .map(|(&o, g)| match g {
-                Grouping::Bounding => 0,
-                Grouping::Inner(n) => o / n,
-                Grouping::Runs => o,
-            })
-            .collect()
+    let o = |m: usize| &off[m * rank..(m + 1) * rank];
+    let cell = |x: u64, d: usize| match grouping[d] {
+        Grouping::Bounding => 0,
+        Grouping::Inner(n) => x / n,
+        Grouping::Runs => x,
     };
-    let mut cells: BTreeMap<Vec<u64>, (Vec<u64>, Vec<u64>)> = BTreeMap::new();
-    for (off, _) in group {
-        let e = cells
-            .entry(cell(off))
-            .or_insert_with(|| (off.clone(), off.clone()));
-        for d in 0..rank {
-            e.0[d] = e.0[d].min(off[d]);
-            e.1[d] = e.1[d].max(off[d]);
+    let cell_cmp = |a: usize, b: usize| {
+        let (oa, ob) = (o(a), o(b));
+        (0..rank)
+            .map(|d| cell(oa[d], d).cmp(&cell(ob[d], d)))
+            .find(|c| c.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    };
+    // Member numbers sorted by cell (equal cells keep their order): by a linear cell key
+    // (C order over the cells the members span) when it fits in u64.
+    let mut by_cell: Vec<u32> = (0..members.len() as u32).collect();
+    let mut span = vec![0u64; rank];
+    for &m in members {
+        for (d, &x) in o(m).iter().enumerate() {
+            span[d] = span[d].max(cell(x, d));
         }
     }
-    let mut regions = Vec::with_capacity(cells.len());
-    let mut ids: BTreeMap<Vec<u64>, u32> = BTreeMap::new();
-    for (k, (lo, hi)) in &cells {
-        ids.insert(k.clone(), regions.len() as u32);
-        let len: Vec<u64> = lo.iter().zip(hi).map(|(a, b)| b - a + 1).collect();
+    let mut cstride = vec![1u64; rank];
+    let mut fits = true;
+    let mut acc = 1u64;
+    for d in (0..rank).rev() {
+        cstride[d] = acc;
+        match span[d].checked_add(1).and_then(|n| acc.checked_mul(n)) {
+            Some(a) => acc = a,
+            None => {
+                fits = false;
+                break;
+            }
+        }
+    }
+    if fits {
+        let mut keyed: Vec<(u64, u32)> = by_cell
+            .iter()
+            .map(|&k| {
+                let om = o(members[k as usize]);
+                let key = (0..rank).map(|d| cell(om[d], d) * cstride[d]).sum();
+                (key, k)
+            })
+            .collect();
+        keyed.sort_unstable();
+        for (b, (_, k)) in by_cell.iter_mut().zip(keyed) {
+            *b = k;
+        }
+    } else {
+        by_cell.sort_by(|&a, &b| cell_cmp(members[a as usize], members[b as usize]));
+    }
+    let mut region_of = vec![0u32; members.len()];
+    let mut regions = Vec::new();
+    let mut lo = vec![0u64; rank];
+    let mut hi = vec![0u64; rank];
+    let mut i = 0;
+    while i < by_cell.len() {
+        let first = members[by_cell[i] as usize];
+        lo.copy_from_slice(o(first));
+        hi.copy_from_slice(o(first));
+        let mut j = i;
+        while j < by_cell.len() && cell_cmp(first, members[by_cell[j] as usize]).is_eq() {
+            let om = o(members[by_cell[j] as usize]);
+            for d in 0..rank {
+                lo[d] = lo[d].min(om[d]);
+                hi[d] = hi[d].max(om[d]);
+            }
+            region_of[by_cell[j] as usize] = regions.len() as u32;
+            j += 1;
+        }
+        let len: Vec<u64> = lo.iter().zip(&hi).map(|(a, b)| b - a + 1).collect();
         regions.push(ArraySubset::new(lo.clone(), len)?);
+        i = j;
     }
-    let mut picks = Vec::with_capacity(group.len());
-    for (off, pos) in group {
-        let r = ids[&cell(off)];
+    let mut picks = Vec::with_capacity(members.len());
+    for (k, &m) in members.iter().enumerate() {
+        let r = region_of[k];
         let reg = &regions[r as usize];
-        let mut o = 0u64;
+        let om = o(m);
+        let mut at = 0u64;
         for d in 0..rank {
-            o = o * reg.shape()[d] + (off[d] - reg.start()[d]);
+            at = at * reg.shape()[d] + (om[d] - reg.start()[d]);
         }
-        picks.push((r, o, *pos));
+        picks.push((r, at, m as u64));
     }
     Ok((regions, picks))
 }
@@ -589,16 +786,16 @@ fn gather_fixed(
         })
         .collect::<Result<_, _>>()?;
     let mut bad = false;
-    task.for_each_pick(|r, o, p| {
-        let (o, p) = (o as usize * elem, p as usize * elem);
+    task.for_each_run(|r, o, p, n| {
+        let (o, p, len) = (o as usize * elem, p as usize * elem, n as usize * elem);
         match (
-            regions.get(r).and_then(|b| b.get(o..o + elem)),
-            p + elem <= out.1,
+            regions.get(r).and_then(|b| b.get(o..o + len)),
+            p + len <= out.1,
         ) {
             (Some(src), true) => {
-                // SAFETY: `p + elem <= len` of the live result buffer; positions of
+                // SAFETY: `p + len <= len` of the live result buffer; positions of
                 // distinct tasks are disjoint.
-                unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), out.0.add(p), elem) }
+                unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), out.0.add(p), len) }
             }
             _ => bad = true,
         }
