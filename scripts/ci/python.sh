@@ -28,7 +28,7 @@ WORK="$ROOT/target/python-ci"
 mkdir -p "$WORK"
 source "$ROOT/scripts/ci/python-env.sh"
 VENV="$WORK/venv"
-venv_with "$VENV" "maturin>=1.9.4,<2" "zarr==3.4.2" "pytest>=8,<10" "dask[array,distributed]>=2025.1" "xarray>=2025.1"
+venv_with "$VENV" "maturin>=1.9.4,<2" "zarr==3.4.2" "pytest>=8,<10" "dask[array,distributed]>=2025.1" "xarray>=2025.1" "obstore>=0.8,<1"
 install_wheel "$VENV"
 
 echo "== bindings/python tests (pytest)"

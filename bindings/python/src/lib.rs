@@ -11,7 +11,7 @@
 //! array of the metadata zarr's spec and codecs describe: `to_dict()` of the codecs, the
 //! data type's JSON, the fill value); per chunk, the chunk and output selections (NumPy index
 //! tuples, see [`index`]) and where the chunk is ([`stores`]: a key of a native store for
-//! `LocalStore`, read-mode `ZipStore` and obstore stores, the value of a `MemoryStore`
+//! `LocalStore`, read-mode `ZipStore` and obstore S3/GCS/Azure stores, the value of a `MemoryStore`
 //! entry, or zarr's `ByteGetter` for every other store, bridged to the event loop, see
 //! [`bridge`]); and the output or value buffer (`__array_interface__`: pointer, shape,
 //! strides, byte order). Then [`read`] / [`write`] return at once; the request runs on a
@@ -167,6 +167,59 @@ impl NativeStore {
                 read: Arc::new(z),
                 write: None,
                 label,
+            },
+        })
+    }
+
+    /// zarrkit's object store (S3, GCS, Azure) for `url` (`s3://bucket/prefix`, ...), with
+    /// exactly the object_store configuration `config` (the caller's obstore store's
+    /// `config` and `client_options`; the environment is not read), `retry` as
+    /// `(max_retries, retry_timeout_s, init_backoff_s, max_backoff_s, base)` (zarrkit's
+    /// default policy if `None`), and no writes if `read_only`. Its requests run on this fork
+    /// generation's I/O runtime.
+    #[staticmethod]
+    #[pyo3(signature = (url, config, read_only, retry=None))]
+    fn object(
+        url: &str,
+        config: Vec<(String, String)>,
+        read_only: bool,
+        retry: Option<(usize, f64, f64, f64, f64)>,
+    ) -> PyResult<Self> {
+        use zarrkit::store_object::object_store::{BackoffConfig, RetryConfig};
+        let secs = |what: &str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(std::time::Duration::from_secs_f64(v))
+            } else {
+                Err(PyValueError::new_err(format!("retry {what}: {v} seconds")))
+            }
+        };
+        let runtime = pool::runtime().map_err(ZarrkitError::new_err)?;
+        let mut b = zarrkit::store_object::ObjectStorage::builder(url)
+            .without_env()
+            .with_runtime(runtime);
+        for (k, v) in config {
+            b = b.with_config(k, v);
+        }
+        if let Some((max_retries, timeout, init, max, base)) = retry {
+            b = b.with_retry(RetryConfig {
+                max_retries,
+                retry_timeout: secs("timeout", timeout)?,
+                backoff: BackoffConfig {
+                    init_backoff: secs("init_backoff", init)?,
+                    max_backoff: secs("max_backoff", max)?,
+                    base,
+                },
+            });
+        }
+        let store = Arc::new(
+            b.build()
+                .map_err(|e| ZarrkitError::new_err(e.to_string()))?,
+        );
+        Ok(Self {
+            store: Native {
+                read: store.clone() as Arc<dyn ReadableStorageTraits>,
+                write: (!read_only).then(|| store as Arc<dyn WritableStorageTraits>),
+                label: url.to_string(),
             },
         })
     }

@@ -8,10 +8,11 @@ asyncio future when the whole request is done:
 
 - the ``ArraySpec`` with the pipeline's codecs becomes zarrkit metadata of a one-chunk array
   (``zarr.json`` for V3, ``.zarray`` for V2), bound once per distinct spec;
-- where the chunk is: a ``LocalStore`` or read-mode ``ZipStore`` is read and written by
-  zarrkit's own stores (the store's current root, its ``read_only`` flag honoured); a
+- where the chunk is: a ``LocalStore``, read-mode ``ZipStore`` or ``ObjectStore`` over
+  obstore's S3/GCS/Azure stores is read and written by zarrkit's own stores (the store's
+  current root, or the obstore store's configuration; its ``read_only`` flag honoured); a
   ``MemoryStore`` value is taken from its dict and written back through its own sync
-  methods; any other store (fsspec, obstore, wrapper, logging, latency stores, the sharding
+  methods; any other store (fsspec, other obstore stores, wrapper, logging, latency stores, the sharding
   codec's inner getters) is read and written with zarr's own async store methods on the
   caller's event loop, and decoded / encoded in Rust;
 - selections (integers, slices of any step, integer and boolean arrays, ``numpy.ix_``
@@ -387,9 +388,77 @@ def _native_store(kind: str, path: str) -> Any:
     return s
 
 
+def _seconds(v: Any) -> float:
+    return v.total_seconds() if hasattr(v, "total_seconds") else float(v)
+
+
+def _object_spec(ob: Any) -> tuple | None:
+    """(url, config pairs, retry) of an obstore S3, GCS or Azure store for zarrkit's own
+    object store, or None when it cannot share the store's configuration (a Python
+    credential provider, another store type, a value it does not know)."""
+    try:
+        import obstore.store as os_
+    except ImportError:
+        return None
+    kinds = (
+        (getattr(os_, "S3Store", None), "s3", "bucket"),
+        (getattr(os_, "GCSStore", None), "gs", "bucket"),
+        (getattr(os_, "AzureStore", None), "az", "container_name"),
+    )
+    for cls, scheme, bucket_key in kinds:
+        if cls is not None and type(ob) is cls:
+            break
+    else:
+        return None
+    if getattr(ob, "credential_provider", None) is not None:
+        return None
+    config = dict(getattr(ob, "config", None) or {})
+    bucket = config.pop(bucket_key, None)
+    if not isinstance(bucket, str) or not bucket:
+        return None
+    pairs = []
+    for k, v in list(config.items()) + list((getattr(ob, "client_options", None) or {}).items()):
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        elif hasattr(v, "total_seconds"):
+            v = f"{int(round(v.total_seconds() * 1000))}ms"
+        elif not isinstance(v, (str, int, float)):
+            return None  # e.g. a dict of default headers: not expressible as a key
+        pairs.append((str(k), str(v)))
+    prefix = (getattr(ob, "prefix", None) or "").strip("/")
+    url = f"{scheme}://{bucket}/{prefix}" if prefix else f"{scheme}://{bucket}"
+    retry = None
+    rc = getattr(ob, "retry_config", None)
+    if rc:
+        try:
+            b = rc.get("backoff") or {}
+            retry = (
+                int(rc.get("max_retries", 8)),
+                _seconds(rc.get("retry_timeout", 60)),
+                _seconds(b.get("init_backoff", 0.1)),
+                _seconds(b.get("max_backoff", 10)),
+                float(b.get("base", 2.0)),
+            )
+        except (TypeError, ValueError, AttributeError):
+            return None
+    return url, tuple(sorted(pairs)), retry
+
+
+def _native_object_store(spec: tuple, read_only: bool) -> Any:
+    key: tuple = ("object", spec, read_only, os.getpid())
+    s = _native_stores.get(key)
+    if s is None:
+        url, pairs, retry = spec
+        s = _native.NativeStore.object(url, list(pairs), read_only, retry)
+        with _native_lock:
+            _native_stores[key] = s
+    return s
+
+
 _MEMORY = "memory"
 _LOCAL = "local"
 _ZIP = "zip"
+_OBJECT = "object"
 _OTHER = "other"
 
 
@@ -407,7 +476,20 @@ def _classify(getter: Any) -> tuple[str, Any, str | None]:
         return _MEMORY, store, getter.path
     if t is ZipStore and store.read_only and getattr(store, "path", None) is not None:
         return _ZIP, store, getter.path
+    if t.__name__ == "ObjectStore" and t.__module__.startswith("zarr.storage"):
+        spec = _object_specs.get(id(store))
+        if spec is None or spec[0] is not store:
+            spec = (store, _object_spec(getattr(store, "store", None)))
+            if len(_object_specs) >= 1024:
+                _object_specs.clear()  # bounded; stores are inspected again
+            _object_specs[id(store)] = spec
+        if spec[1] is not None:
+            return _OBJECT, store, getter.path
     return _OTHER, store, getter.path
+
+
+# zarr ObjectStore -> (the store, its spec or None), so a store is inspected once.
+_object_specs: dict[int, tuple] = {}
 
 
 async def _ensure_open(store: Any) -> None:
@@ -873,6 +955,10 @@ class ZarrkitCodecPipeline(CodecPipeline):
                 it[3] = (0, _native_store("fs", str(store.root)), key)
             elif how == _ZIP:
                 it[3] = (0, _native_store("zip", str(store.path)), key)
+            elif how == _OBJECT:
+                known = _object_specs.get(id(store))
+                spec = known[1] if known and known[0] is store else _object_spec(store.store)
+                it[3] = (0, _native_object_store(spec, bool(store.read_only)), key)
             elif how == _MEMORY:
                 if for_write and complete is True:
                     it[3] = (1, None)
