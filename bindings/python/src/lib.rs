@@ -218,7 +218,7 @@ impl NativeStore {
         Ok(Self {
             store: Native {
                 read: store.clone() as Arc<dyn ReadableStorageTraits>,
-                write: (!read_only).then(|| store as Arc<dyn WritableStorageTraits>),
+                write: (!read_only).then_some(store as Arc<dyn WritableStorageTraits>),
                 label: url.to_string(),
             },
         })
