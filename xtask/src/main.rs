@@ -19,10 +19,11 @@
 //!   (default pipeline), zarrs-python and zarrkit's pipeline (`zarrkit.ZarrkitCodecPipeline`,
 //!   the wheel built from this checkout) in a Python >= 3.12 venv made by
 //!   `scripts/bench_python.sh` (impls `zarr_python_34`, `zarrs_python_34`, `zarrkit_python`).
-//! - `fuzz [TARGET...] [--seconds N] [--jobs N] [--nice] [--report]`: the libFuzzer targets
-//!   of `fuzz/` (see `xtask/src/fuzz.rs`): seeds from the conformance corpus, one build, N
-//!   seconds each (default 60), N targets at once (default 1), executions added to
-//!   `fuzz/stats.tsv`; `--report` prints the table.
+//! - `fuzz [TARGET...] [--seconds N] [--jobs N] [--nice] [--sanitizer address|none]
+//!   [--report]`: the libFuzzer targets of `fuzz/` (see `xtask/src/fuzz.rs`): seeds from
+//!   the conformance corpus, one build, N seconds each (default 60), N targets at once
+//!   (default 1), with AddressSanitizer or (4-8x the executions) none, executions added
+//!   to `fuzz/stats.tsv`; `--report` prints the table.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -77,7 +78,7 @@ fn run() -> Result<(), String> {
         Some("bench") => bench(&rest),
         Some("fuzz") => fuzz::fuzz(&rest),
         _ => Err(
-            "usage: cargo xtask ci | conformance [--corpus DIR] [--write-back] [--json FILE] [--markdown FILE] [--check-markdown FILE] | bench [--setup] [run.py options] | fuzz [TARGET...] [--seconds N] [--jobs N] [--nice] [--report]"
+            "usage: cargo xtask ci | conformance [--corpus DIR] [--write-back] [--json FILE] [--markdown FILE] [--check-markdown FILE] | bench [--setup] [run.py options] | fuzz [TARGET...] [--seconds N] [--jobs N] [--nice] [--sanitizer address|none] [--report]"
                 .into(),
         ),
     }
