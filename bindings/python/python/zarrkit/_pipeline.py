@@ -29,6 +29,7 @@ import re
 import sys
 import threading
 import warnings
+import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -374,18 +375,26 @@ _native_stores: dict[tuple, Any] = {}
 _native_lock = threading.Lock()
 
 
+def _cached_native(key: tuple, make: Any) -> Any:
+    """The native store cached under `key` in this process, made by `make()` if missing."""
+    key += (os.getpid(),)
+    s = _native_stores.get(key)
+    if s is None:
+        s = make()
+        with _native_lock:
+            _native_stores[key] = s
+    return s
+
+
 def _native_store(kind: str, path: str) -> Any:
-    key: tuple = (kind, path, os.getpid())
+    key: tuple = (kind, path)
     if kind == "zip":
         # an archive rewritten at the same path is another archive
         st = os.stat(path)
         key += (st.st_mtime_ns, st.st_size, st.st_ino)
-    s = _native_stores.get(key)
-    if s is None:
-        s = _native.NativeStore.filesystem(path) if kind == "fs" else _native.NativeStore.zip(path)
-        with _native_lock:
-            _native_stores[key] = s
-    return s
+    if kind == "fs":
+        return _cached_native(key, lambda: _native.NativeStore.filesystem(path))
+    return _cached_native(key, lambda: _native.NativeStore.zip(path))
 
 
 def _seconds(v: Any) -> float:
@@ -445,14 +454,27 @@ def _object_spec(ob: Any) -> tuple | None:
 
 
 def _native_object_store(spec: tuple, read_only: bool) -> Any:
-    key: tuple = ("object", spec, read_only, os.getpid())
-    s = _native_stores.get(key)
-    if s is None:
-        url, pairs, retry = spec
-        s = _native.NativeStore.object(url, list(pairs), read_only, retry)
-        with _native_lock:
-            _native_stores[key] = s
-    return s
+    url, pairs, retry = spec
+    return _cached_native(
+        ("object", spec, read_only),
+        lambda: _native.NativeStore.object(url, list(pairs), read_only, retry),
+    )
+
+
+# id(zarr ObjectStore) -> (weak reference to it, its _object_spec): each store is inspected
+# once; an entry goes when its store does.
+_object_specs: dict[int, tuple] = {}
+
+
+def _spec_of(store: Any) -> tuple | None:
+    """The `_object_spec` of a zarr `ObjectStore`'s obstore store (None: not native)."""
+    k = id(store)
+    known = _object_specs.get(k)
+    if known is not None and known[0]() is store:
+        return known[1]
+    spec = _object_spec(store.store)
+    _object_specs[k] = (weakref.ref(store, lambda _r, k=k: _object_specs.pop(k, None)), spec)
+    return spec
 
 
 _MEMORY = "memory"
@@ -464,7 +486,7 @@ _OTHER = "other"
 
 def _classify(getter: Any) -> tuple[str, Any, str | None]:
     """(how, store, key) for a chunk's byte getter."""
-    from zarr.storage import LocalStore, MemoryStore, StorePath, ZipStore
+    from zarr.storage import LocalStore, MemoryStore, ObjectStore, StorePath, ZipStore
 
     if not isinstance(getter, StorePath):
         return _OTHER, None, None
@@ -476,20 +498,9 @@ def _classify(getter: Any) -> tuple[str, Any, str | None]:
         return _MEMORY, store, getter.path
     if t is ZipStore and store.read_only and getattr(store, "path", None) is not None:
         return _ZIP, store, getter.path
-    if t.__name__ == "ObjectStore" and t.__module__.startswith("zarr.storage"):
-        spec = _object_specs.get(id(store))
-        if spec is None or spec[0] is not store:
-            spec = (store, _object_spec(getattr(store, "store", None)))
-            if len(_object_specs) >= 1024:
-                _object_specs.clear()  # bounded; stores are inspected again
-            _object_specs[id(store)] = spec
-        if spec[1] is not None:
-            return _OBJECT, store, getter.path
+    if t is ObjectStore and _spec_of(store) is not None:
+        return _OBJECT, store, getter.path
     return _OTHER, store, getter.path
-
-
-# zarr ObjectStore -> (the store, its spec or None), so a store is inspected once.
-_object_specs: dict[int, tuple] = {}
 
 
 async def _ensure_open(store: Any) -> None:
@@ -956,9 +967,8 @@ class ZarrkitCodecPipeline(CodecPipeline):
             elif how == _ZIP:
                 it[3] = (0, _native_store("zip", str(store.path)), key)
             elif how == _OBJECT:
-                known = _object_specs.get(id(store))
-                spec = known[1] if known and known[0] is store else _object_spec(store.store)
-                it[3] = (0, _native_object_store(spec, bool(store.read_only)), key)
+                native = _native_object_store(_spec_of(store), bool(store.read_only))
+                it[3] = (0, native, key)
             elif how == _MEMORY:
                 if for_write and complete is True:
                     it[3] = (1, None)
