@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 use super::typed::{bytes_of_mut, ArrayInput, ArrayOutput, ArrayOutputKind};
 use super::Array;
-use crate::array_bytes::{ArrayBytes, ArrayBytesRef};
+use crate::array_bytes::{try_with_capacity, ArrayBytes, ArrayBytesRef};
 use crate::codec::ArrayToBytesCodecTraits;
 use crate::config::CodecOptions;
 use crate::data_type::DataTypeSize;
@@ -454,12 +454,13 @@ impl<S: ?Sized> Array<S> {
         let n = p.count();
         let grouping = self.grouping(write);
         // Each point's chunk indices and in-chunk offsets, flat (`n × rank` each).
+        let grid = self.chunk_grid.grid_shape(self.shape());
         let mut maps = (0..rank)
-            .map(|d| DimMap::new(self, d, n))
+            .map(|d| DimMap::new(self, &grid, d, n))
             .collect::<Vec<_>>();
         let cells = n.checked_mul(rank).ok_or(ArrayError::TooLarge(u128::MAX))?;
-        let mut chunk = fallible_vec::<u64>(cells)?;
-        let mut off = fallible_vec::<u64>(cells)?;
+        let mut chunk = zeros::<u64>(cells)?;
+        let mut off = zeros::<u64>(cells)?;
         for (i, c) in p.coordinates.chunks_exact(rank.max(1)).take(n).enumerate() {
             for d in 0..rank {
                 let (k, o) = maps[d].locate(self, d, c[d])?;
@@ -468,39 +469,21 @@ impl<S: ?Sized> Array<S> {
             }
         }
         // The points in chunk order (C order of the chunk indices), by result position
-        // within a chunk: a linear chunk key when the grid's size fits in u64.
-        let mut order = fallible_vec::<usize>(n)?;
+        // within a chunk: by a linear chunk key when the grid's size fits in u64.
+        let ck = |i: usize| &chunk[i * rank..(i + 1) * rank];
+        let mut order = zeros::<usize>(n)?;
         for (i, o) in order.iter_mut().enumerate() {
             *o = i;
         }
-        let grid = self.chunk_grid.grid_shape(self.shape());
-        let ck = |i: usize| &chunk[i * rank..(i + 1) * rank];
-        // Row-major strides of the grid, if its number of chunks fits in u64.
-        let mut strides = vec![1u64; rank];
-        let mut fits = grid.len() == rank;
-        let mut acc = 1u64;
-        for d in (0..rank).rev() {
-            if !fits {
-                break;
+        match checked_c_strides(&grid).filter(|_| grid.len() == rank) {
+            Some(st) => {
+                let mut keys = zeros::<u64>(n)?;
+                for (i, key) in keys.iter_mut().enumerate() {
+                    *key = ck(i).iter().zip(&st).map(|(k, s)| k * s).sum();
+                }
+                order.sort_unstable_by_key(|&i| (keys[i], i));
             }
-            strides[d] = acc;
-            match acc.checked_mul(grid[d].max(1)) {
-                Some(a) => acc = a,
-                None => fits = false,
-            }
-        }
-        if fits {
-            let mut keyed = fallible_vec::<(u64, usize)>(n)?;
-            for (i, e) in keyed.iter_mut().enumerate() {
-                let key = ck(i).iter().zip(&strides).map(|(k, s)| k * s).sum();
-                *e = (key, i);
-            }
-            keyed.sort_unstable();
-            for (o, (_, i)) in order.iter_mut().zip(keyed) {
-                *o = i;
-            }
-        } else {
-            order.sort_by(|&a, &b| ck(a).cmp(ck(b)).then(a.cmp(&b)));
+            None => order.sort_by(|&a, &b| ck(a).cmp(ck(b)).then(a.cmp(&b))),
         }
         let mut tasks = Vec::new();
         let mut i = 0;
@@ -535,13 +518,23 @@ impl<S: ?Sized> Array<S> {
     }
 }
 
-/// A vector of `n` default values, or a "too large" error instead of an abort.
-fn fallible_vec<T: Default + Clone>(n: usize) -> Result<Vec<T>, ArrayError> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(n)
+/// A vector of `n` zeros (default values), or a "too large" error instead of an abort.
+fn zeros<T: Default + Clone>(n: usize) -> Result<Vec<T>, ArrayError> {
+    let mut v = try_with_capacity(n)
         .map_err(|_| ArrayError::TooLarge(n as u128 * std::mem::size_of::<T>() as u128))?;
     v.resize(n, T::default());
     Ok(v)
+}
+
+/// Row-major (C order) strides of `extents`, if their product fits in u64.
+fn checked_c_strides(extents: &[u64]) -> Option<Vec<u64>> {
+    let mut strides = vec![1u64; extents.len()];
+    let mut acc = 1u64;
+    for d in (0..extents.len()).rev() {
+        strides[d] = acc;
+        acc = acc.checked_mul(extents[d].max(1))?;
+    }
+    Some(strides)
 }
 
 /// Where the positions of one dimension fall in the chunk grid: the chunk boundaries
@@ -559,9 +552,8 @@ enum DimMap {
 impl DimMap {
     /// The map of dimension `d` for a selection of `points` points: a table only when
     /// the dimension has at most `4 × points + 64` chunks (and at most 2^20).
-    fn new<S: ?Sized>(array: &Array<S>, d: usize, points: usize) -> Self {
+    fn new<S: ?Sized>(array: &Array<S>, grid: &[u64], d: usize, points: usize) -> Self {
         let shape = array.shape();
-        let grid = array.chunk_grid.grid_shape(shape);
         let Some(&count) = grid.get(d) else {
             return Self::Grid(None);
         };
@@ -643,40 +635,19 @@ fn point_regions(
     // Member numbers sorted by cell (equal cells keep their order): by a linear cell key
     // (C order over the cells the members span) when it fits in u64.
     let mut by_cell: Vec<u32> = (0..members.len() as u32).collect();
-    let mut span = vec![0u64; rank];
+    let mut span = vec![1u64; rank];
     for &m in members {
         for (d, &x) in o(m).iter().enumerate() {
-            span[d] = span[d].max(cell(x, d));
+            span[d] = span[d].max(cell(x, d).saturating_add(1));
         }
     }
-    let mut cstride = vec![1u64; rank];
-    let mut fits = true;
-    let mut acc = 1u64;
-    for d in (0..rank).rev() {
-        cstride[d] = acc;
-        match span[d].checked_add(1).and_then(|n| acc.checked_mul(n)) {
-            Some(a) => acc = a,
-            None => {
-                fits = false;
-                break;
-            }
-        }
-    }
-    if fits {
-        let mut keyed: Vec<(u64, u32)> = by_cell
-            .iter()
-            .map(|&k| {
-                let om = o(members[k as usize]);
-                let key = (0..rank).map(|d| cell(om[d], d) * cstride[d]).sum();
-                (key, k)
-            })
-            .collect();
-        keyed.sort_unstable();
-        for (b, (_, k)) in by_cell.iter_mut().zip(keyed) {
-            *b = k;
-        }
-    } else {
-        by_cell.sort_by(|&a, &b| cell_cmp(members[a as usize], members[b as usize]));
+    match checked_c_strides(&span) {
+        Some(st) => by_cell.sort_unstable_by_key(|&k| {
+            let om = o(members[k as usize]);
+            let key: u64 = (0..rank).map(|d| cell(om[d], d) * st[d]).sum();
+            (key, k)
+        }),
+        None => by_cell.sort_by(|&a, &b| cell_cmp(members[a as usize], members[b as usize])),
     }
     let mut region_of = vec![0u32; members.len()];
     let mut regions = Vec::new();

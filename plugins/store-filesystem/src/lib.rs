@@ -76,20 +76,19 @@ fn holds_a_file(dir: &Path) -> bool {
 }
 
 /// `n` bytes of `f` from `offset` in a new buffer, read by `pread` (no seek, no shared
-/// cursor) straight into its uninitialised capacity (no zeroing pass); `None` if the
-/// buffer cannot be allocated.
+/// cursor) straight into its uninitialised capacity (no zeroing pass).
 #[cfg(unix)]
-fn read_vec_at(f: &File, n: usize, offset: u64) -> Option<io::Result<Vec<u8>>> {
+fn read_vec_at(f: &File, n: usize, offset: u64) -> io::Result<Vec<u8>> {
     use std::os::fd::AsRawFd;
     let mut v: Vec<u8> = Vec::new();
-    v.try_reserve_exact(n).ok()?;
+    v.try_reserve_exact(n).map_err(|_| out_of_memory(n))?;
     let mut done = 0usize;
     while done < n {
         let Ok(at) = libc::off_t::try_from(offset + done as u64) else {
-            return Some(Err(io::Error::new(
+            return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "offset beyond the platform's file offsets",
-            )));
+            ));
         };
         // SAFETY: the pointer and length describe the unwritten tail of `v`'s capacity
         // (`done < n <= capacity`); the kernel writes at most `n - done` bytes there.
@@ -97,30 +96,37 @@ fn read_vec_at(f: &File, n: usize, offset: u64) -> Option<io::Result<Vec<u8>>> {
             unsafe { libc::pread(f.as_raw_fd(), v.as_mut_ptr().add(done).cast(), n - done, at) };
         match r {
             0 => {
-                return Some(Err(io::Error::new(
+                return Err(io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     "the file ended before the requested range",
-                )))
+                ))
             }
             r if r > 0 => done += r as usize,
             _ => {
                 let e = io::Error::last_os_error();
                 if e.kind() != io::ErrorKind::Interrupted {
-                    return Some(Err(e));
+                    return Err(e);
                 }
             }
         }
     }
     // SAFETY: the kernel initialised all `n` bytes (`done == n`).
     unsafe { v.set_len(n) };
-    Some(Ok(v))
+    Ok(v)
 }
 
 /// `n` bytes of `f` from `offset` in a new (zeroed, then filled) buffer.
 #[cfg(not(unix))]
-fn read_vec_at(f: &File, n: usize, offset: u64) -> Option<io::Result<Vec<u8>>> {
-    let mut buf = zarrkit_core::codec::zeroed_checked(n)?;
-    Some(read_exact_at(f, &mut buf, offset).map(|()| buf))
+fn read_vec_at(f: &File, n: usize, offset: u64) -> io::Result<Vec<u8>> {
+    let mut buf = zarrkit_core::codec::zeroed_checked(n).ok_or_else(|| out_of_memory(n))?;
+    read_exact_at(f, &mut buf, offset).map(|()| buf)
+}
+
+fn out_of_memory(n: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::OutOfMemory,
+        format!("cannot allocate {n} bytes"),
+    )
 }
 
 /// Fill `buf` from `offset`.
@@ -510,17 +516,7 @@ impl ReadableStorageTraits for FilesystemStore {
             let rr = r.resolve(key, size)?;
             // Within the file's size, but a huge file must give an error, not an abort.
             let n = usize::try_from(rr.end - rr.start).unwrap_or(usize::MAX);
-            let buf = read_vec_at(&file, n, rr.start)
-                .ok_or_else(|| {
-                    io_err(
-                        key.as_str(),
-                        io::Error::new(
-                            io::ErrorKind::OutOfMemory,
-                            format!("cannot allocate {n} bytes"),
-                        ),
-                    )
-                })?
-                .map_err(|e| io_err(key.as_str(), e))?;
+            let buf = read_vec_at(&file, n, rr.start).map_err(|e| io_err(key.as_str(), e))?;
             bytes.push(Bytes::from(buf));
         }
         Ok(Some(ReadResult {
