@@ -210,6 +210,8 @@ impl<S: ?Sized> Array<S> {
         self.data_type.size().fixed()
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn codec_err(key: &StoreKey, e: CodecError) -> ArrayError {
         ArrayError::Codec {
             key: key.to_string(),

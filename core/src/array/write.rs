@@ -78,16 +78,20 @@ impl<S: ?Sized> Array<S> {
     ) -> Result<Update, ArrayError> {
         // The codec chain updates the encoded chunk: by default decode, update and
         // re-encode; a sharded chunk re-encodes only the inner chunks it touches.
-        Ok(
-            match self
-                .codecs
-                .encode_partial(existing, updates, repr, &self.write_options(options))
-                .map_err(|e| Self::codec_err(key, e))?
-            {
-                Some(e) => Update::Set(e),
-                None => Update::Erase,
-            },
-        )
+        //
+        // (Written as one match with the error built out of line: rustc 1.95's LLVM
+        // miscompiled the `.map_err(..)?` form of this function in release builds of the
+        // Python extension — an aligned 16-byte store to an 8-aligned stack slot on the
+        // error path, so any failed read-modify-write crashed with SIGSEGV. See
+        // docs/design.md, "Toolchain".)
+        match self
+            .codecs
+            .encode_partial(existing, updates, repr, &self.write_options(options))
+        {
+            Ok(Some(e)) => Ok(Update::Set(e)),
+            Ok(None) => Ok(Update::Erase),
+            Err(e) => Err(Self::codec_err(key, e)),
+        }
     }
 
     /// The encoding of an all-fill chunk (for stores that cannot erase conditionally).
