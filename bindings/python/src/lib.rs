@@ -32,6 +32,7 @@ pub mod bridge;
 pub mod index;
 pub mod ops;
 pub mod pool;
+pub mod pycodec;
 pub mod stores;
 
 use index::{PyIdx, RawBuf, Strided};
@@ -71,13 +72,17 @@ impl Spec {
     /// `subchunk_write_order`: how shards written through this spec order their inner chunks
     /// (zarr-python's names; `None`: zarrkit's default, lexicographic).
     #[new]
-    #[pyo3(signature = (metadata, strings, subchunk_write_order=None))]
+    /// `python_codecs`: the handles of Python codecs the metadata names
+    /// ([`pycodec::python_codec`]); the spec owns them from here on, bound or not.
+    #[pyo3(signature = (metadata, strings, subchunk_write_order=None, python_codecs=Vec::new()))]
     fn new(
         py: Python<'_>,
         metadata: &str,
         strings: bool,
         subchunk_write_order: Option<&str>,
+        python_codecs: Vec<u64>,
     ) -> PyResult<Self> {
+        let python_codecs = pycodec::Handles(python_codecs);
         let m = metadata.to_string();
         let order = match subchunk_write_order {
             Some(o) => o
@@ -86,7 +91,7 @@ impl Spec {
             None => SubchunkWriteOrder::default(),
         };
         let t = py
-            .detach(move || Template::new(&m, strings, order))
+            .detach(move || Template::new(&m, strings, order, python_codecs))
             .map_err(failure_to_py)?;
         Ok(Self {
             template: Arc::new(t),
@@ -292,16 +297,30 @@ fn parse_source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
         }
         1 => {
             let v = t.get_item(1)?;
+            let key: String = match t.get_item(2) {
+                Ok(k) => k.extract()?,
+                Err(_) => String::new(),
+            };
             if v.is_none() {
-                Source::Prefetched(None)
+                Source::Prefetched(None, key)
             } else {
-                Source::Prefetched(Some(
-                    bridge::buffer_bytes(py, &v)
-                        .map_err(|e| ZarrkitError::new_err(e.to_string()))?,
-                ))
+                Source::Prefetched(
+                    Some(
+                        bridge::buffer_bytes(py, &v)
+                            .map_err(|e| ZarrkitError::new_err(e.to_string()))?,
+                    ),
+                    key,
+                )
             }
         }
-        2 => Source::Bridge(Arc::new(t.get_item(1)?.unbind())),
+        2 => {
+            let g = t.get_item(1)?;
+            let path = g
+                .getattr("path")
+                .and_then(|p| p.str().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Source::Bridge(Arc::new(g.unbind()), path)
+        }
         k => return Err(PyValueError::new_err(format!("unknown source kind {k}"))),
     })
 }
@@ -491,11 +510,13 @@ impl Pending {
             PyRuntimeError::new_err("the zarrkit request is not done (or its result was taken)")
         })?;
         make(py).map_err(|e| {
-            // A store's own exception, if it caused the failure, is raised as it is.
+            // A store's own exception, if it caused the failure, is raised as it is; so is a
+            // Python codec's.
             self.inner
                 .ctx
                 .as_ref()
                 .and_then(|c| c.error.lock().take())
+                .or_else(|| pycodec::take_error(&e.to_string()))
                 .unwrap_or(e)
         })
     }
@@ -545,7 +566,9 @@ fn read(
     }
     let out = parse_buffer(out)?;
     let ctx = parse_bridge(bridge)?;
-    let bridged = parsed.iter().any(|i| matches!(i.source, Source::Bridge(_)));
+    let bridged = parsed
+        .iter()
+        .any(|i| matches!(i.source, Source::Bridge(..)));
     let strings: Vec<bool> = parsed.iter().map(|i| i.template.strings).collect();
     let completion = Completion::new(ctx.clone())?;
     let c = completion.clone();
@@ -605,7 +628,9 @@ fn write(
     }
     let value = parse_buffer(value)?;
     let ctx = parse_bridge(bridge)?;
-    let bridged = parsed.iter().any(|i| matches!(i.source, Source::Bridge(_)));
+    let bridged = parsed
+        .iter()
+        .any(|i| matches!(i.source, Source::Bridge(..)));
     let completion = Completion::new(ctx.clone())?;
     let c = completion.clone();
     spawn(threads, io_threads, bridged, move || {
@@ -648,9 +673,23 @@ fn fork_generation() -> u64 {
 }
 
 /// The Python module.
+/// Whether zarrkit has a codec plugin for a V3 name (`v2`: a numcodecs id).
+#[pyfunction]
+#[pyo3(signature = (name, v2=false))]
+fn codec_known(name: &str, v2: bool) -> bool {
+    let r = &zarrkit::registry::CODECS;
+    name != pycodec::NAME
+        && if v2 {
+            r.get_v2(name).is_some()
+        } else {
+            r.get(name).is_some()
+        }
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pool::register_atfork();
+    pycodec::register();
     // zarrkit's partial-decoder cache is keyed by chunk key: every one-chunk array here has
     // the same key, so it must be off (the templates turn it off too).
     let mut cfg = zarrkit::global_config();
@@ -663,6 +702,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(write, m)?)?;
     m.add_function(wrap_pyfunction!(after_fork, m)?)?;
     m.add_function(wrap_pyfunction!(fork_generation, m)?)?;
+    m.add_function(wrap_pyfunction!(pycodec::python_codec, m)?)?;
+    m.add_function(wrap_pyfunction!(pycodec::release_python_codecs, m)?)?;
+    m.add_function(wrap_pyfunction!(codec_known, m)?)?;
     m.add("ZarrkitError", m.py().get_type::<ZarrkitError>())?;
     m.add("UnsupportedError", m.py().get_type::<UnsupportedError>())?;
     let _ = Bytes::new();

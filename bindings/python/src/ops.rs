@@ -38,6 +38,8 @@ pub struct Template {
     pub strings: bool,
     /// The order in which shards written through this template lay out their inner chunks.
     pub write_order: SubchunkWriteOrder,
+    /// The Python codecs its metadata names (registered while it lives).
+    pub python_codecs: crate::pycodec::Handles,
 }
 
 /// Why a request failed.
@@ -58,6 +60,8 @@ impl Failure {
                 source: zarrkit::CodecError::Unsupported { codec, message },
                 ..
             } => Self::Unsupported(format!("{key}: codec {codec}: {message}")),
+            // (the one-chunk array's own chunk key says nothing: the label names the chunk)
+            ArrayError::Codec { source, .. } => Self::Error(format!("{key}: {source}")),
             e => Self::Error(format!("{key}: {e}")),
         }
     }
@@ -69,6 +73,7 @@ impl Template {
         json: &str,
         strings: bool,
         write_order: SubchunkWriteOrder,
+        python_codecs: crate::pycodec::Handles,
     ) -> Result<Self, Failure> {
         let v: serde_json::Value =
             serde_json::from_str(json).map_err(|e| Failure::Error(format!("metadata: {e}")))?;
@@ -95,6 +100,7 @@ impl Template {
             elem,
             strings,
             write_order,
+            python_codecs,
         })
     }
 
@@ -108,10 +114,10 @@ impl Template {
 pub enum Source {
     /// A key of a native store.
     Native(Native, StoreKey),
-    /// A value read before the request (`None`: absent).
-    Prefetched(Option<Bytes>),
-    /// A zarr-python `ByteGetter`, through the event loop.
-    Bridge(Arc<pyo3::Py<pyo3::PyAny>>),
+    /// A value read before the request (`None`: absent), and its key (for messages).
+    Prefetched(Option<Bytes>, String),
+    /// A zarr-python `ByteGetter`, through the event loop, and its path (for messages).
+    Bridge(Arc<pyo3::Py<pyo3::PyAny>>, String),
 }
 
 impl Source {
@@ -127,11 +133,11 @@ impl Source {
                 }),
                 None,
             ),
-            Self::Prefetched(v) => {
+            Self::Prefetched(v, _) => {
                 let p = Arc::new(Prefetched::new(v.clone()));
                 (p.clone(), Some(p))
             }
-            Self::Bridge(g) => {
+            Self::Bridge(g, _) => {
                 let ctx = ctx
                     .ok_or_else(|| Failure::Error("no event loop for a bridged store".into()))?
                     .clone();
@@ -147,8 +153,8 @@ impl Source {
     fn label(&self) -> String {
         match self {
             Self::Native(n, k) => format!("{n:?}/{k}"),
-            Self::Prefetched(_) => "memory chunk".into(),
-            Self::Bridge(_) => "chunk".into(),
+            Self::Prefetched(_, k) => format!("memory chunk {k:?}"),
+            Self::Bridge(_, p) => format!("chunk {p:?}"),
         }
     }
 }
@@ -368,7 +374,16 @@ fn write_one(
             ))
         }
     };
-    r.map_err(|e| Failure::from_array(&label, e))?;
+    match r {
+        Err(e) if e.to_string().contains(crate::pycodec::NO_CHUNK) => {
+            // zarr's meaning of a codec's `None`: the chunk is not stored
+            let origin = vec![0u64; array.dimensionality()];
+            array
+                .erase_chunk(&origin)
+                .map_err(|e| Failure::from_array(&label, e))?;
+        }
+        r => r.map_err(|e| Failure::from_array(&label, e))?,
+    }
     Ok(prefetched.and_then(|p| p.take_put()))
 }
 

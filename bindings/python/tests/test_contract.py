@@ -8,13 +8,14 @@ import multiprocessing
 import os
 import pickle
 import time
+import warnings
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
 import numpy as np
 import pytest
 import zarr
-from zarr.abc.codec import BytesBytesCodec
+from zarr.abc.codec import ArrayArrayCodec
 from zarr.storage import LocalStore, MemoryStore
 
 from conftest import ZARRKIT, pipeline
@@ -23,8 +24,9 @@ import zarrkit
 
 
 @dataclass(frozen=True)
-class XorCodec(BytesBytesCodec):
-    """A codec implemented in Python only: zarrkit cannot run it."""
+class NegateCodec(ArrayArrayCodec):
+    """An array-to-array codec implemented in Python only: zarrkit cannot run it (it runs
+    Python codecs in the bytes-to-bytes position only)."""
 
     is_fixed_size = True
 
@@ -33,21 +35,22 @@ class XorCodec(BytesBytesCodec):
         return cls()
 
     def to_dict(self):
-        return {"name": "test.xor"}
+        return {"name": "test.negate"}
 
-    async def _decode_single(self, chunk_bytes, chunk_spec):
-        a = chunk_bytes.as_numpy_array() ^ 0x5A
-        return chunk_spec.prototype.buffer.from_array_like(a)
+    def resolve_metadata(self, chunk_spec):
+        return chunk_spec
 
-    async def _encode_single(self, chunk_bytes, chunk_spec):
-        a = chunk_bytes.as_numpy_array() ^ 0x5A
-        return chunk_spec.prototype.buffer.from_array_like(a)
+    async def _decode_single(self, chunk_array, chunk_spec):
+        return chunk_spec.prototype.nd_buffer.from_ndarray_like(-chunk_array.as_ndarray_like())
+
+    async def _encode_single(self, chunk_array, chunk_spec):
+        return chunk_spec.prototype.nd_buffer.from_ndarray_like(-chunk_array.as_ndarray_like())
 
     def compute_encoded_size(self, input_byte_length, chunk_spec):
         return input_byte_length
 
 
-zarr.registry.register_codec("test.xor", XorCodec)
+zarr.registry.register_codec("test.negate", NegateCodec)
 
 
 def test_entry_point_and_registry():
@@ -59,21 +62,21 @@ def test_entry_point_and_registry():
 
 def test_strict_raises_on_unsupported_codec():
     with pipeline(ZARRKIT, strict=True):
-        a = zarr.create_array(MemoryStore(), shape=(8,), dtype="u1", chunks=(4,), compressors=XorCodec())
-        with pytest.raises(zarrkit.UnsupportedError):
-            a[...] = np.arange(8, dtype="u1")
+        a = zarr.create_array(MemoryStore(), shape=(8,), dtype="i1", chunks=(4,), filters=NegateCodec())
+        with pytest.raises(zarrkit.UnsupportedError, match="array-to-array"):
+            a[...] = np.arange(8, dtype="i1")
 
 
 def test_non_strict_falls_back_with_warning():
     with pipeline(ZARRKIT, strict=False):
         s = MemoryStore()
-        a = zarr.create_array(s, shape=(8,), dtype="u1", chunks=(4,), compressors=XorCodec())
+        a = zarr.create_array(s, shape=(8,), dtype="i1", chunks=(4,), filters=NegateCodec(), compressors=None)
         with pytest.warns(zarrkit.ZarrkitFallbackWarning):
-            a[...] = np.arange(8, dtype="u1")
+            a[...] = np.arange(8, dtype="i1")
         with pytest.warns(zarrkit.ZarrkitFallbackWarning):
             assert (a[...] == np.arange(8)).all()
         raw = s._store_dict["c/0"].to_bytes()
-        assert raw == bytes(np.arange(4, dtype="u1") ^ 0x5A)
+        assert raw == (-np.arange(4, dtype="i1")).tobytes()
 
 
 def test_equality_and_pickling():
@@ -283,8 +286,8 @@ def test_fork_while_requests_are_in_flight(warm_array, tmp_path):
 
 def test_codec_class_overriding_how_it_codes_is_not_ignored():
     """A codec class configured for a name (`codecs.blosc`) that overrides how it codes runs
-    as its Python code says: strict raises, non-strict hands it to zarr's own pipeline. A
-    subclass that only derives from the codec is that codec, run natively."""
+    as its Python code says: zarrkit calls it (strict or not, no fallback). A subclass that
+    only derives from the codec is that codec, run natively."""
     from zarr.codecs import BloscCodec
     from zarr.registry import get_codec_class, register_codec
 
@@ -304,15 +307,14 @@ def test_codec_class_overriding_how_it_codes_is_not_ignored():
             register_codec("blosc", cls)
         name = f"{CountingBlosc.__module__}.{CountingBlosc.__qualname__}"
         with zarr.config.set({"codecs.blosc": name}):
-            with pipeline(ZARRKIT, strict=True):
-                a = zarr.create_array(MemoryStore(), shape=(16,), chunks=(4,), dtype="i4", compressors=[{"name": "blosc", "configuration": {}}])
-                with pytest.raises(zarrkit.UnsupportedError, match="CountingBlosc"):
+            for strict in (True, False):
+                calls.clear()
+                with pipeline(ZARRKIT, strict=strict), warnings.catch_warnings():
+                    warnings.simplefilter("error", zarrkit.ZarrkitFallbackWarning)
+                    a = zarr.create_array(MemoryStore(), shape=(16,), chunks=(4,), dtype="i4", compressors=[{"name": "blosc", "configuration": {}}])
                     a[...] = np.arange(16)
-            with pipeline(ZARRKIT, strict=False):
-                a = zarr.create_array(MemoryStore(), shape=(16,), chunks=(4,), dtype="i4", compressors=[{"name": "blosc", "configuration": {}}])
-                with pytest.warns(zarrkit.ZarrkitFallbackWarning):
-                    a[...] = np.arange(16)
-                assert calls and list(a[...]) == list(range(16))
+                    assert len(calls) == 4  # one per chunk, through zarrkit
+                    assert list(a[...]) == list(range(16))
         name = f"{PlainBlosc.__module__}.{PlainBlosc.__qualname__}"
         with zarr.config.set({"codecs.blosc": name}), pipeline(ZARRKIT, strict=True):
             a = zarr.create_array(MemoryStore(), shape=(16,), chunks=(4,), dtype="i4", compressors=[{"name": "blosc", "configuration": {}}])

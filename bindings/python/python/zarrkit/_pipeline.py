@@ -190,8 +190,10 @@ def _generic_time_v3(dt: Any) -> Any:
     return dt
 
 
-def _metadata(codecs: tuple[Codec, ...], spec: ArraySpec) -> str:
-    """zarrkit metadata of an array whose only chunk is a chunk of ``spec``."""
+def _metadata(codecs: tuple[Codec, ...], spec: ArraySpec, handles: list[int]) -> str:
+    """zarrkit metadata of an array whose only chunk is a chunk of ``spec``. Codecs only
+    Python can run are named by handles of ``_native.python_codec`` (appended to
+    ``handles``; the caller releases them once the metadata is bound)."""
     shape = [int(n) for n in spec.shape]
     if _is_v2(codecs):
         (v2,) = codecs
@@ -205,7 +207,7 @@ def _metadata(codecs: tuple[Codec, ...], spec: ArraySpec) -> str:
             "fill_value": None if fill is None else spec.dtype.to_json_scalar(fill, zarr_format=2),
             "order": spec.order,
             "filters": [f.get_config() for f in v2.filters] if v2.filters else None,
-            "compressor": v2.compressor.get_config() if v2.compressor is not None else None,
+            "compressor": _v2_compressor_json(v2.compressor, handles),
             "dimension_separator": ".",
         }
     else:
@@ -217,7 +219,7 @@ def _metadata(codecs: tuple[Codec, ...], spec: ArraySpec) -> str:
             "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": shape}},
             "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
             "fill_value": spec.dtype.to_json_scalar(fill_value_or_default(spec), zarr_format=3),
-            "codecs": [_codec_json(c) for c in codecs],
+            "codecs": [_codec_json(c, spec, handles) for c in codecs],
             "attributes": {},
         }
     return json.dumps(meta, allow_nan=False, default=_json_default)
@@ -236,9 +238,78 @@ def _subchunk_write_order(codecs: tuple[Codec, ...]) -> str | None:
     return None
 
 
-def _codec_json(c: Codec) -> dict:
+def _v2_compressor_json(c: Any, handles: list[int]) -> dict | None:
+    """A Zarr V2 compressor's configuration, or a handle of it when only its Python code can
+    run it (a numcodecs id zarrkit has no plugin for, e.g. ``pickle``, or a class of the
+    user's that overrides how it codes)."""
+    if c is None:
+        return None
+    cfg = c.get_config()
+    cid = str(cfg.get("id", ""))
+    why = _overrides(c) or (
+        "" if _native.codec_known(cid, True) else f"zarrkit has no numcodecs codec {cid!r}"
+    )
+    if not why:
+        return cfg
+    handles.append(_native.python_codec(c, None, True, cid or type(c).__qualname__, False, True))
+    return {"id": "zarrkit.python", "handle": handles[-1]}
+
+
+def _python_codec_json(c: Codec, spec: ArraySpec, handles: list[int], top: bool) -> dict | None:
+    """The metadata naming a handle of ``c`` when only its Python code can run it (a class
+    that overrides how it codes, or a name zarrkit has no plugin for), else ``None``.
+    zarrkit runs Python codecs in the bytes-to-bytes and array-to-bytes (fixed-size data
+    types) positions."""
+    try:
+        name = str(c.to_dict().get("name", ""))
+    except Exception:  # noqa: BLE001 - a codec that cannot describe itself
+        name = ""
+    why = _overrides(c) or (
+        f"zarrkit has no codec {name!r}" if not name or not _native.codec_known(name) else ""
+    )
+    if not why:
+        return None
+    kind = _kind(c)
+    if kind == "aa":
+        raise UnsupportedError(
+            f"{why}; zarrkit runs codecs in Python only in the bytes-to-bytes and "
+            "array-to-bytes positions, this one is array-to-array"
+        )
+    handles.append(
+        _native.python_codec(c, spec, False, name or type(c).__qualname__, kind == "ab", top)
+    )
+    return {"name": "zarrkit.python", "configuration": {"handle": handles[-1]}}
+
+
+def _codec_json(c: Codec, spec: ArraySpec, handles: list[int], top: bool = True) -> dict:
     """A codec's metadata, with numcodecs' defaults spelled out (``numcodecs.blosc`` made
-    without arguments writes ``{}``; zarrkit wants every field)."""
+    without arguments writes ``{}``; zarrkit wants every field); sharding's inner codecs
+    described the same way (with its inner chunks' and index's specs)."""
+    from zarr.codecs.sharding import ShardingCodec
+
+    if isinstance(c, ShardingCodec) and not _overrides(c):
+        d = c.to_dict()
+        cfg = dict(d.get("configuration") or {})
+        inner = spec
+        get_inner = getattr(c, "_get_chunk_spec", None)
+        if get_inner is not None:
+            try:
+                inner = get_inner(spec)
+            except Exception:  # noqa: BLE001 - keep the shard's spec
+                inner = spec
+        cfg["codecs"] = [_codec_json(x, inner, handles, False) for x in c.codecs]
+        index_spec = spec
+        get_index = getattr(c, "_get_index_chunk_spec", None)
+        if get_index is not None:
+            try:
+                index_spec = get_index(c._get_chunks_per_shard(spec))
+            except Exception:  # noqa: BLE001 - keep the shard's spec
+                index_spec = spec
+        cfg["index_codecs"] = [_codec_json(x, index_spec, handles, False) for x in c.index_codecs]
+        return {**d, "configuration": cfg}
+    bridged = _python_codec_json(c, spec, handles, top)
+    if bridged is not None:
+        return bridged
     d = c.to_dict()
     name = d.get("name", "") if isinstance(d, dict) else ""
     inner = getattr(c, "_codec", None) if name.startswith("numcodecs.") else None
@@ -272,14 +343,8 @@ class _State:
         self.specs: dict[Any, Any] = {}
         self.fallback: BatchedCodecPipeline | None = None
         self.codecs = codecs
-        # Why a codec's own Python code must run (a subclass overriding how it codes), or "".
-        self.python_only: str | None = None
 
     def spec(self, spec: ArraySpec) -> Any:
-        if self.python_only is None:
-            self.python_only = _python_only_codec(self.codecs)
-        if self.python_only:
-            raise UnsupportedError(self.python_only)
         key = spec._key() if hasattr(spec, "_key") else spec
         try:
             got = self.specs.get(key)
@@ -289,15 +354,21 @@ class _State:
             if isinstance(got, BaseException):
                 raise got
             return got
+        handles: list[int] = []
         try:
-            meta = _metadata(self.codecs, spec)
-            got = _native.Spec(meta, _strings(spec), _subchunk_write_order(self.codecs))
+            meta = _metadata(self.codecs, spec, handles)
+            # (the spec owns the handles from here on, bound or not)
+            got = _native.Spec(meta, _strings(spec), _subchunk_write_order(self.codecs), handles)
+            handles = []
         except UnsupportedError as e:
             got = e
         except (TypeError, ValueError, AttributeError, NotImplementedError) as e:
             if isinstance(e, _native.ZarrkitError):
                 raise
             got = UnsupportedError(f"cannot describe the array to zarrkit: {e}")
+        finally:
+            if handles:  # described, never handed to a spec
+                _native.release_python_codecs(handles)
         if key is not None:
             with self.lock:
                 self.specs[key] = got
@@ -339,24 +410,108 @@ _CODING_METHODS = (
 )
 
 
-def _python_only_codec(codecs: Iterable[Codec]) -> str:
-    for c in codecs:
-        cls = type(c)
-        for klass in cls.__mro__:
-            if klass.__module__.split(".")[0] in ("zarr", "numcodecs", "builtins", "abc"):
-                break
-            over = [m for m in _CODING_METHODS if m in vars(klass)]
-            if over:
-                return (
-                    f"codec {cls.__module__}.{cls.__qualname__} codes in Python "
-                    f"({klass.__qualname__} overrides {', '.join(over)})"
-                )
-        inner = [*(getattr(c, "codecs", None) or ()), *(getattr(c, "index_codecs", None) or ())]
-        if inner:
-            why = _python_only_codec(inner)
-            if why:
-                return why
+def _overrides(c: Any) -> str:
+    """Why ``c``'s own Python code must run (its class, outside zarr-python and numcodecs,
+    overrides how it codes), or ""."""
+    cls = type(c)
+    for klass in cls.__mro__:
+        if klass.__module__.split(".")[0] in ("zarr", "numcodecs", "builtins", "abc"):
+            break
+        over = [m for m in _CODING_METHODS if m in vars(klass)]
+        if over:
+            return (
+                f"codec {cls.__module__}.{cls.__qualname__} codes in Python "
+                f"({klass.__qualname__} overrides {', '.join(over)})"
+            )
     return ""
+
+
+# Per worker thread: the event loop on which a Python codec's coroutine runs (zarrkit's
+# worker threads never run another loop).
+_codec_loops = threading.local()
+
+
+def _py_codec(
+    codec: Any, decode: bool, data: bytes, spec: Any, numcodecs: bool, shape: list | None
+) -> bytes | None:
+    """Run a Python codec on one chunk's bytes, on a zarrkit worker thread (see
+    ``bindings/python/src/pycodec.rs``): numcodecs' ``encode``/``decode``, or zarr's
+    ``_encode_sync``/``_decode_sync``, or its ``_encode_single``/``_decode_single`` coroutine
+    on this thread's own event loop. ``shape``: an array-to-bytes codec's chunk shape (its
+    decoded side is the chunk's elements, native byte order, C order)."""
+    if numcodecs:
+        from numcodecs.compat import ensure_bytes, ensure_contiguous_ndarray
+
+        if decode:
+            if getattr(codec, "codec_id", None) == "pickle":
+                _check_pickle_allowed_v2((codec,))
+            out = codec.decode(data)
+        else:
+            out = codec.encode(np.frombuffer(data, dtype="u1"))
+        if isinstance(out, (bytes, bytearray, memoryview)):
+            return bytes(out)
+        try:
+            return ensure_bytes(out)
+        except (TypeError, ValueError):
+            return ensure_contiguous_ndarray(out).tobytes()
+    from zarr.core.buffer import default_buffer_prototype
+
+    proto = getattr(spec, "prototype", None) or default_buffer_prototype()
+    native_dtype = None
+    if shape is not None:
+        shape = tuple(int(n) for n in shape)
+        if tuple(spec.shape) != shape:
+            import dataclasses
+
+            spec = dataclasses.replace(spec, shape=shape)
+        native_dtype = spec.dtype.to_native_dtype()
+    if shape is not None and not decode:
+        arr = np.frombuffer(data, dtype=native_dtype).reshape(shape)
+        buf = proto.nd_buffer.from_numpy_array(arr)
+    else:
+        buf = proto.buffer.from_bytes(data)
+    name = "_decode" if decode else "_encode"
+    if _use_sync(type(codec), name):
+        out = getattr(codec, name + "_sync")(buf, spec)
+    else:
+        loop = getattr(_codec_loops, "loop", None)
+        if loop is None or loop.is_closed():
+            loop = asyncio.new_event_loop()
+            _codec_loops.loop = loop
+        out = loop.run_until_complete(getattr(codec, name + "_single")(buf, spec))
+    if out is None:
+        return None
+    if shape is not None and decode:
+        return np.ascontiguousarray(out.as_numpy_array(), dtype=native_dtype).tobytes()
+    return out.to_bytes() if hasattr(out, "to_bytes") else bytes(out)
+
+
+_sync_choice: dict[tuple[type, str], bool] = {}
+
+
+def _use_sync(cls: type, name: str) -> bool:
+    """Whether a codec class codes through its ``<name>_sync`` method rather than its
+    ``<name>_single`` coroutine: when it has one defined in the same class as, or a subclass
+    of, the one defining the coroutine (a subclass overriding only ``_encode_single`` of a
+    codec with both is coded by its override)."""
+    got = _sync_choice.get((cls, name))
+    if got is None:
+
+        def definer(method: str) -> type | None:
+            return next((k for k in cls.__mro__ if method in vars(k)), None)
+
+        sync_k, async_k = definer(name + "_sync"), definer(name + "_single")
+        got = sync_k is not None and (async_k is None or issubclass(sync_k, async_k))
+        _sync_choice[(cls, name)] = got
+    return got
+
+
+def _check_pickle_allowed_v2(codecs: tuple[Any, ...]) -> None:
+    from zarr.codecs import _v2
+
+    check = getattr(_v2, "_check_pickle_allowed", None)
+    if check is not None:
+        check(codecs)
 
 
 def _kind(c: Codec) -> str:
@@ -971,9 +1126,9 @@ class ZarrkitCodecPipeline(CodecPipeline):
                 it[3] = (0, native, key)
             elif how == _MEMORY:
                 if for_write and complete is True:
-                    it[3] = (1, None)
+                    it[3] = (1, None, key)
                 else:
-                    it[3] = (1, _np_bytes(store._store_dict.get(key)))
+                    it[3] = (1, _np_bytes(store._store_dict.get(key)), key)
             elif for_write and complete is True:
                 it[3] = (1, None)
             elif ranged:
