@@ -664,6 +664,7 @@ fn write(
 #[pyfunction]
 fn after_fork() {
     pool::after_fork();
+    pycodec::after_fork_in_child();
 }
 
 /// The current fork generation (for tests).

@@ -153,8 +153,8 @@ impl Source {
     fn label(&self) -> String {
         match self {
             Self::Native(n, k) => format!("{n:?}/{k}"),
-            Self::Prefetched(_, k) => format!("memory chunk {k:?}"),
-            Self::Bridge(_, p) => format!("chunk {p:?}"),
+            Self::Prefetched(_, k) | Self::Bridge(_, k) if !k.is_empty() => format!("chunk {k:?}"),
+            _ => "chunk".into(),
         }
     }
 }

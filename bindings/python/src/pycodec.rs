@@ -123,7 +123,8 @@ impl Drop for Handles {
 
 /// The Python exception a codec error's message names, if it is still kept.
 pub fn take_error(message: &str) -> Option<PyErr> {
-    let at = message.find("[python exception #")?;
+    // (the last marker: a codec's own exception text comes before it)
+    let at = message.rfind("[python exception #")?;
     let rest = &message[at + "[python exception #".len()..];
     let id: u64 = rest.split(']').next()?.parse().ok()?;
     let mut e = errors().lock();
@@ -133,12 +134,32 @@ pub fn take_error(message: &str) -> Option<PyErr> {
 
 fn keep_error(err: PyErr) -> u64 {
     let id = NEXT.fetch_add(1, Ordering::Relaxed);
-    let mut e = errors().lock();
-    if e.len() >= KEPT {
-        e.pop_front();
-    }
-    e.push_back((id, err));
+    let evicted = {
+        let mut e = errors().lock();
+        let old = if e.len() >= KEPT { e.pop_front() } else { None };
+        e.push_back((id, err));
+        old
+    };
+    // (dropped after the lock: freeing a traceback may run Python code, which may let another
+    // thread take the GIL and then want this lock)
+    drop(evicted);
     id
+}
+
+/// In a forked child (from `_native.after_fork`, with the GIL): a table lock a parent thread
+/// held at the moment of the fork stays locked forever; it is released (the child has no
+/// other thread, and each lock is held only for one map operation).
+pub fn after_fork_in_child() {
+    // SAFETY: in the child only the forking thread exists; a held lock belonged to a thread
+    // that is gone.
+    unsafe {
+        if table().is_locked() {
+            table().force_unlock();
+        }
+        if errors().is_locked() {
+            errors().force_unlock();
+        }
+    }
 }
 
 fn handle_of(config: Option<&Map<String, Value>>) -> Result<Arc<Entry>, String> {
@@ -238,10 +259,14 @@ impl PythonCodec {
                         e.label
                     ),
                 )),
+                Ok(None) if decode => Err(CodecError::new(
+                    NAME,
+                    format!("Python codec {} returned None from decode", e.label),
+                )),
                 Ok(None) => Err(CodecError::unsupported(
                     NAME,
                     format!(
-                        "Python codec {} returned None from {what} (zarr's \"do not store this \
+                        "Python codec {} returned None from encode (zarr's \"do not store this \
                          chunk\"), which a codec inside sharding cannot mean in zarrkit's chain",
                         e.label
                     ),

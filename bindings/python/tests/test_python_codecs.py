@@ -89,12 +89,16 @@ class FailingCodec(BytesBytesCodec):
 zarr.registry.register_codec("test.pyfail", FailingCodec)
 
 
+SEEN = []
+
+
 class Reverse(Numcodec):
     """A numcodecs compressor zarrkit has no plugin for (bytes reversed)."""
 
     codec_id = "test-reverse"
 
     def encode(self, buf):
+        SEEN.append((buf.dtype.str, buf.shape))
         return bytes(numcodecs.compat.ensure_bytes(buf))[::-1]
 
     def decode(self, buf, out=None):
@@ -154,6 +158,7 @@ def test_python_codec_exception_reaches_the_caller():
 
 
 def test_numcodecs_compressor_without_a_plugin_v2():
+    SEEN.clear()
     data = np.arange(20, dtype="<i2")
     stores = {}
     for name, path in (("zk", ZARRKIT), ("zarr", DEFAULT)):
@@ -164,6 +169,8 @@ def test_numcodecs_compressor_without_a_plugin_v2():
             stores[name] = s
     assert store_bytes(stores["zk"]) == store_bytes(stores["zarr"])
     assert store_bytes(stores["zk"])["0"] == data[:6].tobytes()[::-1]
+    # handed the chunk as zarr hands it: an array of the data type and chunk shape
+    assert SEEN == [("<i2", (6,))] * 8
     with pipeline(ZARRKIT):
         np.testing.assert_array_equal(zarr.open_array(stores["zarr"])[...], data)
 
@@ -324,3 +331,25 @@ def test_partial_write_into_a_corrupt_chunk_is_an_error():
         with pytest.raises(zarrkit.ZarrkitError, match="c/1.*zstd"):
             a[4] = 9
         assert s._store_dict["c/1"].to_bytes() == b"garbage!"
+
+
+def test_a_batch_override_is_what_codes():
+    """A subclass that overrides only the batch `encode` of a codec with sync methods is coded
+    by its override (zarr's pipelines call the batch method)."""
+    from zarr.codecs import Crc32cCodec
+
+    calls = []
+
+    @dataclass(frozen=True)
+    class CountingCrc(Crc32cCodec):
+        async def encode(self, chunks_and_specs):
+            chunks_and_specs = list(chunks_and_specs)
+            calls.append(len(chunks_and_specs))
+            return await super().encode(chunks_and_specs)
+
+    with pipeline(ZARRKIT):
+        s = MemoryStore()
+        a = zarr.create_array(s, shape=(8,), chunks=(4,), dtype="u1", compressors=[CountingCrc()])
+        a[...] = np.arange(8, dtype="u1")
+        assert calls == [1, 1]
+        np.testing.assert_array_equal(a[...], np.arange(8))

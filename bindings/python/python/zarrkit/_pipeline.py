@@ -207,7 +207,7 @@ def _metadata(codecs: tuple[Codec, ...], spec: ArraySpec, handles: list[int]) ->
             "fill_value": None if fill is None else spec.dtype.to_json_scalar(fill, zarr_format=2),
             "order": spec.order,
             "filters": [f.get_config() for f in v2.filters] if v2.filters else None,
-            "compressor": _v2_compressor_json(v2.compressor, handles),
+            "compressor": _v2_compressor_json(v2.compressor, None if v2.filters else spec, handles),
             "dimension_separator": ".",
         }
     else:
@@ -219,7 +219,7 @@ def _metadata(codecs: tuple[Codec, ...], spec: ArraySpec, handles: list[int]) ->
             "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": shape}},
             "chunk_key_encoding": {"name": "default", "configuration": {"separator": "/"}},
             "fill_value": spec.dtype.to_json_scalar(fill_value_or_default(spec), zarr_format=3),
-            "codecs": [_codec_json(c, spec, handles) for c in codecs],
+            "codecs": _codecs_json(codecs, spec, handles, True),
             "attributes": {},
         }
     return json.dumps(meta, allow_nan=False, default=_json_default)
@@ -238,10 +238,11 @@ def _subchunk_write_order(codecs: tuple[Codec, ...]) -> str | None:
     return None
 
 
-def _v2_compressor_json(c: Any, handles: list[int]) -> dict | None:
+def _v2_compressor_json(c: Any, spec: ArraySpec | None, handles: list[int]) -> dict | None:
     """A Zarr V2 compressor's configuration, or a handle of it when only its Python code can
     run it (a numcodecs id zarrkit has no plugin for, e.g. ``pickle``, or a class of the
-    user's that overrides how it codes)."""
+    user's that overrides how it codes). ``spec``: the chunk's, when no filter comes first
+    (the compressor then sees the chunk as an array, as zarr hands it)."""
     if c is None:
         return None
     cfg = c.get_config()
@@ -251,7 +252,7 @@ def _v2_compressor_json(c: Any, handles: list[int]) -> dict | None:
     )
     if not why:
         return cfg
-    handles.append(_native.python_codec(c, None, True, cid or type(c).__qualname__, False, True))
+    handles.append(_native.python_codec(c, spec, True, cid or type(c).__qualname__, False, True))
     return {"id": "zarrkit.python", "handle": handles[-1]}
 
 
@@ -281,6 +282,19 @@ def _python_codec_json(c: Codec, spec: ArraySpec, handles: list[int], top: bool)
     return {"name": "zarrkit.python", "configuration": {"handle": handles[-1]}}
 
 
+def _codecs_json(codecs: Iterable[Codec], spec: ArraySpec, handles: list[int], top: bool) -> list:
+    """The metadata of a chain; each codec described with the spec the codecs before it
+    resolve (as zarr hands it to the codec: a cast or transpose changes it)."""
+    out = []
+    for c in codecs:
+        out.append(_codec_json(c, spec, handles, top))
+        try:
+            spec = c.resolve_metadata(spec)
+        except Exception:  # noqa: BLE001 - zarrkit resolves the chain itself; keep this one
+            pass
+    return out
+
+
 def _codec_json(c: Codec, spec: ArraySpec, handles: list[int], top: bool = True) -> dict:
     """A codec's metadata, with numcodecs' defaults spelled out (``numcodecs.blosc`` made
     without arguments writes ``{}``; zarrkit wants every field); sharding's inner codecs
@@ -297,7 +311,7 @@ def _codec_json(c: Codec, spec: ArraySpec, handles: list[int], top: bool = True)
                 inner = get_inner(spec)
             except Exception:  # noqa: BLE001 - keep the shard's spec
                 inner = spec
-        cfg["codecs"] = [_codec_json(x, inner, handles, False) for x in c.codecs]
+        cfg["codecs"] = _codecs_json(c.codecs, inner, handles, False)
         index_spec = spec
         get_index = getattr(c, "_get_index_chunk_spec", None)
         if get_index is not None:
@@ -305,7 +319,7 @@ def _codec_json(c: Codec, spec: ArraySpec, handles: list[int], top: bool = True)
                 index_spec = get_index(c._get_chunks_per_shard(spec))
             except Exception:  # noqa: BLE001 - keep the shard's spec
                 index_spec = spec
-        cfg["index_codecs"] = [_codec_json(x, index_spec, handles, False) for x in c.index_codecs]
+        cfg["index_codecs"] = _codecs_json(c.index_codecs, index_spec, handles, False)
         return {**d, "configuration": cfg}
     bridged = _python_codec_json(c, spec, handles, top)
     if bridged is not None:
@@ -426,9 +440,19 @@ def _overrides(c: Any) -> str:
     return ""
 
 
-# Per worker thread: the event loop on which a Python codec's coroutine runs (zarrkit's
-# worker threads never run another loop).
-_codec_loops = threading.local()
+# (process id, thread id) -> the event loop on which a Python codec's coroutines run on that
+# zarrkit worker thread (worker threads never run another loop). Not a `threading.local`: a
+# worker's Python thread state, and so its thread-local data, lasts one call only.
+_codec_loops: dict[tuple[int, int], asyncio.AbstractEventLoop] = {}
+
+
+def _codec_loop() -> asyncio.AbstractEventLoop:
+    key = (os.getpid(), threading.get_ident())
+    loop = _codec_loops.get(key)
+    if loop is None or loop.is_closed():
+        loop = asyncio.new_event_loop()
+        _codec_loops[key] = loop
+    return loop
 
 
 def _py_codec(
@@ -447,7 +471,7 @@ def _py_codec(
                 _check_pickle_allowed_v2((codec,))
             out = codec.decode(data)
         else:
-            out = codec.encode(np.frombuffer(data, dtype="u1"))
+            out = codec.encode(_v2_chunk_view(data, spec))
         if isinstance(out, (bytes, bytearray, memoryview)):
             return bytes(out)
         try:
@@ -464,21 +488,21 @@ def _py_codec(
             import dataclasses
 
             spec = dataclasses.replace(spec, shape=shape)
-        native_dtype = spec.dtype.to_native_dtype()
+        # (zarrkit's elements are in the machine's byte order, whatever the data type says)
+        native_dtype = _native_dtype(spec.dtype.to_native_dtype())
     if shape is not None and not decode:
         arr = np.frombuffer(data, dtype=native_dtype).reshape(shape)
         buf = proto.nd_buffer.from_numpy_array(arr)
     else:
         buf = proto.buffer.from_bytes(data)
     name = "_decode" if decode else "_encode"
-    if _use_sync(type(codec), name):
+    how = _coding_method(codec, name)
+    if how == "sync":
         out = getattr(codec, name + "_sync")(buf, spec)
+    elif how == "batch":
+        (out,) = _codec_loop().run_until_complete(getattr(codec, name[1:])([(buf, spec)]))
     else:
-        loop = getattr(_codec_loops, "loop", None)
-        if loop is None or loop.is_closed():
-            loop = asyncio.new_event_loop()
-            _codec_loops.loop = loop
-        out = loop.run_until_complete(getattr(codec, name + "_single")(buf, spec))
+        out = _codec_loop().run_until_complete(getattr(codec, name + "_single")(buf, spec))
     if out is None:
         return None
     if shape is not None and decode:
@@ -486,23 +510,43 @@ def _py_codec(
     return out.to_bytes() if hasattr(out, "to_bytes") else bytes(out)
 
 
-_sync_choice: dict[tuple[type, str], bool] = {}
+def _v2_chunk_view(data: bytes, spec: Any) -> Any:
+    """What a Zarr V2 compressor is handed, as zarr hands it: the chunk as an array of the
+    array's data type and shape (its byte order and memory order) when no filter comes before
+    it (``spec`` given), else the filters' bytes."""
+    if spec is not None:
+        dt = spec.dtype.to_native_dtype()
+        if dt.itemsize and not dt.hasobject and len(data) == dt.itemsize * int(np.prod(spec.shape)):
+            return np.frombuffer(data, dtype=dt).reshape(spec.shape, order=spec.order)
+    return np.frombuffer(data, dtype="u1")
 
 
-def _use_sync(cls: type, name: str) -> bool:
-    """Whether a codec class codes through its ``<name>_sync`` method rather than its
-    ``<name>_single`` coroutine: when it has one defined in the same class as, or a subclass
-    of, the one defining the coroutine (a subclass overriding only ``_encode_single`` of a
-    codec with both is coded by its override)."""
-    got = _sync_choice.get((cls, name))
+_method_choice: dict[tuple[type, str], str] = {}
+
+
+def _coding_method(codec: Any, name: str) -> str:
+    """How zarrkit calls a codec for ``name`` (``_encode`` / ``_decode``): ``"sync"``
+    (``<name>_sync``), ``"single"`` (the ``<name>_single`` coroutine) or ``"batch"`` (the
+    batch coroutine ``encode`` / ``decode``) — whichever the most derived class defines (a
+    subclass overriding only ``_encode_single`` of a codec with both is coded by its
+    override), the synchronous one on a tie; never ``sync`` for a codec that says it is not
+    sync-capable (zarr's ``_sync_capable``)."""
+    cls = type(codec)
+    got = _method_choice.get((cls, name))
     if got is None:
 
         def definer(method: str) -> type | None:
             return next((k for k in cls.__mro__ if method in vars(k)), None)
 
-        sync_k, async_k = definer(name + "_sync"), definer(name + "_single")
-        got = sync_k is not None and (async_k is None or issubclass(sync_k, async_k))
-        _sync_choice[(cls, name)] = got
+        best: tuple[str, type] | None = None
+        for how, method in (("sync", name + "_sync"), ("single", name + "_single"), ("batch", name[1:])):
+            k = definer(method)
+            if k is not None and (best is None or (k is not best[1] and issubclass(k, best[1]))):
+                best = (how, k)
+        got = best[0] if best is not None else "single"
+        _method_choice[(cls, name)] = got
+    if got == "sync" and not getattr(codec, "_sync_capable", True):
+        return "single"
     return got
 
 
@@ -781,7 +825,8 @@ async def _run(start: Any, *args: Any) -> Any:
 
     The request runs on the extension's threads without the GIL; when it is done, its
     handle's descriptor becomes readable, and its result is taken on the event loop's
-    thread (the worker threads never call into Python)."""
+    thread (worker threads call into Python only to run a bridged store's coroutine on this
+    loop, or a codec only Python can run)."""
     pending = start(*args)
     if pending.done():
         return pending.result()
@@ -1130,7 +1175,7 @@ class ZarrkitCodecPipeline(CodecPipeline):
                 else:
                     it[3] = (1, _np_bytes(store._store_dict.get(key)), key)
             elif for_write and complete is True:
-                it[3] = (1, None)
+                it[3] = (1, None, str(getattr(getter, "path", "")))
             elif ranged:
                 # a shard: its index, then only the inner chunks needed, as zarr reads them
                 if bridge is None:
@@ -1141,7 +1186,7 @@ class ZarrkitCodecPipeline(CodecPipeline):
         if fetch:
             got = await _gather_limited([c for _, c in fetch], _io_threads())
             for (it, _), buf in zip(fetch, got, strict=True):
-                it[3] = (1, _np_bytes(buf))
+                it[3] = (1, _np_bytes(buf), str(getattr(it[4], "path", "")))
         return bridge
 
 
