@@ -375,7 +375,7 @@ fn write_one(
         }
     };
     match r {
-        Err(e) if e.to_string().contains(crate::pycodec::NO_CHUNK) => {
+        Err(e) if crate::pycodec::stores_no_chunk(&e) => {
             // zarr's meaning of a codec's `None`: the chunk is not stored
             let origin = vec![0u64; array.dimensionality()];
             array

@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use serde_json::{Map, Value};
@@ -39,6 +40,19 @@ pub const NAME: &str = "zarrkit.python";
 /// In a codec error: a top-level Python codec's encode returned `None` (zarr's "do not store
 /// this chunk"); the write erases the chunk instead of failing.
 pub const NO_CHUNK: &str = "[zarrkit: the Python codec stores no chunk]";
+
+/// Whether a chunk write failed only because a top-level Python codec's encode returned
+/// `None` (zarr's "do not store this chunk"): the codec error of this plugin that ends with
+/// [`NO_CHUNK`], not any error whose text merely contains it.
+pub fn stores_no_chunk(e: &zarrkit::ArrayError) -> bool {
+    matches!(
+        e,
+        zarrkit::ArrayError::Codec {
+            source: CodecError::Corrupt { codec, message },
+            ..
+        } if codec == NAME && message.ends_with(NO_CHUNK)
+    )
+}
 
 /// How many Python exceptions are kept for the requests that failed with them.
 const KEPT: usize = 64;
@@ -248,7 +262,10 @@ impl PythonCodec {
                 if got.is_none() {
                     return Ok(None);
                 }
-                Ok(Some(got.cast::<PyBytes>()?.as_bytes().to_vec()))
+                // one copy, out of the returned buffer (a `uint8` view of the codec's result)
+                let bytes = crate::bridge::buffer_bytes(py, &got)
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                Ok(Some(Vec::from(bytes)))
             };
             match run() {
                 Ok(Some(v)) => Ok(v),

@@ -406,12 +406,9 @@ def _check_pickle_allowed(codecs: tuple[Codec, ...]) -> None:
     codec: raises ``zarr.errors.PickleCodecDisabledError`` unless the user opted in."""
     from zarr.codecs import _v2
 
-    check = getattr(_v2, "_check_pickle_allowed", None)
-    if check is None:
-        return
     for c in codecs:
         if isinstance(c, _v2.V2Codec):
-            check((c.compressor, *(c.filters or ())))
+            _check_pickle_allowed_v2((c.compressor, *(c.filters or ())))
 
 
 # The methods through which a codec class codes data: a class outside zarr-python and
@@ -457,14 +454,15 @@ def _codec_loop() -> asyncio.AbstractEventLoop:
 
 def _py_codec(
     codec: Any, decode: bool, data: bytes, spec: Any, numcodecs: bool, shape: list | None
-) -> bytes | None:
+) -> Any:
     """Run a Python codec on one chunk's bytes, on a zarrkit worker thread (see
     ``bindings/python/src/pycodec.rs``): numcodecs' ``encode``/``decode``, or zarr's
     ``_encode_sync``/``_decode_sync``, or its ``_encode_single``/``_decode_single`` coroutine
     on this thread's own event loop. ``shape``: an array-to-bytes codec's chunk shape (its
-    decoded side is the chunk's elements, native byte order, C order)."""
+    decoded side is the chunk's elements, native byte order, C order). Returns the result's
+    bytes as a buffer (a ``uint8`` view, or ``bytes``), or ``None``."""
     if numcodecs:
-        from numcodecs.compat import ensure_bytes, ensure_contiguous_ndarray
+        from numcodecs.compat import ensure_contiguous_ndarray
 
         if decode:
             if getattr(codec, "codec_id", None) == "pickle":
@@ -473,11 +471,8 @@ def _py_codec(
         else:
             out = codec.encode(_v2_chunk_view(data, spec))
         if isinstance(out, (bytes, bytearray, memoryview)):
-            return bytes(out)
-        try:
-            return ensure_bytes(out)
-        except (TypeError, ValueError):
-            return ensure_contiguous_ndarray(out).tobytes()
+            return out
+        return _u1(ensure_contiguous_ndarray(out))
     from zarr.core.buffer import default_buffer_prototype
 
     proto = getattr(spec, "prototype", None) or default_buffer_prototype()
@@ -506,8 +501,13 @@ def _py_codec(
     if out is None:
         return None
     if shape is not None and decode:
-        return np.ascontiguousarray(out.as_numpy_array(), dtype=native_dtype).tobytes()
-    return out.to_bytes() if hasattr(out, "to_bytes") else bytes(out)
+        return _u1(np.ascontiguousarray(out.as_numpy_array(), dtype=native_dtype))
+    return _u1(out.as_numpy_array()) if hasattr(out, "as_numpy_array") else out
+
+
+def _u1(a: Any) -> Any:
+    """An array's bytes as a flat ``uint8`` view (a copy only if it is not contiguous)."""
+    return np.ascontiguousarray(a).reshape(-1).view(np.uint8)
 
 
 def _v2_chunk_view(data: bytes, spec: Any) -> Any:
@@ -551,6 +551,8 @@ def _coding_method(codec: Any, name: str) -> str:
 
 
 def _check_pickle_allowed_v2(codecs: tuple[Any, ...]) -> None:
+    """zarr's own gate for numcodecs codecs (``zarr.codecs._v2._check_pickle_allowed``, if
+    this zarr has it)."""
     from zarr.codecs import _v2
 
     check = getattr(_v2, "_check_pickle_allowed", None)
