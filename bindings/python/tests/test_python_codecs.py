@@ -353,3 +353,58 @@ def test_a_batch_override_is_what_codes():
         a[...] = np.arange(8, dtype="u1")
         assert calls == [1, 1]
         np.testing.assert_array_equal(a[...], np.arange(8))
+
+
+@pytest.mark.parametrize("index_location", ["start", "end"])
+def test_zarr_codec_code_patched_at_run_time_runs_as_patched(index_location, monkeypatch):
+    """A monkeypatch of zarr's own codec code (here sharding's ``_ShardIndex``) is honoured:
+    the codec runs in Python, as patched, called by zarrkit (strict mode: no fallback)."""
+    from zarr.codecs import BloscCodec
+    from zarr.codecs.sharding import ShardingCodec, _ShardIndex
+
+    from zarrkit._pipeline import _overrides
+
+    kw = dict(
+        shape=(16,), chunks=(8,), shards={"shape": (16,), "index_location": index_location},
+        compressors=BloscCodec(cname="lz4"), dtype="float32", fill_value=-999,
+    )
+    data = np.arange(16, dtype="float32")
+    assert _overrides(ShardingCodec(chunk_shape=(8,))) == ""
+    original = _ShardIndex.get_chunk_slice
+    seen = []
+
+    def counting(self, chunk_coords):
+        seen.append(chunk_coords)
+        return original(self, chunk_coords)
+
+    monkeypatch.setattr(_ShardIndex, "get_chunk_slice", counting)
+    assert "_ShardIndex.get_chunk_slice was replaced" in _overrides(ShardingCodec(chunk_shape=(8,)))
+    with pipeline(ZARRKIT):
+        a = zarr.create_array(MemoryStore(), **kw)
+        a[:] = data
+        np.testing.assert_array_equal(a[:], data)
+        assert a[3] == 3
+    assert seen  # the patched Python code ran
+    with pipeline(DEFAULT):  # and the bytes are zarr's
+        np.testing.assert_array_equal(zarr.open_array(a.store)[:], data)
+
+    monkeypatch.setattr(_ShardIndex, "get_chunk_slice", lambda self, chunk_coords: None)
+    with pipeline(ZARRKIT):
+        b = zarr.create_array(MemoryStore(), **kw)
+        b[:] = data
+        assert b[0] == -999  # every inner chunk looks missing, as the patch says
+
+    monkeypatch.setattr(_ShardIndex, "get_chunk_slice", original)
+    assert _overrides(ShardingCodec(chunk_shape=(8,))) == ""
+
+
+def test_no_zarr_codec_counts_as_patched_unpatched():
+    """zarr's own codecs as released never count as changed (they stay native)."""
+    import zarr.codecs as zc
+
+    from zarrkit._pipeline import _zarr_code_changed
+
+    classes = [v for v in vars(zc).values() if isinstance(v, type) and v.__module__.startswith("zarr.")]
+    assert len(classes) >= 10
+    for cls in classes:
+        assert _zarr_code_changed(cls) == "", cls

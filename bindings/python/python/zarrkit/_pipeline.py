@@ -23,11 +23,13 @@ asyncio future when the whole request is done:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import os
 import re
 import sys
 import threading
+import types
 import warnings
 import weakref
 from dataclasses import dataclass, field
@@ -434,6 +436,57 @@ def _overrides(c: Any) -> str:
                 f"codec {cls.__module__}.{cls.__qualname__} codes in Python "
                 f"({klass.__qualname__} overrides {', '.join(over)})"
             )
+    changed = _zarr_code_changed(cls)
+    if changed:
+        return (
+            f"codec {cls.__module__}.{cls.__qualname__} codes in Python "
+            f"(zarr's {changed} was replaced at run time)"
+        )
+    return ""
+
+
+def _functions(v: Any) -> list:
+    if isinstance(v, (staticmethod, classmethod)):
+        v = v.__func__
+    if isinstance(v, property):
+        return [f for f in (v.fget, v.fset, v.fdel) if f is not None]
+    return [v] if isinstance(v, types.FunctionType) else []
+
+
+_STDLIB = os.path.dirname(os.__file__)
+_ZARR_DIR: list[str] = []
+
+
+def _zarr_code_changed(cls: type) -> str:
+    """Which method of zarr-python's own code for ``cls`` (the zarr classes it derives from
+    and every class of their modules, e.g. sharding's ``_ShardIndex``) is a function from
+    elsewhere — a test's or a user's monkeypatch — or "". zarrkit's native codecs are
+    zarr's code as released; a codec whose code was changed runs in Python, as changed."""
+    if not _ZARR_DIR:
+        import zarr
+
+        _ZARR_DIR.append(os.path.dirname(os.path.abspath(zarr.__file__)) + os.sep)
+    modules = {k.__module__ for k in cls.__mro__ if k.__module__.startswith("zarr.")}
+    for name in sorted(modules):
+        module = sys.modules.get(name)
+        if module is None:
+            continue
+        for klass in list(vars(module).values()):
+            if not isinstance(klass, type) or klass.__module__ != name:
+                continue
+            for attr, v in list(vars(klass).items()):
+                for f in _functions(v):
+                    f = inspect.unwrap(f)
+                    if f.__module__ == name and f.__qualname__.startswith(klass.__qualname__ + "."):
+                        continue  # defined where it sits
+                    file = os.path.abspath(f.__code__.co_filename)
+                    if (
+                        f.__code__.co_filename.startswith("<")
+                        or file.startswith(_ZARR_DIR[0])
+                        or (file.startswith(_STDLIB + os.sep) and "-packages" not in file)
+                    ):
+                        continue  # generated (dataclass, NamedTuple, Protocol) or zarr's own
+                    return f"{name}.{klass.__qualname__}.{attr}"
     return ""
 
 
