@@ -136,6 +136,7 @@ impl NativeStore {
                 read: fs.clone() as Arc<dyn ReadableStorageTraits>,
                 write: Some(fs as Arc<dyn WritableStorageTraits>),
                 label: format!("file://{root}"),
+                remote: false,
             },
         })
     }
@@ -172,13 +173,16 @@ impl NativeStore {
                 read: Arc::new(z),
                 write: None,
                 label,
+                remote: false,
             },
         })
     }
 
     /// zarrkit's object store (S3, GCS, Azure) for `url` (`s3://bucket/prefix`, ...), with
-    /// exactly the object_store configuration `config` (the caller's obstore store's
-    /// `config` and `client_options`; the environment is not read), `retry` as
+    /// the object_store configuration `config` (the caller's obstore store's `config` and
+    /// `client_options`) over what the environment says (`AWS_*`, `GOOGLE_*`, `AZURE_*`, read
+    /// as obstore's own constructors read them: its `config` lists only what was passed, so
+    /// credentials from the environment must be read here too), `retry` as
     /// `(max_retries, retry_timeout_s, init_backoff_s, max_backoff_s, base)` (zarrkit's
     /// default policy if `None`), and no writes if `read_only`. Its requests run on this fork
     /// generation's I/O runtime.
@@ -199,9 +203,7 @@ impl NativeStore {
             }
         };
         let runtime = pool::runtime().map_err(ZarrkitError::new_err)?;
-        let mut b = zarrkit::store_object::ObjectStorage::builder(url)
-            .without_env()
-            .with_runtime(runtime);
+        let mut b = zarrkit::store_object::ObjectStorage::builder(url).with_runtime(runtime);
         for (k, v) in config {
             b = b.with_config(k, v);
         }
@@ -225,6 +227,7 @@ impl NativeStore {
                 read: store.clone() as Arc<dyn ReadableStorageTraits>,
                 write: (!read_only).then_some(store as Arc<dyn WritableStorageTraits>),
                 label: url.to_string(),
+                remote: true,
             },
         })
     }
@@ -522,14 +525,16 @@ impl Pending {
     }
 }
 
+/// Run `job` on the CPU pool (`threads`), or on the I/O pool when its requests wait (see
+/// `ops::Source::waits`): `io_threads` (zarr's `async.concurrency`), at least `threads`.
 fn spawn(
     threads: usize,
     io_threads: usize,
-    bridged: bool,
+    waits: bool,
     job: impl FnOnce() + Send + 'static,
 ) -> PyResult<()> {
-    let p = if bridged {
-        pool::pool(pool::Kind::Io, io_threads)
+    let p = if waits {
+        pool::pool(pool::Kind::Io, io_threads.max(threads))
     } else {
         pool::pool(pool::Kind::Cpu, threads)
     }
@@ -566,13 +571,11 @@ fn read(
     }
     let out = parse_buffer(out)?;
     let ctx = parse_bridge(bridge)?;
-    let bridged = parsed
-        .iter()
-        .any(|i| matches!(i.source, Source::Bridge(..)));
+    let waits = parsed.iter().any(|i| i.source.waits());
     let strings: Vec<bool> = parsed.iter().map(|i| i.template.strings).collect();
     let completion = Completion::new(ctx.clone())?;
     let c = completion.clone();
-    spawn(threads, io_threads, bridged, move || {
+    spawn(threads, io_threads, waits, move || {
         let r = ops::read(&parsed, out.as_ref().map(|(b, _)| b), ctx.as_ref(), threads);
         let keep = out.map(|(_, k)| k);
         let keep_items = parsed;
@@ -628,12 +631,10 @@ fn write(
     }
     let value = parse_buffer(value)?;
     let ctx = parse_bridge(bridge)?;
-    let bridged = parsed
-        .iter()
-        .any(|i| matches!(i.source, Source::Bridge(..)));
+    let waits = parsed.iter().any(|i| i.source.waits());
     let completion = Completion::new(ctx.clone())?;
     let c = completion.clone();
-    spawn(threads, io_threads, bridged, move || {
+    spawn(threads, io_threads, waits, move || {
         let r = ops::write(
             &parsed,
             value.as_ref().map(|(b, _)| b),

@@ -150,6 +150,17 @@ impl Source {
         })
     }
 
+    /// Whether a request on it waits on something other than this process's CPU (zarr's
+    /// store methods on the event loop, or a network store): such requests run on the I/O
+    /// pool, one thread per request zarr allows in flight.
+    pub fn waits(&self) -> bool {
+        match self {
+            Self::Native(n, _) => n.remote,
+            Self::Bridge(..) => true,
+            Self::Prefetched(..) => false,
+        }
+    }
+
     fn label(&self) -> String {
         match self {
             Self::Native(n, k) => format!("{n:?}/{k}"),

@@ -29,6 +29,10 @@ pub struct Native {
     pub write: Option<Arc<dyn WritableStorageTraits>>,
     /// What the store is, for messages.
     pub label: String,
+    /// Whether its reads and writes wait on a network (an object store): requests on
+    /// such a store run on the I/O pool (`async.concurrency` threads), not the CPU pool,
+    /// so that as many requests are in flight as zarr's config asks for, not one per core.
+    pub remote: bool,
 }
 
 impl std::fmt::Debug for Native {

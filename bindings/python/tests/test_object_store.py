@@ -223,3 +223,19 @@ def test_store_classification():
 # (`obstore.get` in a `fork` Pool worker never returns, without zarrkit loaded), and zarr
 # reads metadata through obstore. zarrkit's object store I/O runtime is per fork
 # generation (`pool::runtime`), like its thread pools (tests/test_contract.py's fork tests).
+
+
+def test_credentials_from_the_environment(endpoint, zk, no_bridge, monkeypatch):
+    """obstore reads credentials from `AWS_*` variables without listing them in its
+    `config`; zarrkit's native store reads them the same way (no instance-metadata lookup)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    bucket = _bucket(endpoint)
+    ob = S3Store(
+        bucket, prefix="env/arr", endpoint=endpoint, region="us-east-1",
+        virtual_hosted_style_request=False, client_options={"allow_http": True},
+    )
+    assert "access_key_id" not in (ob.config or {})
+    a = zarr.create_array(zarr.storage.ObjectStore(ob), shape=(6, 6), dtype="int16", chunks=(4, 4))
+    a[:] = np.arange(36, dtype="int16").reshape(6, 6)
+    np.testing.assert_array_equal(a[1:5, 2:6], np.arange(36, dtype="int16").reshape(6, 6)[1:5, 2:6])
