@@ -501,25 +501,43 @@ fn multi_range_reads_never_mix_versions() -> R {
                     .set(&k, Bytes::from(vec![g; len]))
                     .map_err(|e| e.to_string())?;
                 n += 1;
+                // A new version every few milliseconds: a read of eight ranges (eight
+                // requests) still races it, but usually finishes within one version, on
+                // a loaded machine too (back to back, every round could see a change).
+                std::thread::sleep(Duration::from_millis(5));
             }
             Ok(n)
         })
     };
     let ranges: Vec<ByteRange> = (0..8).map(|i| ByteRange::new(i * 8000, 100)).collect();
     let t = Instant::now();
-    let mut reads = 0;
+    let (mut reads, mut versions, mut gave_up) = (0, std::collections::HashSet::new(), 0);
     while t.elapsed() < Duration::from_secs(3) {
-        let r = store.read(&k, &ranges, None)?.ok_or("absent")?;
+        let r = match store.read(&k, &ranges, None) {
+            Ok(r) => r.ok_or("absent")?,
+            // Giving up after every retry saw a new version is a correct outcome (a clear
+            // error, not mixed bytes); only reads that return bytes are checked.
+            Err(e) if e.to_string().contains("kept changing") => {
+                gave_up += 1;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         let first = r.bytes[0][0];
         assert!(
             r.bytes.iter().all(|b| b.iter().all(|&x| x == first)),
             "a read mixed versions"
         );
+        versions.insert(first);
         reads += 1;
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let writes = writer.join().map_err(|_| "writer panicked")??;
-    assert!(reads > 10 && writes > 10, "{reads} reads, {writes} writes");
+    assert!(
+        reads > 10 && writes > 10 && versions.len() > 2,
+        "{reads} reads of {} versions ({gave_up} gave up), {writes} writes",
+        versions.len()
+    );
     Ok(())
 }
 
