@@ -408,3 +408,17 @@ def test_no_zarr_codec_counts_as_patched_unpatched():
     assert len(classes) >= 10
     for cls in classes:
         assert _zarr_code_changed(cls) == "", cls
+
+
+def test_a_patch_with_a_wrapped_cycle_counts_as_changed(monkeypatch):
+    """A replacement whose ``__wrapped__`` chain loops is still seen (not an exception)."""
+    from zarr.codecs.sharding import ShardingCodec, _ShardIndex
+
+    from zarrkit._pipeline import _overrides
+
+    def looping(self, chunk_coords):
+        return None
+
+    looping.__wrapped__ = looping
+    monkeypatch.setattr(_ShardIndex, "get_chunk_slice", looping)
+    assert "_ShardIndex.get_chunk_slice was replaced" in _overrides(ShardingCodec(chunk_shape=(8,)))

@@ -23,6 +23,7 @@ asyncio future when the whole request is done:
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 import os
@@ -453,8 +454,14 @@ def _functions(v: Any) -> list:
     return [v] if isinstance(v, types.FunctionType) else []
 
 
-_STDLIB = os.path.dirname(os.__file__)
-_ZARR_DIR: list[str] = []
+_STDLIB = os.path.dirname(os.__file__) + os.sep
+
+
+@functools.cache
+def _zarr_dir() -> str:
+    import zarr
+
+    return os.path.dirname(os.path.abspath(zarr.__file__)) + os.sep
 
 
 def _zarr_code_changed(cls: type) -> str:
@@ -462,10 +469,6 @@ def _zarr_code_changed(cls: type) -> str:
     and every class of their modules, e.g. sharding's ``_ShardIndex``) is a function from
     elsewhere — a test's or a user's monkeypatch — or "". zarrkit's native codecs are
     zarr's code as released; a codec whose code was changed runs in Python, as changed."""
-    if not _ZARR_DIR:
-        import zarr
-
-        _ZARR_DIR.append(os.path.dirname(os.path.abspath(zarr.__file__)) + os.sep)
     modules = {k.__module__ for k in cls.__mro__ if k.__module__.startswith("zarr.")}
     for name in sorted(modules):
         module = sys.modules.get(name)
@@ -476,14 +479,19 @@ def _zarr_code_changed(cls: type) -> str:
                 continue
             for attr, v in list(vars(klass).items()):
                 for f in _functions(v):
-                    f = inspect.unwrap(f)
+                    try:
+                        inner = inspect.unwrap(f)  # a decorator's function, not its wrapper
+                    except ValueError:  # a `__wrapped__` cycle
+                        inner = f
+                    if isinstance(inner, types.FunctionType):
+                        f = inner
                     if f.__module__ == name and f.__qualname__.startswith(klass.__qualname__ + "."):
                         continue  # defined where it sits
                     file = os.path.abspath(f.__code__.co_filename)
                     if (
                         f.__code__.co_filename.startswith("<")
-                        or file.startswith(_ZARR_DIR[0])
-                        or (file.startswith(_STDLIB + os.sep) and "-packages" not in file)
+                        or file.startswith(_zarr_dir())
+                        or (file.startswith(_STDLIB) and "-packages" not in file)
                     ):
                         continue  # generated (dataclass, NamedTuple, Protocol) or zarr's own
                     return f"{name}.{klass.__qualname__}.{attr}"
